@@ -1,0 +1,304 @@
+"""The contract between the Wagtail plugin and the GPU runner.
+
+This module is the only one that ``video_plugin`` imports from ``gpu_runner``, so it uses the standard library
+alone. It owns three things both sides must agree on: the two message shapes (``render_video`` on the render
+queue, ``video_event`` on the events queue), the storage-key layout, and the meaning of ``VIDEO_STORAGE_URL``.
+
+Messages are plain JSON objects with a version ``v``. A message of an unknown version, or one that does not
+validate, raises :class:`ProtocolError`; the consumer logs it and moves on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+PROTOCOL_VERSION = 1
+
+RENDER_QUEUE = "video-render"
+EVENTS_QUEUE = "video-events"
+RENDER_ACTOR = "render_video"
+EVENT_ACTOR = "video_event"
+
+STAGES = ("tts", "face", "audio", "render", "encode", "upload")
+EVENT_TYPES = ("started", "progress", "succeeded", "failed", "cancelled")
+RENDERERS = ("still", "hallo2")
+
+# Limits enforced by both sides: the plugin refuses early, the runner refuses again because it trusts no one.
+MAX_SCRIPT_CHARS = 3000
+MAX_OPTIONS_BYTES = 4096
+
+
+class ErrorCode:
+    """Machine-readable reasons a job fails. The message beside the code is for people."""
+
+    BAD_MESSAGE = "bad_message"
+    NO_IMAGE = "no_image"
+    IMAGE_UNREADABLE = "image_unreadable"
+    IMAGE_TOO_LARGE = "image_too_large"
+    NO_FACE = "no_face"
+    SEVERAL_FACES = "several_faces"
+    EMPTY_SCRIPT = "empty_script"
+    SCRIPT_TOO_LONG = "script_too_long"
+    UNKNOWN_VOICE = "unknown_voice"
+    TTS_FAILED = "tts_failed"
+    AUDIO_TOO_LONG = "audio_too_long"
+    RENDER_FAILED = "render_failed"
+    OUT_OF_MEMORY = "out_of_memory"
+    STORAGE_UNREACHABLE = "storage_unreachable"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+    INTERNAL = "internal"
+
+
+class ProtocolError(ValueError):
+    """A message that does not follow this contract."""
+
+
+# --- storage keys -------------------------------------------------------------------------------------------
+
+# Keys are built from integers and a random token only, never from user text.
+TOKEN_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+TOKEN_LENGTH = 16
+VIDEO_KEY_RE = re.compile(r"^(?P<org>[1-9]\d{0,18})/videos/ai-generated/(?P<page>[1-9]\d{0,18})-(?P<token>[0-9a-z]{16})\.mp4$")
+
+
+def video_key(organization_id: int, page_id: int, token: str) -> str:
+    """``{org_id}/videos/ai-generated/{page_id}-{token}.mp4``; the poster and captions sit beside it."""
+    key = f"{int(organization_id)}/videos/ai-generated/{int(page_id)}-{token}.mp4"
+    if not VIDEO_KEY_RE.match(key):
+        raise ProtocolError(f"cannot build a video key from token {token!r}: expected {TOKEN_LENGTH} of [0-9a-z]")
+    return key
+
+
+def poster_key(key: str) -> str:
+    return key[: -len(".mp4")] + ".jpg"
+
+
+def captions_key(key: str) -> str:
+    return key[: -len(".mp4")] + ".vtt"
+
+
+def organization_of_key(key: str) -> int:
+    match = VIDEO_KEY_RE.match(key)
+    if not match:
+        raise ProtocolError(f"not a video key: {key!r}")
+    return int(match["org"])
+
+
+# --- storage location ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StorageLocation:
+    """Where videos and images live, parsed from ``VIDEO_STORAGE_URL``.
+
+    ``file:///abs/path`` or a bare path is a local folder (the embedded default);
+    ``s3://bucket?endpoint=https://…&region=auto&public_url=https://cdn.example`` is S3 or Cloudflare R2.
+    Credentials never appear here: they come from the standard AWS environment variables.
+    """
+
+    kind: str  # "local" or "s3"
+    path: str = ""
+    bucket: str = ""
+    endpoint: str | None = None
+    region: str = "auto"
+    public_url: str | None = None
+    prefix: str = ""
+
+
+def parse_storage_url(url: str) -> StorageLocation:
+    if not url:
+        raise ProtocolError("VIDEO_STORAGE_URL is empty; set a folder path or s3://bucket?endpoint=…")
+    parts = urlsplit(url)
+    if parts.scheme in ("", "file"):
+        path = unquote(parts.path if parts.scheme else url)
+        if not path:
+            raise ProtocolError(f"VIDEO_STORAGE_URL {url!r} names no folder")
+        return StorageLocation(kind="local", path=path)
+    if parts.scheme == "s3":
+        if not parts.netloc:
+            raise ProtocolError(f"VIDEO_STORAGE_URL {url!r} names no bucket: use s3://BUCKET?endpoint=…")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        unknown = set(query) - {"endpoint", "region", "public_url"}
+        if unknown:
+            raise ProtocolError(f"VIDEO_STORAGE_URL has unknown parameter(s) {sorted(unknown)}")
+        return StorageLocation(
+            kind="s3",
+            bucket=parts.netloc,
+            prefix=parts.path.strip("/"),
+            endpoint=query.get("endpoint") or None,
+            region=query.get("region") or "auto",
+            public_url=(query.get("public_url") or "").rstrip("/") or None,
+        )
+    raise ProtocolError(f"VIDEO_STORAGE_URL scheme {parts.scheme!r} is not supported: use a folder or s3://")
+
+
+# --- messages -----------------------------------------------------------------------------------------------
+
+
+def _require(data: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    if name not in data:
+        raise ProtocolError(f"missing field {name!r}")
+    value = data[name]
+    # bool is an int subclass; a True page id is a malformed message, not page 1.
+    if isinstance(value, bool) and kind is not bool:
+        raise ProtocolError(f"field {name!r} must be {kind}, got a boolean")
+    if not isinstance(value, kind):
+        raise ProtocolError(f"field {name!r} must be {kind}, got {type(value).__name__}")
+    return value
+
+
+def _check_version(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ProtocolError(f"message must be a JSON object, got {type(data).__name__}")
+    version = data.get("v")
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError(f"unsupported message version {version!r}; this side speaks v{PROTOCOL_VERSION}")
+    return data
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """``render_video``: one job for the runner."""
+
+    job_id: str
+    organization_id: int
+    page_id: int
+    image_key: str
+    script: str
+    voice: str
+    renderer: str
+    output_key: str
+    options: dict[str, Any] = field(default_factory=dict)
+    v: int = PROTOCOL_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RenderRequest:
+        data = _check_version(data)
+        request = cls(
+            job_id=_require(data, "job_id", str),
+            organization_id=_require(data, "organization_id", int),
+            page_id=_require(data, "page_id", int),
+            image_key=_require(data, "image_key", str),
+            script=_require(data, "script", str),
+            voice=_require(data, "voice", str),
+            renderer=_require(data, "renderer", str),
+            output_key=_require(data, "output_key", str),
+            options=data.get("options") or {},
+        )
+        request.validate()
+        return request
+
+    def validate(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.job_id):
+            raise ProtocolError(f"job_id {self.job_id!r} is not a job id")
+        if self.organization_id <= 0 or self.page_id <= 0:
+            raise ProtocolError("organization_id and page_id must be positive")
+        if organization_of_key(self.output_key) != self.organization_id:
+            raise ProtocolError(f"output_key {self.output_key!r} is outside organization {self.organization_id}")
+        if not isinstance(self.options, dict):
+            raise ProtocolError("options must be an object")
+        if len(repr(self.options)) > MAX_OPTIONS_BYTES:
+            raise ProtocolError("options are too large")
+        if len(self.image_key) > 1024 or ".." in self.image_key.split("/") or self.image_key.startswith("/"):
+            raise ProtocolError(f"image_key {self.image_key[:80]!r} is not a storage key")
+        if len(self.voice) > 200:
+            raise ProtocolError("voice name is too long")
+
+
+@dataclass(frozen=True)
+class JobError:
+    code: str
+    message: str
+    retryable: bool = False
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What a succeeded job produced, and what produced it."""
+
+    key: str
+    poster_key: str
+    captions_key: str | None
+    duration_s: float
+    width: int
+    height: int
+    bytes: int
+    sha256: str
+    timings: dict[str, float]
+    voice_engine: str
+    voice: str
+    renderer: str
+    weights: str
+    fallbacks: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VideoEvent:
+    """``video_event``: the runner's report on a job. Consumers are idempotent by ``(job_id, attempt)``."""
+
+    job_id: str
+    attempt: int
+    type: str
+    stage: str | None = None
+    fraction: float | None = None
+    eta_s: float | None = None
+    result: RenderResult | None = None
+    error: JobError | None = None
+    # Facts known before the job ends (engine and voice after TTS, renderer at start), so the record stays true
+    # even for a failed job.
+    info: dict[str, Any] = field(default_factory=dict)
+    sent_at: float = 0.0
+    v: int = PROTOCOL_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> VideoEvent:
+        data = _check_version(data)
+        event_type = _require(data, "type", str)
+        if event_type not in EVENT_TYPES:
+            raise ProtocolError(f"unknown event type {event_type!r}")
+        stage = data.get("stage")
+        if stage is not None and stage not in STAGES:
+            raise ProtocolError(f"unknown stage {stage!r}")
+        fraction = data.get("fraction")
+        if fraction is not None and (not isinstance(fraction, int | float) or not 0.0 <= fraction <= 1.0):
+            raise ProtocolError(f"fraction {fraction!r} is not within 0..1")
+        result = data.get("result")
+        error = data.get("error")
+        try:
+            parsed_result = RenderResult(**result) if result is not None else None
+            parsed_error = JobError(**error) if error is not None else None
+        except TypeError as exc:
+            raise ProtocolError(f"malformed result or error: {exc}") from None
+        if event_type == "succeeded" and parsed_result is None:
+            raise ProtocolError("a succeeded event carries a result")
+        if event_type == "failed" and parsed_error is None:
+            raise ProtocolError("a failed event carries an error")
+        if parsed_result is not None:
+            organization_of_key(parsed_result.key)
+            if not math.isfinite(parsed_result.duration_s) or parsed_result.duration_s <= 0:
+                raise ProtocolError("result duration must be a positive number")
+        eta = data.get("eta_s")
+        return cls(
+            job_id=_require(data, "job_id", str),
+            attempt=_require(data, "attempt", int),
+            type=event_type,
+            stage=stage,
+            fraction=float(fraction) if fraction is not None else None,
+            eta_s=float(eta) if isinstance(eta, int | float) else None,
+            result=parsed_result,
+            error=parsed_error,
+            info=data.get("info") or {},
+            sent_at=float(data.get("sent_at") or 0.0),
+        )
