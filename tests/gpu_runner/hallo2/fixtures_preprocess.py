@@ -11,24 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 import torch
 from PIL import Image
 from safetensors.torch import save_file
 from skimage import data
 
-GOLDEN_DIRS = (
-    Path("/work/shared/hallo2/goldens"),
-    Path(__file__).resolve().parents[2] / "data" / "hallo2",
-)
-
-
-def golden_path(name: str) -> Path:
-    """A golden file from the shared folder, else from tests/data/hallo2/; missing fails (it is the spec)."""
-    for folder in GOLDEN_DIRS:
-        if (folder / name).is_file():
-            return folder / name
-    pytest.fail(f"golden file {name} missing: looked in {', '.join(map(str, GOLDEN_DIRS))}")
+from .data_files import golden_path
 
 
 def load_golden_masks() -> dict[str, np.ndarray]:

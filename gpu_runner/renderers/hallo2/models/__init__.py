@@ -1,0 +1,1 @@
+"""The Hallo2 networks, one per module; ``net.py`` assembles them."""
