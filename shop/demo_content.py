@@ -1,0 +1,169 @@
+"""The demo catalogue: two organizations with members of every role, product pages, and a presenter photo.
+
+Every function here finds what a previous run made before creating anything, so seeding twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.files.images import ImageFile
+from PIL import Image as PILImage
+from PIL import ImageDraw
+from wagtail.images import get_image_model
+from wagtail.models import Site
+
+from shop.models import Membership, Organization, ProductIndexPage, ProductPage
+from video_plugin.tenancy import Role
+
+SUPERUSER = ("admin", "demo-admin")
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    title: str
+    description: str
+    price: Decimal
+    colour: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class DemoOrganization:
+    name: str
+    slug: str
+    auto_generate_on_publish: bool
+    products: tuple[DemoProduct, ...]
+
+
+ORGANIZATIONS = (
+    DemoOrganization(
+        name="Acme Outdoor",
+        slug="acme",
+        auto_generate_on_publish=True,
+        products=(
+            DemoProduct(
+                "Trail Backpack",
+                "A 30 litre pack that carries a day's gear. Padded straps, rain cover included.",
+                Decimal("89.00"),
+                (46, 125, 50),
+            ),
+            DemoProduct(
+                "Camp Mug", "Enamel steel, 350 ml, survives the campfire.", Decimal("12.50"), (230, 81, 0)
+            ),
+            DemoProduct(
+                "Head Torch",
+                "300 lumens, rechargeable, lasts a whole night on low.",
+                Decimal("34.99"),
+                (21, 101, 192),
+            ),
+        ),
+    ),
+    DemoOrganization(
+        name="Bluebird Books",
+        slug="bluebird",
+        auto_generate_on_publish=False,
+        products=(
+            DemoProduct(
+                "Reading Lamp", "A warm clip-on light for late chapters.", Decimal("24.00"), (255, 193, 7)
+            ),
+            DemoProduct("Canvas Tote", "Holds a week of library books.", Decimal("15.00"), (96, 125, 139)),
+        ),
+    ),
+)
+
+
+def password_for(role: Role, organization_slug: str) -> str:
+    """The documented demo password of a member: ``demo-<role>-<org slug>``."""
+    return f"demo-{role.value}-{organization_slug}"
+
+
+def ensure_superuser() -> None:
+    username, password = SUPERUSER
+    user_model = get_user_model()
+    if not user_model.objects.filter(username=username).exists():
+        user_model.objects.create_superuser(username, f"{username}@example.com", password)
+
+
+def ensure_members(organization: Organization) -> list[tuple[str, str, Role]]:
+    """One user per role in the organization; returns ``(username, password, role)`` for each."""
+    user_model = get_user_model()
+    logins = []
+    for role in Role:
+        username = f"{role.value}-{organization.slug}"
+        password = password_for(role, organization.slug)
+        user = user_model.objects.filter(username=username).first()
+        if user is None:
+            user = user_model.objects.create_user(username, f"{username}@example.com", password)
+        Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": role.value})
+        logins.append((username, password, role))
+    return logins
+
+
+def ensure_image(title: str, organization: Organization, draw: callable) -> object:
+    """A Wagtail image in the organization's collection, drawn by ``draw() -> PIL image`` the first time."""
+    image_model = get_image_model()
+    existing = image_model.objects.filter(title=title, collection=organization.collection).first()
+    if existing is not None:
+        return existing
+    buffer = io.BytesIO()
+    draw().save(buffer, format="PNG")
+    image = image_model(title=title, collection=organization.collection)
+    image.file = ImageFile(buffer, name=f"{organization.slug}-{title.lower().replace(' ', '-')}.png")
+    image.save()
+    return image
+
+
+def product_picture(product: DemoProduct) -> PILImage.Image:
+    """A simple product card: a coloured square with the product's name."""
+    picture = PILImage.new("RGB", (600, 600), product.colour)
+    pen = ImageDraw.Draw(picture)
+    pen.rounded_rectangle((80, 80, 520, 520), radius=40, outline="white", width=12)
+    pen.text((300, 300), product.title, fill="white", anchor="mm", font_size=48)
+    return picture
+
+
+def astronaut_picture() -> PILImage.Image:
+    """Eileen Collins' NASA portrait from scikit-image (public domain; see shop/fixtures/README.md)."""
+    from skimage import data
+
+    return PILImage.fromarray(data.astronaut())
+
+
+def ensure_catalogue(spec: DemoOrganization) -> Organization:
+    """The organization with its presenter, index page and published product pages."""
+    organization, created = Organization.objects.get_or_create(
+        slug=spec.slug, defaults={"name": spec.name, "default_voice": "espeak:en-us"}
+    )
+    presenter = ensure_image("Presenter (astronaut)", organization, astronaut_picture)
+    if organization.default_presenter_image_id is None:
+        organization.default_presenter_image = presenter
+        organization.save()
+
+    index = ProductIndexPage.objects.filter(organization=organization).first()
+    if index is None:
+        root = Site.objects.get(is_default_site=True).root_page
+        index = root.add_child(
+            instance=ProductIndexPage(title=spec.name, slug=spec.slug, organization=organization)
+        )
+        index.save_revision().publish()
+    for product in spec.products:
+        if ProductPage.objects.child_of(index).filter(title=product.title).exists():
+            continue
+        page = index.add_child(
+            instance=ProductPage(
+                title=product.title,
+                description=f"<p>{product.description}</p>",
+                price=product.price,
+                product_image=ensure_image(product.title, organization, lambda p=product: product_picture(p)),
+            )
+        )
+        page.save_revision().publish()
+
+    # Switched on only after the first products are published, so seeding does not queue renders by itself.
+    if created and spec.auto_generate_on_publish:
+        organization.auto_generate_on_publish = True
+        organization.save()
+    return organization

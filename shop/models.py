@@ -1,0 +1,163 @@
+"""The shop's organizations, their members, and the product pages each organization publishes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from wagtail.admin.panels import FieldPanel
+from wagtail.api import APIField
+from wagtail.fields import RichTextField
+from wagtail.images import get_image_model_string
+from wagtail.images.api.fields import ImageRenditionField
+from wagtail.models import Collection, Page
+
+from video_plugin.api import AIVideoField
+from video_plugin.mixins import VideoPageMixin
+from video_plugin.panels import VideoPanel
+from video_plugin.scripts import ScriptSource
+from video_plugin.tenancy import Role
+
+# "engine:voice", e.g. espeak:en-us or edge:en-US-JennyNeural: the runner picks the engine by the prefix.
+voice_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]*:[A-Za-z0-9_.\-]+$",
+    "Use an engine-qualified voice, e.g. 'espeak:en-us'.",
+)
+
+
+class Organization(models.Model):
+    """A tenant: a brand with its own pages, its own image and media collection, and its own members."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+    collection = models.OneToOneField(
+        Collection,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="organization",
+    )
+    default_voice = models.CharField(max_length=100, default="espeak:en-us", validators=[voice_validator])
+    default_presenter_image = models.ForeignKey(
+        get_image_model_string(),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Used for product pages without their own presenter image.",
+    )
+    auto_generate_on_publish = models.BooleanField(
+        default=False, help_text="Render a new presenter video whenever a product page is published."
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("default_voice"),
+        FieldPanel("default_presenter_image"),
+        FieldPanel("auto_generate_on_publish"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Imported here: roles imports this module's models.
+        from shop.roles import ensure_organization_access
+
+        super().save(*args, **kwargs)
+        ensure_organization_access(self)
+
+
+class Membership(models.Model):
+    """A user's role in one organization. Saving or deleting one keeps the user's Wagtail groups in step."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=[(role.value, role.name.title()) for role in Role])
+
+    panels = [FieldPanel("user"), FieldPanel("organization"), FieldPanel("role")]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="shop_one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.organization}"
+
+
+class ProductIndexPage(Page):
+    """The root of one organization's catalogue; its page permissions are the organization's."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.PROTECT, related_name="index_page")
+    intro = RichTextField(blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("organization"), FieldPanel("intro")]
+    subpage_types = ["shop.ProductPage"]
+
+    def save(self, *args, **kwargs) -> None:
+        from shop.roles import ensure_organization_access
+
+        super().save(*args, **kwargs)
+        ensure_organization_access(self.organization)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["products"] = ProductPage.objects.child_of(self).live().specific()
+        return context
+
+
+class ProductPage(VideoPageMixin, Page):
+    """A product, narrated by a presenter video when its organization has one rendered."""
+
+    description = RichTextField(blank=True)
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    product_image = models.ForeignKey(
+        get_image_model_string(), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    presenter_image = models.ForeignKey(
+        get_image_model_string(),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="One face, facing the camera. Empty: the organization's default.",
+    )
+    video_script = models.TextField(
+        blank=True,
+        help_text="What the presenter says. Empty: composed from the page.",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("description"),
+        FieldPanel("price"),
+        FieldPanel("product_image"),
+        FieldPanel("presenter_image"),
+        FieldPanel("video_script"),
+        VideoPanel(),
+    ]
+    parent_page_types = ["shop.ProductIndexPage"]
+    subpage_types: list[str] = []
+
+    api_fields = [
+        APIField("description"),
+        APIField("price"),
+        APIField("product_image", serializer=ImageRenditionField("max-800x800")),
+        APIField("ai_video", serializer=AIVideoField(source="*")),
+    ]
+
+    def video_script_source(self) -> ScriptSource:
+        return ScriptSource(
+            title=self.title, description=self.description, price=self.price, script=self.video_script
+        )
+
+    def video_presenter_image(self):
+        return self.presenter_image

@@ -1,0 +1,110 @@
+"""Organization roles mapped onto Wagtail's own permissions: one Group per role, scoped to the organization.
+
+Each organization gets a Collection (child of the root) and, per role, a Group holding page permissions on its
+index page and collection permissions on its collection. A Membership puts its user in exactly the groups of
+its
+role, so Wagtail's admin enforces the tenancy boundary for pages, images and media without custom code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from wagtail.images import get_image_model
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+from wagtailmedia.models import get_media_model
+
+from video_plugin.tenancy import Role
+
+# Page actions on the organization's index page and everything below it.
+PAGE_ACTIONS: dict[Role, tuple[str, ...]] = {
+    Role.OWNER: ("add", "change", "publish", "lock", "unlock", "bulk_delete"),
+    Role.ADMIN: ("add", "change", "publish", "lock", "unlock"),
+    Role.EDITOR: ("add", "change"),
+}
+# Image and media actions in the organization's collection (wagtailmedia has no "choose" permission; images
+# do).
+COLLECTION_ACTIONS: dict[Role, tuple[str, ...]] = {
+    Role.OWNER: ("add", "change", "delete", "choose"),
+    Role.ADMIN: ("add", "change", "choose"),
+    Role.EDITOR: ("add", "choose"),
+}
+
+
+def group_name(organization: Any, role: Role) -> str:
+    """The Wagtail group for a role, named by organization id so that renaming keeps it."""
+    return f"org-{organization.pk} {role.value}s"
+
+
+def ensure_organization_access(organization: Any) -> None:
+    """Create the organization's collection and role groups with their permissions; safe to repeat."""
+    with transaction.atomic():
+        if organization.collection_id is None:
+            root = Collection.get_first_root_node()
+            collection = root.add_child(instance=Collection(name=organization.name))
+            type(organization).objects.filter(pk=organization.pk).update(collection=collection)
+            organization.collection = collection
+        index_page = getattr(organization, "index_page", None) if organization.pk else None
+        admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        for role in Role:
+            group, _ = Group.objects.get_or_create(name=group_name(organization, role))
+            group.permissions.add(admin_access)
+            for permission in collection_permissions(role):
+                GroupCollectionPermission.objects.get_or_create(
+                    group=group, collection=organization.collection, permission=permission
+                )
+            if index_page is not None:
+                for permission in page_permissions(role):
+                    GroupPagePermission.objects.get_or_create(
+                        group=group, page=index_page, permission=permission
+                    )
+
+
+def page_permissions(role: Role) -> list[Permission]:
+    page_type = ContentType.objects.get_for_model(Page)
+    codenames = [f"{action}_{Page._meta.model_name}" for action in PAGE_ACTIONS[role]]
+    return list(Permission.objects.filter(content_type=page_type, codename__in=codenames))
+
+
+def collection_permissions(role: Role) -> list[Permission]:
+    permissions: list[Permission] = []
+    for model in (get_image_model(), get_media_model()):
+        content_type = ContentType.objects.get_for_model(model)
+        codenames = [f"{action}_{model._meta.model_name}" for action in COLLECTION_ACTIONS[role]]
+        permissions += Permission.objects.filter(content_type=content_type, codename__in=codenames)
+    return permissions
+
+
+def sync_user_groups(user: Any) -> None:
+    """Put ``user`` in exactly the role groups of their memberships, leaving their other groups alone."""
+    from shop.models import Membership, Organization
+
+    wanted = {
+        group_name(m.organization, Role(m.role))
+        for m in Membership.objects.filter(user=user).select_related("organization")
+    }
+    every_role_group = {group_name(org, role) for org in Organization.objects.all() for role in Role}
+    current = set(user.groups.filter(name__in=every_role_group).values_list("name", flat=True))
+    user.groups.remove(*Group.objects.filter(name__in=current - wanted))
+    user.groups.add(*Group.objects.filter(name__in=wanted - current))
+
+
+def _membership_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    user_model = get_user_model()
+    # A membership deleted because its user was deleted has no user left to update.
+    user = user_model.objects.filter(pk=instance.user_id).first()
+    if user is not None:
+        sync_user_groups(user)
+
+
+def connect() -> None:
+    """Keep group membership in step with Membership rows (called from the app's ``ready``)."""
+    from shop.models import Membership
+
+    post_save.connect(_membership_changed, sender=Membership, dispatch_uid="shop.membership_saved")
+    post_delete.connect(_membership_changed, sender=Membership, dispatch_uid="shop.membership_deleted")

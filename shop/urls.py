@@ -1,0 +1,39 @@
+"""URLs: Wagtail admin, documents, the headless API v2, locally stored files, and the site's pages."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.images.api.v2.views import ImagesAPIViewSet
+
+from video_plugin.storage import LOCAL_MEDIA_URL, is_local
+
+# wagtailmedia's media endpoint is left out on purpose: it lists every organization's files, unscoped.
+api_router = WagtailAPIRouter("wagtailapi")
+api_router.register_endpoint("pages", PagesAPIViewSet)
+api_router.register_endpoint("images", ImagesAPIViewSet)
+
+urlpatterns = [
+    path("django-admin/", admin.site.urls),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("api/v2/", api_router.urls),
+]
+
+if is_local(settings.VIDEO_STORAGE_URL):
+    # The embedded demo has no web server in front: Django serves the storage folder itself. With S3/R2 the
+    # files' URLs point at the bucket or its public domain instead.
+    urlpatterns.append(
+        re_path(
+            rf"^{LOCAL_MEDIA_URL.strip('/')}/(?P<path>.*)$",
+            serve,
+            {"document_root": settings.STORAGES["default"]["OPTIONS"]["location"]},
+        )
+    )
+
+urlpatterns.append(path("", include(wagtail_urls)))

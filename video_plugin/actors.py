@@ -1,0 +1,37 @@
+"""The events worker's actor: ``python manage.py rundramatiq --queues video-events`` discovers this module."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dramatiq
+
+from gpu_runner.protocol import EVENT_ACTOR, EVENTS_QUEUE, ProtocolError, VideoEvent
+from video_plugin.conf import video_settings
+from video_plugin.lifecycle import apply_event
+
+logger = logging.getLogger(__name__)
+
+
+@dramatiq.actor(
+    actor_name=EVENT_ACTOR,
+    queue_name=EVENTS_QUEUE,
+    max_retries=video_settings.EVENT_MAX_RETRIES,
+    min_backoff=1_000,
+    max_backoff=30_000,
+    # A malformed message will never become well-formed: retrying it only delays the queue.
+    throws=(ProtocolError,),
+)
+def video_event(*args: Any, **kwargs: Any) -> None:
+    """Apply one runner report. Accepts the event as ``event=`` or the first positional argument.
+
+    Malformed reports are logged once and dropped. Database errors propagate so Dramatiq retries them.
+    """
+    payload = kwargs.get("event", args[0] if args else kwargs)
+    try:
+        event = VideoEvent.from_dict(payload)
+    except ProtocolError as exc:
+        logger.error("dropped malformed video_event: %s (payload %.300r)", exc, payload)
+        return
+    apply_event(event)

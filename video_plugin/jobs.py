@@ -1,0 +1,177 @@
+"""Requesting a page's video: resolve defaults, join a job in flight, record the job, send after commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from nanoid import generate as nanoid
+from wagtail.models import Page
+
+from gpu_runner.protocol import TOKEN_ALPHABET, TOKEN_LENGTH, ErrorCode, RenderRequest, video_key
+from video_plugin.conf import video_settings
+from video_plugin.messaging import send_render_request
+from video_plugin.mixins import VideoPageMixin
+from video_plugin.models import VideoJob
+from video_plugin.scripts import compose_script
+from video_plugin.tenancy import OrganizationInfo, get_tenancy
+
+logger = logging.getLogger(__name__)
+
+
+class VideoRequestError(Exception):
+    """A page that cannot have a video at all (not narratable, or outside every organization)."""
+
+
+def request_video(
+    page: Page,
+    user: Any,
+    trigger: str,
+    script: str | None = None,
+    voice: str | None = None,
+    image: Any = None,
+) -> VideoJob:
+    """Ask the runner for a presenter video of ``page`` and return the job that tracks it.
+
+    A job already queued or running for the page is returned instead of a new one. Missing inputs (no script,
+    no
+    presenter image) give a job that has already failed with a message saying what to set, and nothing is
+    sent.
+    The ``render_video`` message leaves only once the surrounding transaction commits.
+    """
+    page = page.specific
+    if not isinstance(page, VideoPageMixin):
+        raise VideoRequestError(f"page {page.pk} ({type(page).__name__}) does not use VideoPageMixin")
+    organization = get_tenancy().organization_for_page(page)
+    if organization is None:
+        raise VideoRequestError(f"page {page.pk} ({page.title!r}) belongs to no organization")
+    if trigger not in VideoJob.Trigger.values:
+        raise ValueError(f"trigger {trigger!r} is not one of {VideoJob.Trigger.values}")
+
+    with transaction.atomic():
+        in_flight = active_job(page)
+        if in_flight is not None:
+            return in_flight
+        job = build_job(page, organization, user, trigger, script, voice, image)
+        try:
+            # A savepoint, so that losing the race for the page's one active job leaves the outer transaction
+            # usable.
+            with transaction.atomic():
+                job.save()
+        except IntegrityError:
+            in_flight = active_job(page)
+            if in_flight is None:
+                raise
+            return in_flight
+        if job.status == VideoJob.Status.QUEUED:
+            request = RenderRequest(
+                job_id=job.job_id,
+                organization_id=job.organization_id,
+                page_id=page.pk,
+                image_key=job.image_key,
+                script=job.script,
+                voice=job.voice,
+                renderer=job.renderer,
+                output_key=job.output_key,
+                options=dict(video_settings.RENDER_OPTIONS),
+            )
+            transaction.on_commit(lambda: send_or_fail(job, request))
+    return job
+
+
+def active_job(page: Page) -> VideoJob | None:
+    """The page's queued or running job, if any."""
+    return VideoJob.objects.filter(page_id=page.pk, status__in=VideoJob.ACTIVE).first()
+
+
+def build_job(
+    page: Any,
+    organization: OrganizationInfo,
+    user: Any,
+    trigger: str,
+    script: str | None,
+    voice: str | None,
+    image: Any,
+) -> VideoJob:
+    """An unsaved job with every default resolved; already failed when an input is missing."""
+    script = (script or "").strip() or compose_script(page.video_script_source())
+    image = image or page.video_presenter_image() or organization.default_presenter_image
+    job = VideoJob(
+        organization_id=organization.id,
+        page=page,
+        trigger=trigger,
+        requested_by=user if getattr(user, "is_authenticated", False) else None,
+        script=script,
+        voice=voice or organization.default_voice or video_settings.DEFAULT_VOICE,
+        renderer=video_settings.RENDERER,
+        image=image,
+        image_key=image.file.name if image else "",
+    )
+    if not script:
+        fail(
+            job,
+            ErrorCode.EMPTY_SCRIPT,
+            f"page {page.title!r} has nothing to say: write a video script on the page, "
+            "or give it a description",
+        )
+    elif len(script) > video_settings.MAX_SCRIPT_CHARS:
+        fail(
+            job,
+            ErrorCode.SCRIPT_TOO_LONG,
+            f"the script for page {page.title!r} has {len(script)} characters; shorten it to at most "
+            f"{video_settings.MAX_SCRIPT_CHARS}",
+        )
+    elif image is None:
+        fail(
+            job,
+            ErrorCode.NO_IMAGE,
+            f"no presenter image for page {page.title!r}: choose one in the page's 'Presenter image' field, "
+            f"or set a default presenter image on organization {organization.name!r}",
+        )
+    else:
+        job.input_hash = input_hash(job)
+        job.output_key = video_key(organization.id, page.pk, nanoid(TOKEN_ALPHABET, TOKEN_LENGTH))
+    return job
+
+
+def input_hash(job: VideoJob) -> str:
+    """The sha256 of everything that decides what the video looks and sounds like."""
+    image = job.image
+    facts = {
+        # Wagtail hashes an image's bytes on upload; the key stands in for images saved without a hash.
+        "image": getattr(image, "file_hash", "") or job.image_key,
+        "script": job.script,
+        "voice": job.voice,
+        "renderer": job.renderer,
+        "options": video_settings.RENDER_OPTIONS,
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+def fail(job: VideoJob, code: str, message: str) -> None:
+    """Mark an unsaved or running job failed with a reason a person can act on."""
+    job.status = VideoJob.Status.FAILED
+    job.error_code = code
+    job.error_message = message
+    job.finished_at = timezone.now()
+
+
+def send_or_fail(job: VideoJob, request: RenderRequest) -> None:
+    """Send the render request; if the broker is unreachable, record that on the job rather than leave it
+    queued.
+    """
+    try:
+        send_render_request(request)
+    except Exception as exc:  # noqa: BLE001 - any broker failure leaves the job unsent, which the editor must see
+        logger.exception("could not send render_video for job %s", job.job_id)
+        VideoJob.objects.filter(pk=job.pk, status=VideoJob.Status.QUEUED).update(
+            status=VideoJob.Status.FAILED,
+            error_code=ErrorCode.INTERNAL,
+            error_message=f"the job could not be queued ({exc}); check that Redis (REDIS_URL) is running, "
+            "then generate again",
+            finished_at=timezone.now(),
+        )

@@ -1,0 +1,39 @@
+"""The page mixin a host adds to its page model to make its pages narratable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from video_plugin.scripts import ScriptSource
+
+if TYPE_CHECKING:
+    from wagtail.images.models import AbstractImage
+
+
+class VideoPageMixin:
+    """Marks a page model as one that can have a presenter video, and says what the presenter says and looks
+    like.
+
+    Override :meth:`video_script_source` and :meth:`video_presenter_image`; the defaults speak the title only
+    and
+    fall back to the organization's default presenter.
+    """
+
+    def video_script_source(self) -> ScriptSource:
+        """The facts a script is composed from, and any explicit script the editor wrote."""
+        return ScriptSource(title=getattr(self, "title", ""))
+
+    def video_presenter_image(self) -> AbstractImage | None:
+        """The page's own presenter photo, or ``None`` to use the organization's default."""
+        return None
+
+    @property
+    def current_video_job(self) -> Any:
+        """The succeeded job whose video this page shows, or ``None``."""
+        from video_plugin.models import VideoJob
+
+        return (
+            VideoJob.objects.filter(page_id=self.pk, is_current=True).select_related("media").first()
+            if self.pk
+            else None
+        )

@@ -1,0 +1,127 @@
+"""The video job: one request to render a page's presenter video, and its life until it ends."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from nanoid import generate as nanoid
+from swapper import get_model_name
+from wagtail.images import get_image_model_string
+from wagtailmedia.settings import wagtailmedia_settings
+
+JOB_ID_LENGTH = 21
+
+
+def new_job_id() -> str:
+    """A public job id: unguessable, URL-safe, and valid as the protocol's ``job_id``."""
+    return nanoid(size=JOB_ID_LENGTH)
+
+
+class VideoJob(models.Model):
+    """A render job: ``queued → running → succeeded | failed | cancelled``.
+
+    The runner reports on a job by ``job_id`` and ``attempt``; :mod:`video_plugin.lifecycle` applies those
+    reports
+    and is the only code that moves a job between states.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Trigger(models.TextChoices):
+        EDITOR = "editor", "Editor"
+        PUBLISH = "publish", "Publish"
+        API = "api", "API"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    job_id = models.CharField(max_length=64, unique=True, default=new_job_id, editable=False)
+    # An id, not a foreign key: the organization model belongs to the host (see video_plugin.tenancy).
+    organization_id = models.PositiveBigIntegerField(db_index=True)
+    page = models.ForeignKey(
+        get_model_name("wagtailcore", "Page"), on_delete=models.CASCADE, related_name="+"
+    )
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=16, blank=True)
+    fraction = models.FloatField(null=True, blank=True)
+    eta_s = models.FloatField(null=True, blank=True)
+    attempt = models.PositiveIntegerField(default=0)
+    # The runner's clock on the last applied event, to drop reports that arrive out of order.
+    last_event_at = models.FloatField(default=0.0)
+    timings = models.JSONField(default=dict, blank=True)
+
+    script = models.TextField(blank=True)
+    voice = models.CharField(max_length=200, help_text="Requested voice, engine-qualified (espeak:en-us).")
+    voice_engine = models.CharField(max_length=32, blank=True, help_text="Engine that actually spoke.")
+    voice_used = models.CharField(max_length=200, blank=True, help_text="Voice that actually spoke.")
+    renderer = models.CharField(max_length=32, help_text="Requested renderer.")
+    renderer_used = models.CharField(max_length=32, blank=True)
+    weights = models.CharField(max_length=200, blank=True, help_text="Model weights version that rendered.")
+    fallbacks = models.JSONField(default=list, blank=True)
+
+    image = models.ForeignKey(
+        get_image_model_string(), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    image_key = models.CharField(max_length=1024, blank=True)
+    output_key = models.CharField(max_length=255, blank=True)
+    input_hash = models.CharField(max_length=64, blank=True, db_index=True)
+
+    error_code = models.CharField(max_length=32, blank=True)
+    error_message = models.TextField(blank=True)
+
+    media = models.ForeignKey(
+        wagtailmedia_settings.MEDIA_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_current = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page"], condition=Q(is_current=True), name="video_one_current_per_page"
+            ),
+            # A second request for the same page joins the job in flight; the database keeps racing requests
+            # honest.
+            models.UniqueConstraint(
+                fields=["page"],
+                condition=Q(status__in=["queued", "running"]),
+                name="video_one_active_per_page",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"video job {self.job_id} for page {self.page_id} ({self.status})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in self.TERMINAL
+
+    def as_status(self) -> dict[str, object]:
+        """The job as the editor panel's JSON status."""
+        return {
+            "job_id": self.job_id,
+            "status": self.status,
+            "stage": self.stage or None,
+            "fraction": self.fraction,
+            "eta_s": self.eta_s,
+            "error_code": self.error_code or None,
+            "error_message": self.error_message or None,
+            "video_url": self.media.url if self.media_id and self.status == self.Status.SUCCEEDED else None,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }
