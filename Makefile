@@ -20,8 +20,12 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(PY) -m shop.demo
 
+# The suite runs against the real services: PostgreSQL for the end-to-end tests, and a Redis database of its own.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aivideo
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
