@@ -1,4 +1,4 @@
-"""URLs: Wagtail admin, documents, the headless API v2, locally stored files, and the site's pages."""
+"""URLs: health check, Wagtail admin, documents, headless API v2, locally stored files, the site's pages."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -11,6 +11,7 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
+from shop.health import healthz
 from video_plugin.storage import LOCAL_MEDIA_URL, is_local
 
 # wagtailmedia's media endpoint is left out on purpose: it lists every organization's files, unscoped.
@@ -19,6 +20,7 @@ api_router.register_endpoint("pages", PagesAPIViewSet)
 api_router.register_endpoint("images", ImagesAPIViewSet)
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
