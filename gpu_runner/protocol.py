@@ -64,14 +64,18 @@ class ProtocolError(ValueError):
 # Keys are built from integers and a random token only, never from user text.
 TOKEN_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 TOKEN_LENGTH = 16
-VIDEO_KEY_RE = re.compile(r"^(?P<org>[1-9]\d{0,18})/videos/ai-generated/(?P<page>[1-9]\d{0,18})-(?P<token>[0-9a-z]{16})\.mp4$")
+VIDEO_KEY_RE = re.compile(
+    r"^(?P<org>[1-9]\d{0,18})/videos/ai-generated/(?P<page>[1-9]\d{0,18})-(?P<token>[0-9a-z]{16})\.mp4$"
+)
 
 
 def video_key(organization_id: int, page_id: int, token: str) -> str:
     """``{org_id}/videos/ai-generated/{page_id}-{token}.mp4``; the poster and captions sit beside it."""
     key = f"{int(organization_id)}/videos/ai-generated/{int(page_id)}-{token}.mp4"
     if not VIDEO_KEY_RE.match(key):
-        raise ProtocolError(f"cannot build a video key from token {token!r}: expected {TOKEN_LENGTH} of [0-9a-z]")
+        raise ProtocolError(
+            f"cannot build a video key from token {token!r}: expected {TOKEN_LENGTH} of [0-9a-z]"
+        )
     return key
 
 
@@ -203,7 +207,9 @@ class RenderRequest:
         if self.organization_id <= 0 or self.page_id <= 0:
             raise ProtocolError("organization_id and page_id must be positive")
         if organization_of_key(self.output_key) != self.organization_id:
-            raise ProtocolError(f"output_key {self.output_key!r} is outside organization {self.organization_id}")
+            raise ProtocolError(
+                f"output_key {self.output_key!r} is outside organization {self.organization_id}"
+            )
         if not isinstance(self.options, dict):
             raise ProtocolError("options must be an object")
         if len(repr(self.options)) > MAX_OPTIONS_BYTES:
@@ -253,8 +259,8 @@ class VideoEvent:
     eta_s: float | None = None
     result: RenderResult | None = None
     error: JobError | None = None
-    # Facts known before the job ends (engine and voice after TTS, renderer at start), so the record stays true
-    # even for a failed job.
+    # Facts known before the job ends (engine and voice after TTS, renderer at start), so the record stays
+    # true even for a failed job.
     info: dict[str, Any] = field(default_factory=dict)
     sent_at: float = 0.0
     v: int = PROTOCOL_VERSION
@@ -302,3 +308,37 @@ class VideoEvent:
             info=data.get("info") or {},
             sent_at=float(data.get("sent_at") or 0.0),
         )
+
+
+# --- Redis keys shared by both sides ------------------------------------------------------------------------
+
+# How long a runner's capabilities record outlives its last refresh; the runner refreshes it every ~10 s, so a
+# record that is gone means the runner has been silent for this long.
+RUNNER_TTL_S = 30
+RUNNER_KEY_PREFIX = "aivideo:runners:"
+
+
+def cancel_key(job_id: str) -> str:
+    """The Redis key the plugin sets (any value, with a TTL) to ask the runner to stop ``job_id``."""
+    return f"aivideo:cancel:{job_id}"
+
+
+def runner_key(runner_id: str) -> str:
+    """The Redis key holding one runner's capabilities as JSON, refreshed with a TTL of :data:`RUNNER_TTL_S`.
+
+    The JSON object has these keys (readers must ignore keys they do not know)::
+
+        v             int    PROTOCOL_VERSION
+        runner_id     str    stable for the life of the process, "{host}-{pid}"
+        host          str    the machine's host name
+        renderer      object {"name": "still"|"hallo2", "weights": str}
+        voices        object language code ("en", "de", …) -> list of voice ids ("espeak:en-us", "edge:…")
+        default_voice str    the voice used when a job names none
+        online        bool   whether the online TTS engine answered at boot
+        status        str    "starting" | "ready" | "busy"
+        jobs_done     int    jobs succeeded since boot
+        jobs_failed   int    jobs failed since boot
+        current_job   str|null
+        updated_at    float  unix time of this record
+    """
+    return f"{RUNNER_KEY_PREFIX}{runner_id}"

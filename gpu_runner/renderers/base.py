@@ -65,6 +65,8 @@ class FrameStream:
     fps: int
     frame_count: int
     frames: Iterator[np.ndarray]
+    # Plain-words notes on anything the renderer did instead of the normal path (recorded on the job's result).
+    fallbacks: list[str] = field(default_factory=list)
 
 
 class StageReporter(abc.ABC):

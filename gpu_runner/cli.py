@@ -1,0 +1,188 @@
+"""``python -m gpu_runner`` (also installed as ``gpu-runner``): serve the queue, render locally, fetch, bench.
+
+serve                                  consume video-render until SIGTERM/SIGINT
+render --image X --script "…" -o out.mp4 [--voice V] [--renderer R]
+                                       render locally: no queue, no Redis; writes out.mp4, out.jpg, out.vtt
+fetch-models [--dir D]                 download the Hallo2 weights
+bench still                            the still renderer + encoder speed, as a multiple of real time
+bench hallo2 [--tiny|--full] [--steps N]
+bench pipeline                         the whole flow, end to end
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+BENCH_SECONDS = (5.0, 15.0, 30.0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the command; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return int(args.handler(args) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line; public so the compose file's commands can be checked against it."""
+    parser = argparse.ArgumentParser(prog="gpu_runner", description="The AI video GPU runner.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="consume the render queue with the models loaded once")
+    serve.set_defaults(handler=_serve)
+
+    render = commands.add_parser("render", help="render one video locally, without the queue")
+    render.add_argument("--image", required=True, type=Path, help="the presenter photo")
+    render.add_argument("--script", required=True, help="what the presenter says")
+    render.add_argument("--voice", default=None, help="e.g. espeak:en-us or edge:en-US-JennyNeural")
+    render.add_argument("--renderer", default=None, help="still or hallo2 (default: GPU_RUNNER_RENDERER)")
+    render.add_argument("-o", "--output", required=True, type=Path, help="the MP4 to write")
+    render.set_defaults(handler=_render)
+
+    fetch = commands.add_parser("fetch-models", help="download the Hallo2 weights")
+    fetch.add_argument("--dir", default=None, help="target folder (default: HALLO_MODELS_DIR)")
+    fetch.set_defaults(handler=_fetch_models)
+
+    bench = commands.add_parser("bench", help="measure speed")
+    benches = bench.add_subparsers(dest="bench", required=True)
+    benches.add_parser("still", help="still renderer + encoder").set_defaults(handler=_bench_still)
+    hallo2 = benches.add_parser("hallo2", help="the Hallo2 renderer")
+    size = hallo2.add_mutually_exclusive_group()
+    size.add_argument("--tiny", action="store_true", help="tiny random-weight models (no download needed)")
+    size.add_argument("--full", action="store_true", help="the released weights from HALLO_MODELS_DIR")
+    hallo2.add_argument("--steps", type=int, default=None, help="denoising steps")
+    hallo2.set_defaults(handler=_bench_hallo2)
+    benches.add_parser("pipeline", help="the whole flow, end to end").set_defaults(handler=_bench_pipeline)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # dramatiq reads this when first imported; set it before anything imports dramatiq. (worker.start_worker
+    # also pins the prefetch on the worker itself, in case dramatiq was imported earlier.)
+    os.environ["dramatiq_queue_prefetch"] = "1"
+    from .settings import RunnerSettings
+    from .worker import serve
+
+    serve(RunnerSettings.from_env())
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from .events import JobReporter
+    from .images import load_presenter_image
+    from .jobs import clean_script, render_files, speak_script
+    from .renderers import create_renderer
+    from .renderers.base import RenderRefused
+    from .settings import RunnerSettings
+    from .tts import TTSError, UnknownVoice, build_speech_service
+
+    settings = RunnerSettings.from_env()
+    if args.renderer:
+        settings = replace(settings, renderer=args.renderer)
+        settings.validate()
+    output: Path = args.output
+    if output.suffix != ".mp4":
+        print(f"error: the output must end in .mp4, got {output}", file=sys.stderr)
+        return 2
+    try:
+        text = clean_script(args.script)
+        image = load_presenter_image(args.image.read_bytes(), name=str(args.image))
+        speech = build_speech_service(
+            default_voice=settings.default_voice, offline_voice=settings.offline_voice
+        )
+        renderer = create_renderer(settings.renderer, settings)
+        speech.load()
+        renderer.load()
+        # Locally nobody listens for events; the reporter is kept for its stage timings.
+        reporter = JobReporter("local", 1, publish=lambda event: None)
+        reporter.enter("tts")
+        voiced = speak_script(speech, text, args.voice or settings.default_voice, settings.max_audio_seconds)
+        with tempfile.TemporaryDirectory(prefix="gpu-runner-render-") as folder:
+            files = render_files(renderer, image, text, voiced, reporter, Path(folder))
+            reporter.enter("upload")  # here: moving the files beside the requested output
+            output.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(files.video.video_path, output)
+            os.replace(files.video.poster_path, output.with_suffix(".jpg"))
+            os.replace(files.captions_path, output.with_suffix(".vtt"))
+    except (RenderRefused, UnknownVoice, TTSError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    video = files.video
+    print(f"wrote {output} ({video.width}×{video.height}, {video.duration_s:.2f} s, {video.bytes} bytes)")
+    print(f"voice: {voiced.voice} (engine {voiced.engine}; asked for {voiced.requested_voice})")
+    print(f"renderer: {renderer.name}, weights: {renderer.weights()}")
+    for note in [*voiced.fallbacks, *files.renderer_fallbacks]:
+        print(f"fallback: {note}")
+    print("timings: " + ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in reporter.timings.items()))
+    return 0
+
+
+def _bench_still(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .encode import encode_mp4
+    from .renderers.base import NullReporter, RenderInput, Speech
+    from .renderers.still import StillRenderer
+
+    renderer = StillRenderer()
+    renderer.load()
+    image = _bench_image()
+    rate = 22050
+    print("audio_s  wall_s  x_realtime")
+    for seconds in BENCH_SECONDS:
+        # A quiet tone: the encoder's cost does not depend on what is said.
+        t = np.arange(int(seconds * rate)) / rate
+        speech = Speech(samples=(0.1 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), sample_rate=rate)
+        with tempfile.TemporaryDirectory(prefix="gpu-runner-bench-") as folder:
+            started = time.perf_counter()
+            stream = renderer.render(RenderInput(image=image, speech=speech), NullReporter())
+            encode_mp4(stream, speech, Path(folder) / "v.mp4", Path(folder) / "p.jpg")
+            wall = time.perf_counter() - started
+        print(f"{seconds:7.1f}  {wall:6.2f}  {seconds / wall:9.1f}×")
+    return 0
+
+
+def _bench_image() -> Image.Image:
+
+    from PIL import Image
+
+    try:
+        from skimage import data
+
+        return Image.fromarray(data.astronaut())
+    except ImportError:  # scikit-image is a test/ML extra; a gradient costs the encoder about as much
+        import numpy as np
+
+        ramp = np.linspace(0, 255, 768, dtype=np.uint8)
+        return Image.fromarray(np.stack([np.tile(ramp, (768, 1))] * 3, axis=-1))
+
+
+def _fetch_models(args: argparse.Namespace) -> int:
+    from .renderers.hallo2.weights import fetch_models_main
+
+    return int(fetch_models_main(args) or 0)
+
+
+def _bench_hallo2(args: argparse.Namespace) -> int:
+    from .renderers.hallo2.bench import main as bench_main
+
+    return int(bench_main(args) or 0)
+
+
+def _bench_pipeline(args: argparse.Namespace) -> int:
+    from bench.pipeline import main as bench_main
+
+    return int(bench_main(args) or 0)

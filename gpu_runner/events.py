@@ -1,0 +1,144 @@
+"""Reporting a job's life as ``video_event`` messages: started, throttled progress, and how it ended.
+
+Events are sent by name to the events queue, so this process never imports the plugin's actors. Progress is
+throttled to one event a second per job; the latest state is what gets sent, so nothing important is lost,
+just the intermediate fractions nobody would see.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .protocol import EVENT_ACTOR, EVENTS_QUEUE, JobError, RenderResult, VideoEvent
+from .renderers.base import JobCancelled, StageReporter
+
+Publish = Callable[[VideoEvent], None]
+
+PROGRESS_INTERVAL_S = 1.0
+CANCEL_CHECK_INTERVAL_S = 1.0
+
+
+def broker_publisher(broker: Any) -> Publish:
+    """Send events to :data:`EVENTS_QUEUE` through a Dramatiq broker, by actor name.
+
+    Dramatiq's RedisBroker writes to a queue whether or not this process declared it (its enqueue script
+    creates the queue's keys), so the runner needs no knowledge of the events worker beyond the two names.
+    """
+    from dramatiq import Message
+
+    def publish(event: VideoEvent) -> None:
+        message = Message(
+            queue_name=EVENTS_QUEUE,
+            actor_name=EVENT_ACTOR,
+            args=(),
+            kwargs={"event": event.to_dict()},
+            options={},
+        )
+        broker.enqueue(message)
+
+    return publish
+
+
+class JobReporter(StageReporter):
+    """The runner's :class:`StageReporter` for one job: stage timings, throttled progress, cancel checks.
+
+    ``eta_s`` is a linear extrapolation of the current stage (time spent ÷ fraction done); it is ``None``
+    until the stage has reported a fraction above zero, because a guess from nothing would only mislead.
+    """
+
+    def __init__(
+        self,
+        job_id: str,
+        attempt: int,
+        publish: Publish,
+        is_cancelled: Callable[[], bool] = lambda: False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.job_id = job_id
+        self.attempt = attempt
+        self.info: dict[str, Any] = {}
+        self.timings: dict[str, float] = {}
+        self._publish = publish
+        self._is_cancelled = is_cancelled
+        self._clock = clock
+        self._stage: str | None = None
+        self._stage_started: float | None = None
+        self._fraction = 0.0
+        self._last_sent: float | None = None
+        self._last_cancel_check: float | None = None
+
+    @property
+    def stage(self) -> str | None:
+        return self._stage
+
+    def started(self) -> None:
+        self._send("started")
+
+    def record(self, **facts: Any) -> None:
+        """Add facts to the job's ``info`` (voice used, fallbacks) and send them at once, unthrottled.
+
+        Facts change once or twice a job, and a fallback must reach the editor even if the job then fails.
+        """
+        self.info.update(facts)
+        self._last_sent = None
+        self._maybe_send_progress()
+
+    def enter(self, stage: str) -> None:
+        self._close_stage()
+        self._stage, self._stage_started, self._fraction = stage, self._clock(), 0.0
+        self.timings.setdefault(stage, 0.0)
+        self._maybe_send_progress()
+
+    def progress(self, fraction: float) -> None:
+        self._fraction = min(1.0, max(0.0, float(fraction)))
+        self._maybe_send_progress()
+
+    def check_cancelled(self) -> None:
+        now = self._clock()
+        if self._last_cancel_check is not None and now - self._last_cancel_check < CANCEL_CHECK_INTERVAL_S:
+            return
+        self._last_cancel_check = now
+        if self._is_cancelled():
+            raise JobCancelled(f"job {self.job_id} was cancelled during {self._stage or 'start-up'}")
+
+    def succeeded(self, result: RenderResult) -> None:
+        self._close_stage()
+        self._send("succeeded", result=result)
+
+    def failed(self, error: JobError) -> None:
+        self._close_stage()
+        self._send("failed", stage=self._stage, error=error)
+
+    def cancelled(self) -> None:
+        self._close_stage()
+        self._send("cancelled", stage=self._stage)
+
+    def _close_stage(self) -> None:
+        # A stage entered twice (a renderer working clip by clip) accumulates its time.
+        if self._stage is not None and self._stage_started is not None:
+            self.timings[self._stage] = round(
+                self.timings[self._stage] + self._clock() - self._stage_started, 3
+            )
+            self._stage_started = None
+
+    def _maybe_send_progress(self) -> None:
+        now = self._clock()
+        if self._last_sent is not None and now - self._last_sent < PROGRESS_INTERVAL_S:
+            return
+        self._last_sent = now
+        elapsed = now - self._stage_started if self._stage_started is not None else 0.0
+        eta = elapsed * (1 - self._fraction) / self._fraction if self._fraction > 0 else None
+        self._send("progress", stage=self._stage, fraction=round(self._fraction, 4), eta_s=eta)
+
+    def _send(self, event_type: str, **fields: Any) -> None:
+        event = VideoEvent(
+            job_id=self.job_id,
+            attempt=self.attempt,
+            type=event_type,
+            info=dict(self.info),
+            sent_at=time.time(),
+            **fields,
+        )
+        self._publish(event)

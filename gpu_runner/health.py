@@ -1,0 +1,129 @@
+"""How the outside world sees a runner: ``GET /health`` over HTTP, and a capabilities record in Redis.
+
+The HTTP endpoint is for orchestrators (a container health check, a load balancer); the Redis record is for
+the Wagtail side, which shows "runner online" and the voices it can offer. Its JSON shape is documented at
+:func:`gpu_runner.protocol.runner_key`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from .protocol import PROTOCOL_VERSION, RUNNER_TTL_S, runner_key
+
+if TYPE_CHECKING:
+    from .worker import Runner
+
+logger = logging.getLogger(__name__)
+
+PUBLISH_INTERVAL_S = 10.0
+
+
+class HealthServer:
+    """Serves ``GET /health`` as JSON from ``snapshot()`` on a daemon thread."""
+
+    def __init__(self, snapshot: Callable[[], dict[str, Any]], host: str, port: int) -> None:
+        self._snapshot = snapshot
+        handler = _handler_for(snapshot)
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="gpu-runner-health", daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when started with port 0)."""
+        return self._server.server_address[1]
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler_for(snapshot: Callable[[], dict[str, Any]]) -> type[BaseHTTPRequestHandler]:
+    class HealthHandler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+            if self.path.split("?", 1)[0] != "/health":
+                self._reply(404, {"error": f"no such path {self.path!r}; try /health"})
+                return
+            self._reply(200, snapshot())
+
+        def _reply(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            # Health checks hit every few seconds; logging each would drown the job log.
+            return
+
+    return HealthHandler
+
+
+def capabilities(runner: Runner) -> dict[str, Any]:
+    """The runner's capabilities record (shape documented at :func:`gpu_runner.protocol.runner_key`)."""
+    health = runner.health()
+    return {
+        "v": PROTOCOL_VERSION,
+        "runner_id": runner.runner_id,
+        "host": socket.gethostname(),
+        "renderer": health["renderer"],
+        "voices": runner.env.speech.voices_by_language(),
+        "default_voice": health["default_voice"],
+        "online": health["online"],
+        "status": health["status"],
+        "jobs_done": health["jobs_done"],
+        "jobs_failed": health["jobs_failed"],
+        "current_job": health["current_job"],
+        "updated_at": time.time(),
+    }
+
+
+class CapabilitiesPublisher:
+    """Writes :func:`capabilities` to Redis every :data:`PUBLISH_INTERVAL_S`, with a TTL, from a thread."""
+
+    def __init__(self, redis: Any, runner: Runner, interval_s: float = PUBLISH_INTERVAL_S) -> None:
+        self._redis = redis
+        self._runner = runner
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="gpu-runner-capabilities", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop publishing and delete the record: the runner shows offline at once, not after the TTL."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        try:
+            self._redis.delete(runner_key(self._runner.runner_id))
+        except Exception as exc:  # shutting down: Redis may already be gone
+            logger.warning("could not remove runner record: %s", exc)
+
+    def publish_once(self) -> None:
+        record = json.dumps(capabilities(self._runner))
+        self._redis.set(runner_key(self._runner.runner_id), record, ex=RUNNER_TTL_S)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.publish_once()
+            except Exception as exc:  # Redis down: keep rendering, try again next tick
+                logger.warning("could not publish runner capabilities: %s", exc)
+            self._stop.wait(self._interval_s)

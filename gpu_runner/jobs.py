@@ -1,0 +1,229 @@
+"""One render job, from a validated :class:`RenderRequest` to uploaded files and a :class:`RenderResult`.
+
+Cheap checks come first (script, voice, renderer, image), so a bad job fails in milliseconds instead of after
+minutes of GPU time. Every failure a user can cause becomes a :class:`RenderRefused` with a specific
+``ErrorCode``; :func:`job_error_for` maps whatever else is raised to a :class:`JobError`.
+
+Scripts are plain text. Control characters are removed and anything that looks like markup (``<b>``,
+``<speak>``, SSML) is stripped, never interpreted: an editor's script cannot change the voice, insert pauses
+or inject engine commands, and what is read out is exactly the words left.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from .captions import build_webvtt
+from .encode import EncodedVideo, encode_mp4
+from .events import JobReporter
+from .images import load_presenter_image
+from .protocol import (
+    MAX_SCRIPT_CHARS,
+    ErrorCode,
+    JobError,
+    RenderRequest,
+    RenderResult,
+    captions_key,
+    poster_key,
+)
+from .renderers.base import FrameStream, Renderer, RenderInput, RenderRefused, StageReporter
+from .settings import RunnerSettings
+from .storage import ObjectNotFound, Storage, StorageUnreachable
+from .tts import SpeechService, TTSError, UnknownVoice, VoicedScript
+
+logger = logging.getLogger(__name__)
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+_MARKUP_RE = re.compile(r"<[^<>]{0,500}>")
+_SPACES_RE = re.compile(r"[ \t\r\n]+")
+_SPACE_BEFORE_PUNCTUATION_RE = re.compile(r" +([,.;:!?])")
+
+
+@dataclass
+class JobEnvironment:
+    """What every job uses, loaded once at boot and shared by all jobs of the process."""
+
+    settings: RunnerSettings
+    storage: Storage
+    speech: SpeechService
+    renderer: Renderer
+
+
+def clean_script(script: str) -> str:
+    """The words to speak: control characters and markup removed, whitespace collapsed.
+
+    Raises :class:`RenderRefused` with ``script_too_long`` or ``empty_script``.
+    """
+    if len(script) > MAX_SCRIPT_CHARS:
+        raise RenderRefused(
+            ErrorCode.SCRIPT_TOO_LONG,
+            f"the script has {len(script)} characters; the limit is {MAX_SCRIPT_CHARS}. Shorten it.",
+        )
+    text = _MARKUP_RE.sub(" ", _CONTROL_RE.sub("", script))
+    # A removed tag leaves a space so "a<br>b" stays two words; "<b>word</b>," must not become "word ,".
+    text = _SPACE_BEFORE_PUNCTUATION_RE.sub(r"\1", _SPACES_RE.sub(" ", text)).strip()
+    if not any(ch.isalnum() for ch in text):
+        raise RenderRefused(
+            ErrorCode.EMPTY_SCRIPT, "the script has no words to speak; write what the presenter says"
+        )
+    return text
+
+
+def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) -> RenderResult:
+    """Render ``request`` and upload the MP4, poster and captions; return what was produced and how."""
+    renderer = env.renderer
+    if request.renderer != renderer.name:
+        raise RenderRefused(
+            ErrorCode.RENDER_FAILED,
+            f"this runner serves the {renderer.name!r} renderer, the job asks for {request.renderer!r}; "
+            f"start a runner with GPU_RUNNER_RENDERER={request.renderer}",
+        )
+    text = clean_script(request.script)
+    env.speech.resolve(request.voice)  # an unknown voice fails here, before the image is even read
+    image = _read_image(request.image_key, env.storage)
+    reporter.check_cancelled()
+
+    reporter.enter("tts")
+    voiced = speak_script(env.speech, text, request.voice, env.settings.max_audio_seconds)
+    reporter.progress(1.0)
+    reporter.record(voice_engine=voiced.engine, voice=voiced.voice, fallbacks=voiced.fallbacks)
+    reporter.check_cancelled()
+
+    with tempfile.TemporaryDirectory(prefix=f"gpu-runner-{request.job_id}-") as folder:
+        files = render_files(renderer, image, text, voiced, reporter, Path(folder), request.options)
+        fallbacks = [*voiced.fallbacks, *files.renderer_fallbacks]
+        if files.renderer_fallbacks:
+            reporter.record(fallbacks=fallbacks)
+        reporter.check_cancelled()
+        reporter.enter("upload")
+        key = request.output_key
+        env.storage.put_file(poster_key(key), files.video.poster_path, "image/jpeg")
+        env.storage.put_file(captions_key(key), files.captions_path, "text/vtt")
+        reporter.progress(0.5)
+        # The video goes last: a consumer that sees it can rely on the poster and captions being there.
+        env.storage.put_file(key, files.video.video_path, "video/mp4")
+        reporter.progress(1.0)
+
+    encoded = files.video
+    return RenderResult(
+        key=key,
+        poster_key=poster_key(key),
+        captions_key=captions_key(key),
+        duration_s=encoded.duration_s,
+        width=encoded.width,
+        height=encoded.height,
+        bytes=encoded.bytes,
+        sha256=encoded.sha256,
+        timings=dict(reporter.timings),
+        voice_engine=voiced.engine,
+        voice=voiced.voice,
+        renderer=renderer.name,
+        weights=renderer.weights(),
+        fallbacks=fallbacks,
+    )
+
+
+def speak_script(speech: SpeechService, text: str, voice: str, max_audio_seconds: float) -> VoicedScript:
+    """Voice ``text`` (falling back to the offline engine if need be); refuse speech over the length limit."""
+    voiced = speech.speak(text, voice)
+    duration = voiced.spoken.speech.duration_s
+    if duration > max_audio_seconds:
+        raise RenderRefused(
+            ErrorCode.AUDIO_TOO_LONG,
+            f"the spoken script lasts {duration:.0f} s; the limit is {max_audio_seconds:.0f} s. "
+            "Shorten the script.",
+        )
+    if not np.isfinite(voiced.spoken.speech.samples).all():
+        raise TTSError(f"voice {voiced.voice} produced invalid samples")
+    return voiced
+
+
+@dataclass(frozen=True)
+class RenderedFiles:
+    """A job's outputs on local disk, before upload."""
+
+    video: EncodedVideo
+    captions_path: Path
+    #: the renderer's own plain-words fallback notes (``FrameStream.fallbacks``)
+    renderer_fallbacks: list[str]
+
+
+def render_files(
+    renderer: Renderer,
+    image: Image.Image,
+    text: str,
+    voiced: VoicedScript,
+    reporter: StageReporter,
+    folder: Path,
+    options: Mapping[str, Any] | None = None,
+) -> RenderedFiles:
+    """Render and encode into ``folder``: ``video.mp4``, ``poster.jpg`` and ``captions.vtt``."""
+    speech = voiced.spoken.speech
+    stream = renderer.render(RenderInput(image=image, speech=speech, options=options or {}), reporter)
+    # Frames are encoded as the renderer yields them; "encode" then times the flush, poster and hash.
+    timed = _entering_when_exhausted(stream, lambda: reporter.enter("encode"))
+    video = encode_mp4(timed, speech, folder / "video.mp4", folder / "poster.jpg")
+    captions_path = folder / "captions.vtt"
+    captions_path.write_text(build_webvtt(text, voiced.spoken.timings, speech.duration_s), encoding="utf-8")
+    # Read after encoding: a renderer may add a note while it streams (e.g. a clip it had to redo).
+    return RenderedFiles(video, captions_path, list(stream.fallbacks))
+
+
+def job_error_for(exc: BaseException, stage: str | None) -> JobError:
+    """The :class:`JobError` to report for an exception raised while a job ran in ``stage``."""
+    if isinstance(exc, RenderRefused):
+        return JobError(exc.code, exc.message)
+    if isinstance(exc, UnknownVoice):
+        return JobError(ErrorCode.UNKNOWN_VOICE, str(exc))
+    if isinstance(exc, TTSError):
+        return JobError(ErrorCode.TTS_FAILED, f"the voice could not be produced: {exc}", retryable=True)
+    if isinstance(exc, StorageUnreachable):
+        return JobError(ErrorCode.STORAGE_UNREACHABLE, str(exc), retryable=True)
+    # torch.cuda.OutOfMemoryError is matched by name so this module never imports torch.
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
+        return JobError(
+            ErrorCode.OUT_OF_MEMORY,
+            f"out of memory during {stage or 'start-up'}; try a shorter script or a runner with more memory",
+            retryable=True,
+        )
+    if type(exc).__name__ == "TimeLimitExceeded":
+        return JobError(
+            ErrorCode.TIMED_OUT,
+            f"the job ran past GPU_RUNNER_JOB_TIME_LIMIT_S during {stage or 'start-up'}; shorten the script",
+            retryable=True,
+        )
+    return JobError(
+        ErrorCode.INTERNAL,
+        f"internal error during {stage or 'start-up'} ({type(exc).__name__}: {exc}); see the runner's log",
+        retryable=True,
+    )
+
+
+def _read_image(image_key: str, storage: Storage) -> Image.Image:
+    if not image_key:
+        raise RenderRefused(ErrorCode.NO_IMAGE, "the page has no presenter image; choose one and try again")
+    try:
+        data = storage.get(image_key)
+    except ObjectNotFound:
+        raise RenderRefused(
+            ErrorCode.NO_IMAGE, f"the presenter image {image_key!r} is not in storage; choose the image again"
+        ) from None
+    return load_presenter_image(data, name=f"image {image_key!r}")
+
+
+def _entering_when_exhausted(stream: FrameStream, on_exhausted: Callable[[], None]) -> FrameStream:
+    def frames() -> Iterator[np.ndarray]:
+        yield from stream.frames
+        on_exhausted()
+
+    return dataclasses.replace(stream, frames=frames())

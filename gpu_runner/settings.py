@@ -1,0 +1,118 @@
+"""The runner's configuration: one frozen object read from the environment once, at start.
+
+Variable (default): meaning.
+
+- ``REDIS_URL`` (``redis://127.0.0.1:6379/0``): broker, cancellation flags, runner capabilities.
+- ``VIDEO_STORAGE_URL`` (``./demo-data/storage``): a folder, or ``s3://bucket?endpoint=…&region=…``.
+- ``GPU_RUNNER_RENDERER`` (``still``): ``still`` or ``hallo2``.
+- ``HALLO_MODELS_DIR`` (``./models``): where ``fetch-models`` puts the Hallo2 weights.
+- ``GPU_RUNNER_HEALTH_HOST`` / ``GPU_RUNNER_HEALTH_PORT`` (``127.0.0.1`` / ``8088``; port 0 = any free one):
+  where ``GET /health`` listens.
+- ``GPU_RUNNER_DEFAULT_VOICE`` (``espeak:en-us``): the voice of a job that names none.
+- ``GPU_RUNNER_OFFLINE_VOICE`` (``espeak:en-us``): the fallback voice when no same-language one exists.
+- ``GPU_RUNNER_MAX_AUDIO_SECONDS`` (``180``): longer speech fails with ``audio_too_long``.
+- ``GPU_RUNNER_HEARTBEAT_TIMEOUT_S`` (``600``): the broker heartbeat; keep it above the longest GIL hold.
+- ``GPU_RUNNER_JOB_TIME_LIMIT_S`` (``1800``): a job running longer fails with ``timed_out``.
+- ``GPU_RUNNER_ALLOW_NONCOMMERCIAL_WEIGHTS`` (``true``): whether Hallo2 may load non-commercial weights.
+- ``GPU_RUNNER_DEVICE`` (``auto``): ``auto`` (CUDA when present), ``cuda`` or ``cpu``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .protocol import RENDERERS
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+DEVICES = ("auto", "cuda", "cpu")
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the runner cannot use."""
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    """Everything the runner reads from its environment. Build it with :meth:`from_env`."""
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    storage_url: str = "./demo-data/storage"
+    renderer: str = "still"
+    hallo_models_dir: str = "./models"
+    health_host: str = "127.0.0.1"
+    health_port: int = 8088
+    default_voice: str = "espeak:en-us"
+    offline_voice: str = "espeak:en-us"
+    max_audio_seconds: float = 180.0
+    heartbeat_timeout_s: int = 600
+    job_time_limit_s: int = 1800
+    allow_noncommercial_weights: bool = True
+    device: str = "auto"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RunnerSettings:
+        """Read settings from ``environ`` (default ``os.environ``); unset variables keep their defaults."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        settings = cls(
+            redis_url=env.get("REDIS_URL", defaults.redis_url),
+            storage_url=env.get("VIDEO_STORAGE_URL", defaults.storage_url),
+            renderer=env.get("GPU_RUNNER_RENDERER", defaults.renderer).strip().lower(),
+            hallo_models_dir=env.get("HALLO_MODELS_DIR", defaults.hallo_models_dir),
+            health_host=env.get("GPU_RUNNER_HEALTH_HOST", defaults.health_host),
+            health_port=_number(env, "GPU_RUNNER_HEALTH_PORT", defaults.health_port, int),
+            default_voice=env.get("GPU_RUNNER_DEFAULT_VOICE", defaults.default_voice),
+            offline_voice=env.get("GPU_RUNNER_OFFLINE_VOICE", defaults.offline_voice),
+            max_audio_seconds=_number(env, "GPU_RUNNER_MAX_AUDIO_SECONDS", defaults.max_audio_seconds, float),
+            heartbeat_timeout_s=_number(
+                env, "GPU_RUNNER_HEARTBEAT_TIMEOUT_S", defaults.heartbeat_timeout_s, int
+            ),
+            job_time_limit_s=_number(env, "GPU_RUNNER_JOB_TIME_LIMIT_S", defaults.job_time_limit_s, int),
+            allow_noncommercial_weights=_flag(
+                env, "GPU_RUNNER_ALLOW_NONCOMMERCIAL_WEIGHTS", defaults.allow_noncommercial_weights
+            ),
+            device=env.get("GPU_RUNNER_DEVICE", defaults.device).strip().lower(),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Refuse values that would only fail later, in the middle of a job."""
+        if self.renderer not in RENDERERS:
+            raise SettingsError(f"GPU_RUNNER_RENDERER={self.renderer!r} is not one of {', '.join(RENDERERS)}")
+        if self.device not in DEVICES:
+            raise SettingsError(f"GPU_RUNNER_DEVICE={self.device!r} is not one of {', '.join(DEVICES)}")
+        if not 0 <= self.health_port <= 65535:
+            raise SettingsError(f"GPU_RUNNER_HEALTH_PORT={self.health_port} is not a TCP port (0..65535)")
+        if self.max_audio_seconds <= 0 or self.job_time_limit_s <= 0 or self.heartbeat_timeout_s <= 0:
+            raise SettingsError(
+                "GPU_RUNNER_MAX_AUDIO_SECONDS, GPU_RUNNER_JOB_TIME_LIMIT_S and "
+                "GPU_RUNNER_HEARTBEAT_TIMEOUT_S must be positive"
+            )
+
+
+def _number(
+    env: Mapping[str, str], name: str, default: int | float, kind: type[int] | type[float]
+) -> int | float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a {kind.__name__}; unset it to use {default}") from None
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean; use true or false")

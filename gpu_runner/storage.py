@@ -1,0 +1,190 @@
+"""Where images are read from and videos written to: a local folder, or an S3-compatible bucket (R2, AWS, …).
+
+Both kinds take the same storage-relative keys (``12/videos/ai-generated/34-….mp4``). Transient failures
+(connection errors, HTTP 5xx, throttling) are retried a bounded number of times with exponential backoff, then
+reported as :class:`StorageUnreachable`; a missing object is :class:`ObjectNotFound` at once.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from .protocol import StorageLocation, parse_storage_url
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+ATTEMPTS = 4
+FIRST_BACKOFF_S = 0.5
+
+
+class StorageUnreachable(Exception):
+    """Storage did not answer, or kept failing, after every retry. Worth trying the job again later."""
+
+
+class ObjectNotFound(Exception):
+    """The key does not exist in storage."""
+
+
+class Storage(abc.ABC):
+    """Read and write objects by storage-relative key."""
+
+    def __init__(self, attempts: int = ATTEMPTS, first_backoff_s: float = FIRST_BACKOFF_S) -> None:
+        self.attempts = attempts
+        self.first_backoff_s = first_backoff_s
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """Where this storage is, for logs and error messages (no credentials)."""
+
+    @abc.abstractmethod
+    def _get(self, key: str) -> bytes: ...
+
+    @abc.abstractmethod
+    def _put_file(self, key: str, path: Path, content_type: str) -> None: ...
+
+    @abc.abstractmethod
+    def _is_transient(self, exc: Exception) -> bool: ...
+
+    def get(self, key: str) -> bytes:
+        """The object's bytes; :class:`ObjectNotFound` if missing; :class:`StorageUnreachable` if down."""
+        return self._retrying(f"read {key!r}", lambda: self._get(key))
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Upload a local file to ``key``, replacing what is there."""
+        self._retrying(f"write {key!r}", lambda: self._put_file(key, path, content_type))
+
+    def _retrying(self, what: str, call: Callable[[], T]) -> T:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return call()
+            except ObjectNotFound:
+                raise
+            except Exception as exc:
+                if not self._is_transient(exc):
+                    raise
+                if attempt == self.attempts:
+                    raise StorageUnreachable(
+                        f"could not {what} in {self.describe()} after {attempt} attempts "
+                        f"({type(exc).__name__}: {exc}); check that the storage is up and that "
+                        "VIDEO_STORAGE_URL is right"
+                    ) from exc
+                delay = self.first_backoff_s * 2 ** (attempt - 1)
+                logger.warning("storage: %s failed (%s); retrying in %.1f s", what, exc, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+
+class LocalStorage(Storage):
+    """A folder on this machine: the embedded default, shared with the web process through the file system."""
+
+    def __init__(
+        self, root: str | Path, attempts: int = ATTEMPTS, first_backoff_s: float = FIRST_BACKOFF_S
+    ) -> None:
+        super().__init__(attempts, first_backoff_s)
+        self.root = Path(root).resolve()
+
+    def describe(self) -> str:
+        return f"folder {self.root}"
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root):
+            raise ValueError(f"storage key {key!r} points outside {self.root}")
+        return path
+
+    def _get(self, key: str) -> bytes:
+        path = self._path(key)
+        if not path.is_file():
+            raise ObjectNotFound(f"no object {key!r} in {self.describe()}")
+        return path.read_bytes()
+
+    def _put_file(self, key: str, path: Path, content_type: str) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Copy then rename, so a reader never sees half a video.
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        shutil.copyfile(path, partial)
+        os.replace(partial, target)
+
+    def _is_transient(self, exc: Exception) -> bool:
+        # A local folder does not flap: a missing mount or a permission error will not heal in a second.
+        return False
+
+
+class S3Storage(Storage):
+    """An S3-compatible bucket through boto3; credentials come only from the standard AWS variables."""
+
+    def __init__(
+        self, location: StorageLocation, attempts: int = ATTEMPTS, first_backoff_s: float = FIRST_BACKOFF_S
+    ) -> None:
+        super().__init__(attempts, first_backoff_s)
+        import boto3
+        from botocore.config import Config
+
+        self.location = location
+        self._client = boto3.client(
+            "s3",
+            endpoint_url=location.endpoint,
+            region_name=location.region,
+            config=Config(
+                signature_version="s3v4",
+                # R2 rejects the CRC32 checksums boto3 ≥ 1.36 adds by default to single-part uploads.
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+                # This class does the retrying (bounded, logged); botocore's own would multiply the attempts.
+                retries={"max_attempts": 1, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=60,
+            ),
+        )
+
+    def describe(self) -> str:
+        return f"bucket {self.location.bucket!r} at {self.location.endpoint or 'AWS'}"
+
+    def _key(self, key: str) -> str:
+        return f"{self.location.prefix}/{key}" if self.location.prefix else key
+
+    def _get(self, key: str) -> bytes:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self._client.get_object(Bucket=self.location.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                raise ObjectNotFound(f"no object {key!r} in {self.describe()}") from None
+            raise
+        return response["Body"].read()
+
+    def _put_file(self, key: str, path: Path, content_type: str) -> None:
+        self._client.upload_file(
+            str(path), self.location.bucket, self._key(key), ExtraArgs={"ContentType": content_type}
+        )
+
+    def _is_transient(self, exc: Exception) -> bool:
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+        if isinstance(exc, ConnectionError | HTTPClientError):
+            return True
+        if isinstance(exc, ClientError):
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            return status >= 500 or exc.response.get("Error", {}).get("Code") in ("SlowDown", "Throttling")
+        # upload_file wraps the underlying error in a message only; treat it as transient, since a permanent
+        # cause (bad credentials) fails every retry the same way and is then reported with its text.
+        return isinstance(exc, S3UploadFailedError)
+
+
+def open_storage(url: str, attempts: int = ATTEMPTS, first_backoff_s: float = FIRST_BACKOFF_S) -> Storage:
+    """The storage ``VIDEO_STORAGE_URL`` names: a folder path (``file://`` or bare) or ``s3://bucket?…``."""
+    location = parse_storage_url(url)
+    if location.kind == "local":
+        return LocalStorage(location.path, attempts, first_backoff_s)
+    return S3Storage(location, attempts, first_backoff_s)

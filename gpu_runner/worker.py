@@ -1,0 +1,274 @@
+"""The resident runner: loads TTS and the renderer once, then consumes ``render_video`` one job at a time.
+
+Dramatiq runs in-process (not through its CLI) with one worker thread and a prefetch of one, so the models
+stay loaded for the life of the process and a second job is never held hostage while the first renders.
+
+``attempt`` in events is counted by the runner in Redis (``INCR`` on a per-job key): the actor has
+``max_retries=0``, so Dramatiq's ``retries`` option stays 0, and a message redelivered after a crash (requeued
+by broker maintenance once the dead worker's heartbeat expires) arrives byte-for-byte as it was first sent.
+Only a counter outside the message can tell the plugin "this is the second try".
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .events import JobReporter, Publish, broker_publisher
+from .jobs import JobEnvironment, job_error_for, run_job
+from .protocol import (
+    RENDER_ACTOR,
+    RENDER_QUEUE,
+    ErrorCode,
+    JobError,
+    ProtocolError,
+    RenderRequest,
+    cancel_key,
+)
+from .renderers import create_renderer
+from .renderers.base import JobCancelled
+from .settings import RunnerSettings
+from .storage import open_storage
+from .tts import build_speech_service
+
+logger = logging.getLogger(__name__)
+
+ATTEMPT_KEY_TTL_S = 7 * 24 * 3600
+JOB_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def attempt_key(job_id: str) -> str:
+    """The runner's own Redis counter of deliveries of one job (see the module docstring)."""
+    return f"aivideo:attempts:{job_id}"
+
+
+class Runner:
+    """One runner process's state: its loaded engines and renderer, and what it has done since boot."""
+
+    def __init__(self, env: JobEnvironment, publish: Publish, redis: Any | None = None) -> None:
+        self.env = env
+        self.publish = publish
+        self.redis = redis
+        self.runner_id = f"{socket.gethostname()}-{os.getpid()}"
+        self.status = "starting"
+        self.jobs_done = 0
+        self.jobs_failed = 0
+        self.current_job: str | None = None
+        self.loaded: list[str] = []
+        self.started_at = time.time()
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        """Load the TTS engines and the renderer. Called once, before the first message is consumed."""
+        self.env.speech.load()
+        self.loaded.extend(f"tts:{engine.name}" for engine in self.env.speech.engines)
+        self.env.renderer.load()
+        self.loaded.append(f"renderer:{self.env.renderer.name}")
+        self.status = "ready"
+        logger.info(
+            "runner %s ready: renderer %s (%s)",
+            self.runner_id,
+            self.env.renderer.name,
+            self.env.renderer.weights(),
+        )
+
+    def handle_message(self, args: tuple[Any, ...], kwargs: dict[str, Any], retries: int = 0) -> None:
+        """Run the job in a ``render_video`` message. Never raises for a job's failure: it sends an event."""
+        payload = kwargs.get("request") if "request" in kwargs else (args[0] if len(args) == 1 else None)
+        try:
+            request = RenderRequest.from_dict(payload)
+        except ProtocolError as exc:
+            job_id = payload.get("job_id") if isinstance(payload, dict) else None
+            logger.error("rejected render_video message (job %s): %s", job_id or "unknown", exc)
+            # Only a well-formed id is echoed back: anything else could not name a job the plugin knows.
+            if isinstance(job_id, str) and JOB_ID_RE.fullmatch(job_id):
+                reporter = JobReporter(job_id, self._next_attempt(job_id, retries), self.publish)
+                reporter.failed(JobError(ErrorCode.BAD_MESSAGE, f"the render request was malformed: {exc}"))
+            return
+        self.run(request, retries)
+
+    def run(self, request: RenderRequest, retries: int = 0) -> bool:
+        """Run one validated job, sending its events. Returns whether it succeeded."""
+        reporter = JobReporter(
+            request.job_id,
+            self._next_attempt(request.job_id, retries),
+            self.publish,
+            is_cancelled=lambda: self._is_cancelled(request.job_id),
+        )
+        with self._lock:
+            self.status, self.current_job = "busy", request.job_id
+        succeeded = False
+        try:
+            renderer = self.env.renderer
+            reporter.info.update(
+                {"renderer": renderer.name, "weights": renderer.weights(), "runner": self.runner_id}
+            )
+            reporter.started()
+            result = run_job(request, self.env, reporter)
+            reporter.succeeded(result)
+            succeeded = True
+        except JobCancelled:
+            logger.info("job %s cancelled during %s", request.job_id, reporter.stage)
+            reporter.cancelled()
+        except BaseException as exc:  # noqa: B036 - TimeLimitExceeded is a BaseException; it still ends the job
+            error = job_error_for(exc, reporter.stage)
+            log = (
+                logger.exception
+                if error.code in (ErrorCode.INTERNAL, ErrorCode.TIMED_OUT)
+                else logger.warning
+            )
+            log("job %s failed (%s): %s", request.job_id, error.code, error.message)
+            reporter.failed(error)
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+        finally:
+            with self._lock:
+                self.jobs_done += succeeded
+                self.jobs_failed += not succeeded
+                self.status, self.current_job = "ready", None
+        return succeeded
+
+    def health(self) -> dict[str, Any]:
+        """The state ``/health`` reports and the capabilities record is built from."""
+        with self._lock:
+            status, current, done, failed = self.status, self.current_job, self.jobs_done, self.jobs_failed
+        speech = self.env.speech
+        return {
+            "status": status,
+            "runner_id": self.runner_id,
+            "renderer": self.env.renderer.describe(),
+            "models_loaded": status != "starting",
+            "models": list(self.loaded),
+            "jobs_done": done,
+            "jobs_failed": failed,
+            "current_job": current,
+            "cuda_available": cuda_available(),
+            "tts": speech.describe(),
+            "online": any(engine.online and engine.available for engine in speech.engines),
+            "default_voice": speech.default_voice,
+            "uptime_s": round(time.time() - self.started_at, 1),
+        }
+
+    def _next_attempt(self, job_id: str, retries: int) -> int:
+        if self.redis is None:
+            return retries + 1
+        key = attempt_key(job_id)
+        try:
+            delivered = int(self.redis.incr(key))
+            self.redis.expire(key, ATTEMPT_KEY_TTL_S)
+        except Exception as exc:  # the broker's own Redis being down will surface on the next enqueue anyway
+            logger.warning("could not count attempts of job %s in Redis: %s", job_id, exc)
+            return retries + 1
+        return max(delivered, retries + 1)
+
+    def _is_cancelled(self, job_id: str) -> bool:
+        if self.redis is None:
+            return False
+        try:
+            return bool(self.redis.exists(cancel_key(job_id)))
+        except Exception as exc:  # a Redis blip must not kill a render that is otherwise fine
+            logger.warning("could not check cancellation of job %s: %s", job_id, exc)
+            return False
+
+
+@functools.cache
+def cuda_available() -> bool | None:
+    """``torch.cuda.is_available()`` when torch is installed, ``None`` when it is not (the ``still`` path)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return bool(torch.cuda.is_available())
+
+
+def build_environment(settings: RunnerSettings) -> JobEnvironment:
+    """Construct (not load) the storage, TTS engines and renderer the settings name."""
+    return JobEnvironment(
+        settings=settings,
+        storage=open_storage(settings.storage_url),
+        speech=build_speech_service(
+            default_voice=settings.default_voice, offline_voice=settings.offline_voice
+        ),
+        renderer=create_renderer(settings.renderer, settings),
+    )
+
+
+def build_broker(settings: RunnerSettings) -> Any:
+    """A RedisBroker with the heartbeat timeout long GPU jobs need, and CurrentMessage for the retry count."""
+    from dramatiq.brokers.redis import RedisBroker
+    from dramatiq.middleware import CurrentMessage
+
+    broker = RedisBroker(url=settings.redis_url, heartbeat_timeout=settings.heartbeat_timeout_s * 1000)
+    broker.add_middleware(CurrentMessage())
+    return broker
+
+
+def register_actor(broker: Any, runner: Runner, settings: RunnerSettings) -> Callable[..., None]:
+    """Declare ``render_video`` on ``broker``, answered by ``runner``."""
+    import dramatiq
+    from dramatiq.middleware import CurrentMessage
+
+    def render_video(*args: Any, **kwargs: Any) -> None:
+        message = CurrentMessage.get_current_message()
+        retries = int(message.options.get("retries", 0)) if message is not None else 0
+        runner.handle_message(args, kwargs, retries)
+
+    return dramatiq.actor(
+        render_video,
+        broker=broker,
+        actor_name=RENDER_ACTOR,
+        queue_name=RENDER_QUEUE,
+        max_retries=0,
+        time_limit=settings.job_time_limit_s * 1000,
+    )
+
+
+def start_worker(broker: Any) -> Any:
+    """Start one Dramatiq worker thread on the render queue, prefetching a single message."""
+    import dramatiq
+
+    worker = dramatiq.Worker(broker, worker_threads=1, queues={RENDER_QUEUE})
+    # dramatiq reads dramatiq_queue_prefetch when it is first imported, which may precede our environment
+    # setting (cli.serve sets it early); the attribute is what the consumer uses, so pin it here too.
+    worker.queue_prefetch = 1
+    worker.start()
+    return worker
+
+
+def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None:
+    """Boot (load everything once), serve ``/health``, publish capabilities, consume until signalled."""
+    from redis import Redis
+
+    from .health import CapabilitiesPublisher, HealthServer
+
+    broker = build_broker(settings)
+    redis = Redis.from_url(settings.redis_url)
+    runner = Runner(build_environment(settings), broker_publisher(broker), redis)
+    health = HealthServer(runner.health, settings.health_host, settings.health_port)
+    health.start()
+    publisher = CapabilitiesPublisher(redis, runner)
+    publisher.start()
+    runner.load()
+    register_actor(broker, runner, settings)
+    worker = start_worker(broker)
+    stop = stop or threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    logger.info(
+        "consuming %s; health on http://%s:%d/health", RENDER_QUEUE, settings.health_host, health.port
+    )
+    try:
+        stop.wait()
+    finally:
+        worker.stop()
+        publisher.stop()
+        health.stop()
+        broker.close()

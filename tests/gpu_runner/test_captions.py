@@ -1,0 +1,38 @@
+"""WebVTT captions: cue timing, line length, sentence breaks and escaping."""
+
+from __future__ import annotations
+
+from gpu_runner.captions import LINE_CHARS, build_webvtt
+from gpu_runner.tts.base import Timing
+
+
+def cues(vtt: str) -> list[tuple[str, list[str]]]:
+    blocks = vtt.strip().split("\n\n")
+    assert blocks[0] == "WEBVTT"
+    return [(block.split("\n")[0], block.split("\n")[1:]) for block in blocks[1:]]
+
+
+def test_cues_hold_at_most_two_short_lines() -> None:
+    script = " ".join(["lamp"] * 60)
+    parsed = cues(build_webvtt(script, [], 30.0))
+    assert len(parsed) > 1
+    for _timing, lines in parsed:
+        assert 1 <= len(lines) <= 2
+        assert all(len(line) <= LINE_CHARS for line in lines)
+    assert parsed[0][0].startswith("00:00:00.000 --> ")
+    assert parsed[-1][0].endswith("--> 00:00:30.000")
+
+
+def test_engine_timings_are_used_and_sentences_start_new_cues() -> None:
+    timings = [Timing("Hello.", 0.1, 0.6), Timing("Buy", 1.0, 1.2), Timing("now!", 1.2, 1.7)]
+    parsed = cues(build_webvtt("Hello. Buy now!", timings, 2.0))
+    assert parsed == [
+        ("00:00:00.100 --> 00:00:01.000", ["Hello."]),
+        ("00:00:01.000 --> 00:00:01.700", ["Buy now!"]),
+    ]
+
+
+def test_cue_text_is_escaped() -> None:
+    vtt = build_webvtt("a --> b <c>", [Timing("a", 0, 1), Timing("-->", 1, 2), Timing("<c>", 2, 3)], 3.0)
+    assert "--&gt;" in vtt and "&lt;c&gt;" in vtt
+    assert vtt.count("-->") == 1

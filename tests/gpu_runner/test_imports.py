@@ -1,0 +1,54 @@
+"""``gpu_runner`` must run on a GPU host without Django, and the ``still`` path without torch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+MODULES = [
+    "gpu_runner",
+    "gpu_runner.cli",
+    "gpu_runner.settings",
+    "gpu_runner.images",
+    "gpu_runner.captions",
+    "gpu_runner.encode",
+    "gpu_runner.storage",
+    "gpu_runner.events",
+    "gpu_runner.jobs",
+    "gpu_runner.worker",
+    "gpu_runner.health",
+    "gpu_runner.protocol",
+    "gpu_runner.renderers",
+    "gpu_runner.renderers.still",
+    "gpu_runner.tts",
+    "gpu_runner.tts.edge",
+    "gpu_runner.tts.espeak",
+    "gpu_runner.tts.chain",
+]
+
+
+def imported_after(code: str) -> set[str]:
+    script = f"import importlib, json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
+    )
+    return set(json.loads(completed.stdout.splitlines()[-1]))
+
+
+def test_no_module_imports_django_or_torch() -> None:
+    modules = imported_after(f"for name in {MODULES!r}: importlib.import_module(name)")
+    assert not {name for name in modules if name == "django" or name.startswith("django.")}
+    assert "torch" not in modules
+
+
+def test_building_the_still_runner_imports_no_torch() -> None:
+    code = (
+        "from gpu_runner.settings import RunnerSettings\n"
+        "from gpu_runner.renderers import create_renderer\n"
+        "create_renderer('still', RunnerSettings()).load()"
+    )
+    modules = imported_after(code)
+    assert "torch" not in modules and "django" not in modules

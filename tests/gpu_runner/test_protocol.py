@@ -1,0 +1,112 @@
+"""The message contract: requests and events round-trip, malformed ones are refused, keys are built safely."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpu_runner.protocol import (
+    JobError,
+    ProtocolError,
+    RenderRequest,
+    RenderResult,
+    VideoEvent,
+    cancel_key,
+    captions_key,
+    organization_of_key,
+    parse_storage_url,
+    poster_key,
+    runner_key,
+    video_key,
+)
+
+KEY = video_key(12, 34, "abcdefghij012345")
+
+
+def request(**changes: object) -> dict:
+    data = RenderRequest(
+        job_id="job-1",
+        organization_id=12,
+        page_id=34,
+        image_key="12/images/p.jpg",
+        script="Hello.",
+        voice="espeak:en-us",
+        renderer="still",
+        output_key=KEY,
+    ).to_dict()
+    data.update(changes)
+    return data
+
+
+def test_request_round_trips() -> None:
+    assert RenderRequest.from_dict(request()).to_dict() == request()
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"v": 2}, "version"),
+        ({"page_id": True}, "boolean"),
+        ({"job_id": "../etc"}, "job id"),
+        ({"output_key": video_key(13, 34, "abcdefghij012345")}, "outside organization"),
+        ({"image_key": "../secrets"}, "not a storage key"),
+        ({"options": {"x": "y" * 5000}}, "too large"),
+    ],
+)
+def test_bad_requests_are_refused(changes: dict, words: str) -> None:
+    with pytest.raises(ProtocolError, match=words):
+        RenderRequest.from_dict(request(**changes))
+
+
+def test_keys_sit_beside_the_video() -> None:
+    assert KEY == "12/videos/ai-generated/34-abcdefghij012345.mp4"
+    assert poster_key(KEY).endswith("34-abcdefghij012345.jpg")
+    assert captions_key(KEY).endswith("34-abcdefghij012345.vtt")
+    assert organization_of_key(KEY) == 12
+    with pytest.raises(ProtocolError):
+        video_key(12, 34, "Not/A/Token")
+
+
+def test_redis_keys() -> None:
+    assert cancel_key("job-1") == "aivideo:cancel:job-1"
+    assert runner_key("host-1") == "aivideo:runners:host-1"
+
+
+def test_events_round_trip_with_result_and_error() -> None:
+    result = RenderResult(
+        key=KEY,
+        poster_key=poster_key(KEY),
+        captions_key=captions_key(KEY),
+        duration_s=2.5,
+        width=512,
+        height=512,
+        bytes=1000,
+        sha256="0" * 64,
+        timings={"tts": 0.1},
+        voice_engine="espeak",
+        voice="espeak:en-us",
+        renderer="still",
+        weights="none",
+        fallbacks=["a note"],
+    )
+    for event in (
+        VideoEvent(job_id="j", attempt=1, type="succeeded", result=result),
+        VideoEvent(
+            job_id="j", attempt=2, type="failed", stage="tts", error=JobError("tts_failed", "x", True)
+        ),
+    ):
+        assert VideoEvent.from_dict(event.to_dict()) == event
+    with pytest.raises(ProtocolError, match="carries a result"):
+        VideoEvent.from_dict({"v": 1, "job_id": "j", "attempt": 1, "type": "succeeded"})
+
+
+def test_storage_urls() -> None:
+    assert parse_storage_url("./demo-data/storage").path == "./demo-data/storage"
+    location = parse_storage_url("s3://videos/shop?endpoint=https://x.r2.cloudflarestorage.com&region=auto")
+    assert (location.kind, location.bucket, location.prefix, location.region) == (
+        "s3",
+        "videos",
+        "shop",
+        "auto",
+    )
+    with pytest.raises(ProtocolError, match="unknown parameter"):
+        parse_storage_url("s3://videos?secret=1")
