@@ -65,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--full", action="store_true", help="the released weights from HALLO_MODELS_DIR")
     hallo2.add_argument("--steps", type=int, default=None, help="denoising steps")
     hallo2.set_defaults(handler=_bench_hallo2)
-    benches.add_parser("pipeline", help="the whole flow, end to end").set_defaults(handler=_bench_pipeline)
+    pipeline = benches.add_parser(
+        "pipeline", help="the whole flow, end to end (run from the repository root)"
+    )
+    pipeline.add_argument("--jobs", type=int, default=5, help="how many videos to push through")
+    pipeline.set_defaults(handler=_bench_pipeline)
     return parser
 
 

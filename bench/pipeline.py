@@ -1,0 +1,158 @@
+"""``python -m gpu_runner bench pipeline [--jobs N]``: N videos through the whole flow, ``still`` renderer.
+
+Everything is real and local: a fresh SQLite database (or ``DATABASE_URL``), Redis (``BENCH_REDIS_URL``,
+database 12 of the local server, flushed), a temporary storage folder, the runner and the events worker
+as separate processes, as in production. Each job is requested as the editor's button requests it, and the
+next one only after the previous video is attached, so the figures are latencies rather than queueing.
+
+Printed: the median seconds of each runner stage, the overhead outside rendering (click → runner start, runner
+done → attached), and the still renderer's speed as a multiple of real time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = (
+    "Meet the trail backpack. Thirty litres, padded straps, and a rain cover for the days that need it.",
+    "This enamel camp mug holds three hundred and fifty millilitres and shrugs off the campfire.",
+    "The head torch gives three hundred lumens and lasts a whole night on its low setting.",
+)
+
+
+def _environment(workdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
+    env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    env["VIDEO_STORAGE_URL"] = str(workdir / "storage")
+    env["GPU_RUNNER_RENDERER"] = "still"
+    env["GPU_RUNNER_HEALTH_PORT"] = env.get("BENCH_HEALTH_PORT", "8099")
+    env["dramatiq_queue_prefetch"] = "1"
+    env["DJANGO_DEBUG"] = "0"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _wait_for(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"error: {url} did not answer within {seconds:.0f} s")
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def run(jobs: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
+        workdir = Path(tmp)
+        env = _environment(workdir)
+        os.environ.update(env)  # this process is the web side: same database, broker and storage
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        import redis
+        from django.contrib.auth import get_user_model
+        from django.core.management import call_command
+
+        from shop.models import Organization, ProductIndexPage, ProductPage
+        from video_plugin.jobs import request_video
+        from video_plugin.models import VideoJob
+
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+        call_command("migrate", verbosity=0)
+        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        organization = Organization.objects.get(slug="acme")
+        admin = get_user_model().objects.get(username="admin-acme")
+        index = ProductIndexPage.objects.get(organization=organization)
+
+        logs = workdir / "logs"
+        logs.mkdir()
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        commands = {
+            "runner": [sys.executable, "-m", "gpu_runner", "serve"],
+            "events": [*manage, "rundramatiq", "--queues", "video-events", "-p", "1", "-t", "1"],
+        }
+        processes = [
+            subprocess.Popen(
+                cmd, cwd=ROOT, env=env, stdout=(logs / f"{name}.log").open("wb"), stderr=subprocess.STDOUT
+            )
+            for name, cmd in commands.items()
+        ]
+        try:
+            _wait_for(f"http://127.0.0.1:{env['GPU_RUNNER_HEALTH_PORT']}/health", 60)
+            finished: list[VideoJob] = []
+            for number in range(jobs):
+                page = index.add_child(
+                    instance=ProductPage(title=f"Bench product {number}", price=Decimal("10.00"), live=True)
+                )
+                job = request_video(
+                    page, admin, VideoJob.Trigger.EDITOR, script=SCRIPTS[number % len(SCRIPTS)]
+                )
+                deadline = time.monotonic() + 120
+                while not job.is_terminal:
+                    if time.monotonic() > deadline:
+                        raise SystemExit(f"error: job {job.job_id} did not finish; logs in {logs}")
+                    time.sleep(0.05)
+                    job.refresh_from_db()
+                if job.status != VideoJob.Status.SUCCEEDED:
+                    raise SystemExit(f"error: job {job.job_id} {job.status}: {job.error_message}")
+                finished.append(job)
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(timeout=15)
+        _report(finished)
+
+
+def _report(jobs: list) -> None:
+    stages = sorted({stage for job in jobs for stage in job.timings})
+    video_seconds = [job.media.duration for job in jobs]
+    to_start = [(job.started_at - job.created_at).total_seconds() for job in jobs]
+    to_attached = [job.finished_at.timestamp() - job.last_event_at for job in jobs]
+    runner_total = [sum(job.timings.values()) for job in jobs]
+    # The still renderer's frames are encoded as they stream, so its speed counts render + encode together.
+    speed = [
+        job.media.duration / (job.timings.get("render", 0) + job.timings.get("encode", 0)) for job in jobs
+    ]
+
+    print(f"pipeline bench: {len(jobs)} jobs, still renderer, median video {_median(video_seconds):.2f} s")
+    print("runner stages (median seconds):")
+    for stage in stages:
+        print(f"  {stage:<8} {_median([job.timings.get(stage, 0.0) for job in jobs]):8.3f}")
+    print(f"  {'total':<8} {_median(runner_total):8.3f}")
+    print("overhead outside rendering (median seconds):")
+    print(f"  click -> runner start     {_median(to_start):8.3f}")
+    print(f"  runner done -> attached   {_median(to_attached):8.3f}")
+    print(f"still renderer speed: {_median(speed):.1f}x real time (render + encode)")
+
+
+def main(args: argparse.Namespace | None = None) -> int:
+    if args is None:
+        parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+        parser.add_argument("--jobs", type=int, default=5)
+        args = parser.parse_args()
+    run(max(1, args.jobs))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
