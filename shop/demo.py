@@ -1,8 +1,8 @@
 """``make demo``: the whole product on its embedded default, on one laptop.
 
-SQLite, a local storage folder, a local Redis (reused if one answers, started if not), the ``still`` renderer and the
-offline espeak-ng voice. Starts the web server, the events worker and the GPU runner as child processes, prints the
-URL and the logins, and stops everything on Ctrl-C.
+SQLite, a local storage folder, a local Redis (reused if one answers, started if not), the ``still`` renderer
+and the offline espeak-ng voice. Starts the web server, the events worker and the GPU runner as children,
+prints the URL and the logins, and stops everything on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -87,7 +87,13 @@ def _wait_for(url: str, seconds: float) -> bool:
     return False
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # `kill` or a supervisor's stop must clean up the children just like Ctrl-C does.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     env = _demo_environment()
     DATA.mkdir(exist_ok=True)
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -132,12 +138,9 @@ def main() -> None:
             print(f"warning: the GPU runner is not answering at {runner_health}; see {logs / 'runner.log'}")
 
         print(
-            f"\nThe shop is running at {site}/  —  admin: {site}/admin/\n"
-            "Logins (user / password):\n"
-            "  admin / demo-admin                      superuser\n"
-            "  acme-owner, acme-admin, acme-editor     password demo-<role>-acme\n"
-            "  globex-owner, globex-admin, globex-editor  password demo-<role>-globex\n"
-            "Open a product page in the admin and click Generate video. Ctrl-C stops everything.\n"
+            f"\nThe shop is running at {site}/  —  admin: {site}/admin/ (logins above).\n"
+            "Edit a product page and click Generate video in its Presenter video panel.\n"
+            "Ctrl-C stops everything.\n"
         )
         while all(child.poll() is None for child in children):
             time.sleep(1)
