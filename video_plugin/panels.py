@@ -1,16 +1,25 @@
-"""The editor panel: the page's current video, its latest job, and a Generate button for those allowed."""
+"""The editor panel: the page's presenter video in every state, and the controls to make a new one."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
+from django.middleware.csrf import get_token
 from django.urls import reverse
 from wagtail.admin.panels import Panel
+from wagtail.images.widgets import AdminImageChooser
 
 from video_plugin.conf import video_settings
-from video_plugin.models import VideoJob
+from video_plugin.panel_state import panel_state
+from video_plugin.scripts import DEFAULT_TONE, SPOKEN_WORDS_PER_SECOND, TONES
 from video_plugin.tenancy import can_generate, get_tenancy
+
+# The panel's inputs belong to no form: the page form must neither save them nor count them as unsaved edits.
+DETACHED_FORM_ID = "video-panel-detached"
+# Stands in for a job id in URL templates the panel's controller fills in.
+JOB_ID_PLACEHOLDER = "JOB_ID"
 
 
 class VideoPanel(Panel):
@@ -36,22 +45,53 @@ class VideoPanel(Panel):
             context = super().get_context_data(parent_context)
             page = self.instance
             organization = get_tenancy().organization_for_page(page)
-            job = VideoJob.objects.filter(page_id=page.pk).select_related("media").first()
-            current = (
-                VideoJob.objects.filter(page_id=page.pk, is_current=True).select_related("media").first()
-            )
+            allowed = organization is not None and can_generate(self.request.user, organization.id)
             context.update(
                 page=page,
                 organization=organization,
-                job=job,
-                current_media=current.media if current else None,
-                can_generate=organization is not None and can_generate(self.request.user, organization.id),
+                can_generate=allowed,
+                state_json=json.dumps(panel_state(page.pk)),
+                urls_json=json.dumps(self.urls(page.pk)),
+                # Panels render without the request context processors, so {{ csrf_token }} would be empty.
+                csrf_token=get_token(self.request),
                 generate_url=reverse("video_plugin:generate", args=[page.pk]),
                 status_url=reverse("video_plugin:status", args=[page.pk]),
                 poll_ms=int(video_settings.STATUS_POLL_SECONDS * 1000),
+                max_script_chars=video_settings.MAX_SCRIPT_CHARS,
+                words_per_second=SPOKEN_WORDS_PER_SECOND,
+                tones=[(name, tone.label) for name, tone in TONES.items()],
+                default_tone=DEFAULT_TONE,
+                default_voice=(organization.default_voice if organization else "")
+                or video_settings.DEFAULT_VOICE,
+                detached_form=DETACHED_FORM_ID,
+                presenter_chooser=self.presenter_chooser(page, organization) if allowed else "",
             )
             return context
 
+        @staticmethod
+        def urls(page_id: int) -> dict[str, str]:
+            job = [page_id, JOB_ID_PLACEHOLDER]
+            return {
+                "generate": reverse("video_plugin:generate", args=[page_id]),
+                "status": reverse("video_plugin:status", args=[page_id]),
+                "script": reverse("video_plugin:script", args=[page_id]),
+                "faceCheck": reverse("video_plugin:face_check", args=[page_id]),
+                "cancel": reverse("video_plugin:cancel", args=job),
+                "current": reverse("video_plugin:make_current", args=job),
+            }
+
+        @staticmethod
+        def presenter_chooser(page: Any, organization: Any) -> str:
+            """Wagtail's image chooser, preset to the page's presenter or else the organization's."""
+            image = page.specific.video_presenter_image() or (
+                organization.default_presenter_image if organization else None
+            )
+            attrs = {"id": f"video-panel-presenter-{page.pk}", "form": DETACHED_FORM_ID}
+            return AdminImageChooser().render("video_panel_presenter", image, attrs=attrs)
+
         @property
         def media(self) -> forms.Media:
-            return forms.Media(js=["video_plugin/js/video-panel-controller.js"])
+            return AdminImageChooser().media + forms.Media(
+                js=["video_plugin/js/video-panel-controller.js"],
+                css={"all": ["video_plugin/css/video-panel.css"]},
+            )

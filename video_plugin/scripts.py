@@ -1,4 +1,8 @@
-"""What a presenter says: an explicit script, or one composed from the page's facts by a small template."""
+"""What a presenter says: an explicit script, or one written from the page's facts by rule-based templates.
+
+Scripts are written by fixed templates in a few tones, with no outside service: the same page always gives the
+same script, and an editor can read every sentence it could produce in :data:`TONES`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,39 @@ from django.utils.html import strip_tags
 # A composed script reads the description's first sentences only: a spoken video of a whole product page is
 # too long to watch, and the runner charges time per second of audio.
 COMPOSED_DESCRIPTION_CHARS = 400
+
+# A calm presenter speaks about 150 words a minute; espeak-ng's default is a little faster (175), Edge voices
+# a little slower. The editor sees an estimate, so one round figure is honest enough.
+SPOKEN_WORDS_PER_SECOND = 2.5
+
+
+@dataclass(frozen=True)
+class Tone:
+    """Sentence templates for one way of speaking. ``{title}``, ``{price}`` are filled from the page."""
+
+    label: str
+    opening: str
+    price: str
+    closing: str = ""
+
+
+TONES: dict[str, Tone] = {
+    "friendly": Tone(label="Friendly", opening="Meet the {title}.", price="Yours for {price}."),
+    "enthusiastic": Tone(
+        label="Enthusiastic",
+        opening="Say hello to the {title}!",
+        price="And the best part? It is only {price}.",
+        closing="Grab yours today!",
+    ),
+    "professional": Tone(
+        label="Professional",
+        opening="Introducing the {title}.",
+        price="It is available for {price}.",
+        closing="Details are on this page.",
+    ),
+    "concise": Tone(label="Concise", opening="The {title}.", price="{price}."),
+}
+DEFAULT_TONE = "friendly"
 
 
 @dataclass(frozen=True)
@@ -48,18 +85,30 @@ def spoken_price(price: Decimal, currency: str) -> str:
     return f"{amount} {currency}"
 
 
-def compose_script(source: ScriptSource) -> str:
-    """The script to speak: the explicit one if given, else one composed from title, description, price."""
-    explicit = plain_text(source.script)
-    if explicit:
-        return explicit
+def estimated_speech_seconds(script: str) -> float:
+    """Roughly how long ``script`` takes to speak, in seconds, at :data:`SPOKEN_WORDS_PER_SECOND`."""
+    return round(len(plain_text(script).split()) / SPOKEN_WORDS_PER_SECOND, 1)
+
+
+def write_script(source: ScriptSource, tone: str = DEFAULT_TONE) -> str:
+    """A script from the page's title, description and price in ``tone``; ignores ``source.script``."""
+    if tone not in TONES:
+        raise ValueError(f"tone {tone!r} is not one of {sorted(TONES)}")
+    template = TONES[tone]
     parts: list[str] = []
     title = plain_text(source.title)
     if title:
-        parts.append(f"Meet the {title}.")
+        parts.append(template.opening.format(title=title))
     description = first_sentences(plain_text(source.description), COMPOSED_DESCRIPTION_CHARS)
     if description:
         parts.append(description if description[-1] in ".!?" else f"{description}.")
     if source.price is not None and parts:
-        parts.append(f"Yours for {spoken_price(source.price, source.currency)}.")
+        parts.append(template.price.format(price=spoken_price(source.price, source.currency)))
+    if parts and template.closing:
+        parts.append(template.closing)
     return " ".join(parts)
+
+
+def compose_script(source: ScriptSource) -> str:
+    """The script to speak: the explicit one if given, else one written in the default tone."""
+    return plain_text(source.script) or write_script(source)

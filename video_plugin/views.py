@@ -1,15 +1,36 @@
-"""Admin views behind the editor panel: request a video, and read a page's latest job as JSON."""
+"""Admin views behind the editor panel. Each answers JSON, checks the user's role on the server, and
+answers 403 (or 404 for a page outside every organization) with no data to anyone else.
+
+Owners and admins (and superusers) generate, cancel and choose the current video; every member reads.
+POSTs need Django's CSRF token, which the panel sends in ``X-CSRFToken``.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from django.db import transaction
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
+from wagtail.images import get_image_model
 from wagtail.models import Page
+from wagtail.permissions import policy_registry
 
+from video_plugin.cancellation import cancel_job
+from video_plugin.capabilities import read_capabilities
+from video_plugin.conf import video_settings
+from video_plugin.face_check import check_face
 from video_plugin.jobs import VideoRequestError, request_video
 from video_plugin.models import VideoJob
+from video_plugin.panel_state import job_state, panel_state
+from video_plugin.scripts import TONES, estimated_speech_seconds, write_script
 from video_plugin.tenancy import OrganizationInfo, can_generate, can_view, get_tenancy
+
+
+class BadRequest(Exception):
+    """A request the editor can fix; its message says what and how."""
 
 
 def organization_of(page: Page) -> OrganizationInfo:
@@ -25,26 +46,155 @@ def forbidden(reason: str) -> JsonResponse:
     return JsonResponse({"error": reason}, status=403)
 
 
+def bad_request(reason: str) -> JsonResponse:
+    return JsonResponse({"error": reason}, status=400)
+
+
+def request_data(request: HttpRequest) -> dict[str, Any]:
+    """The POST's fields, from a JSON body or a form; an empty body is no fields."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError as exc:
+            raise BadRequest(f"the request body is not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise BadRequest("the request body must be a JSON object")
+        return data
+    return request.POST.dict()
+
+
+def chosen_image(request: HttpRequest, image_id: Any) -> Any:
+    """The image with ``image_id`` if the user may choose it, else a :class:`BadRequest`."""
+    try:
+        pk = int(image_id)
+    except (TypeError, ValueError):
+        raise BadRequest(f"image id {image_id!r} is not a number") from None
+    policy = policy_registry.get_by_type(get_image_model())
+    choosable = policy.instances_user_has_permission_for(request.user, "choose")
+    image = choosable.filter(pk=pk).first()
+    if image is None:
+        raise BadRequest(f"image {pk} does not exist or is not in a collection you can use")
+    return image
+
+
+def checked_script(data: dict[str, Any]) -> str | None:
+    """The editor's script, or ``None`` to compose one; refuses one longer than the limit."""
+    script = str(data.get("script") or "").strip()
+    if len(script) > video_settings.MAX_SCRIPT_CHARS:
+        raise BadRequest(
+            f"the script has {len(script)} characters; shorten it to at most "
+            f"{video_settings.MAX_SCRIPT_CHARS} (about {estimated_speech_seconds(script):.0f} s spoken now)"
+        )
+    return script or None
+
+
+def checked_voice(data: dict[str, Any]) -> str | None:
+    """The chosen voice, or ``None`` for the default; refuses a voice no online runner offers."""
+    voice = str(data.get("voice") or "").strip()
+    if not voice:
+        return None
+    runner = read_capabilities()
+    if runner.online and not runner.offers_voice(voice):
+        raise BadRequest(f"voice {voice!r} is not offered by any online runner; choose one from the list")
+    return voice
+
+
 @require_POST
 def generate(request: HttpRequest, page_id: int) -> JsonResponse:
-    """Request a video for the page (owners and admins of its organization, and superusers)."""
+    """Request a video for the page with an optional ``script``, ``voice`` and ``image_id``."""
     page = get_object_or_404(Page, pk=page_id).specific
     organization = organization_of(page)
     if not can_generate(request.user, organization.id):
         return forbidden("only owners and admins of this organization can generate videos")
     try:
-        job = request_video(page, request.user, VideoJob.Trigger.EDITOR)
-    except VideoRequestError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    return JsonResponse({"job": job.as_status()}, status=202)
+        data = request_data(request)
+        script = checked_script(data)
+        voice = checked_voice(data)
+        image = chosen_image(request, data["image_id"]) if data.get("image_id") else None
+        job = request_video(
+            page, request.user, VideoJob.Trigger.EDITOR, script=script, voice=voice, image=image
+        )
+    except (BadRequest, VideoRequestError) as exc:
+        return bad_request(str(exc))
+    return JsonResponse({"job": job_state(job, read_capabilities())}, status=202)
 
 
 @require_GET
 def status(request: HttpRequest, page_id: int) -> JsonResponse:
-    """The page's latest job, for members of its organization."""
+    """The panel's state for the page (latest job, history, runners), for members of its organization."""
     page = get_object_or_404(Page, pk=page_id)
     organization = organization_of(page)
     if not can_view(request.user, organization.id):
         return forbidden("only members of this organization can see its video jobs")
-    job = VideoJob.objects.filter(page_id=page.pk).select_related("media").first()
-    return JsonResponse({"job": job.as_status() if job else None})
+    return JsonResponse(panel_state(page.pk))
+
+
+def page_job(page_id: int, job_id: str) -> tuple[Page, VideoJob]:
+    """The page and one of its jobs; 404 when the job is not this page's."""
+    page = get_object_or_404(Page, pk=page_id)
+    job = get_object_or_404(VideoJob.objects.select_related("media"), page_id=page.pk, job_id=job_id)
+    return page, job
+
+
+@require_POST
+def cancel(request: HttpRequest, page_id: int, job_id: str) -> JsonResponse:
+    """Cancel the page's queued or running job, in the database and for the runner."""
+    page, job = page_job(page_id, job_id)
+    if not can_generate(request.user, organization_of(page).id):
+        return forbidden("only owners and admins of this organization can cancel videos")
+    outcome = cancel_job(job, request.user.get_username())
+    if not outcome.cancelled:
+        reason = f"the job has already {outcome.job.status}; nothing to cancel"
+        return JsonResponse({"error": reason}, status=409)
+    return JsonResponse(
+        {"job": job_state(outcome.job, read_capabilities()), "runner_told": outcome.runner_told}
+    )
+
+
+@require_POST
+def make_current(request: HttpRequest, page_id: int, job_id: str) -> JsonResponse:
+    """Make one of the page's finished videos the one the page shows."""
+    page, job = page_job(page_id, job_id)
+    if not can_generate(request.user, organization_of(page).id):
+        return forbidden("only owners and admins of this organization can choose the current video")
+    if job.status != VideoJob.Status.SUCCEEDED or job.media_id is None:
+        return JsonResponse({"error": f"job {job.job_id} has no finished video to show"}, status=409)
+    switch_current(job)
+    return JsonResponse(panel_state(page.pk))
+
+
+def switch_current(job: VideoJob) -> None:
+    """Make ``job`` its page's one current video (the database allows one per page)."""
+    with transaction.atomic():
+        VideoJob.objects.filter(page_id=job.page_id, is_current=True).exclude(pk=job.pk).update(
+            is_current=False
+        )
+        VideoJob.objects.filter(pk=job.pk).update(is_current=True)
+
+
+@require_GET
+def written_script(request: HttpRequest, page_id: int) -> JsonResponse:
+    """A script written from the page's latest draft (title, description, price) in ``?tone=``."""
+    page = get_object_or_404(Page, pk=page_id).specific
+    if not can_view(request.user, organization_of(page).id):
+        return forbidden("only members of this organization can write its video scripts")
+    tone = request.GET.get("tone") or "friendly"
+    if tone not in TONES:
+        return bad_request(f"tone {tone!r} is not one of {', '.join(TONES)}")
+    # The latest revision holds the editor's unpublished (and autosaved) changes to the title and description.
+    draft = page.get_latest_revision_as_object() if page.get_latest_revision() else page
+    script = write_script(draft.video_script_source(), tone)
+    return JsonResponse({"script": script, "chars": len(script), "seconds": estimated_speech_seconds(script)})
+
+
+@require_GET
+def face_check(request: HttpRequest, page_id: int) -> JsonResponse:
+    """Whether ``?image_id=`` shows one usable face (a warning only; the runner decides)."""
+    page = get_object_or_404(Page, pk=page_id)
+    if not can_view(request.user, organization_of(page).id):
+        return forbidden("only members of this organization can check its presenter images")
+    try:
+        image = chosen_image(request, request.GET.get("image_id"))
+    except BadRequest as exc:
+        return bad_request(str(exc))
+    return JsonResponse(check_face(image).as_json())

@@ -1,92 +1,358 @@
 /**
- * The presenter video panel: POSTs a generate request and polls the page's latest job until it ends.
- * Registered on Wagtail's own Stimulus application, so it follows the admin's lifecycle (panels, tabs, previews).
+ * The presenter video panel. Renders the state the server sends (the latest job, the page's videos and the
+ * runners), polls it while the panel is open, and drives the controls: script, voice, presenter, generate,
+ * cancel, and choosing the current video. Registered on Wagtail's own Stimulus application: no build step.
+ *
+ * Text from the server is set with textContent only, never as HTML.
  */
 (() => {
-  const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+  const ACTIVE = ['queued', 'running'];
+  // While nothing is in flight the panel still refreshes the runner status, just less often.
+  const IDLE_POLL_FACTOR = 5;
+
+  const icon = (name) => {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('class', `icon icon-${name}`);
+    svg.setAttribute('aria-hidden', 'true');
+    const use = document.createElementNS('http://www.w3.org/2000/svg', 'use');
+    use.setAttribute('href', `#icon-${name}`);
+    svg.append(use);
+    return svg;
+  };
+
+  const element = (tag, attributes = {}, ...children) => {
+    const node = document.createElement(tag);
+    Object.entries(attributes).forEach(([key, value]) => {
+      if (value !== null && value !== undefined && value !== false) node.setAttribute(key, value);
+    });
+    node.append(...children.filter((child) => child !== null && child !== undefined));
+    return node;
+  };
+
+  const seconds = (value) => {
+    const total = Math.max(0, Math.round(value));
+    return total >= 60 ? `${Math.floor(total / 60)} min ${total % 60} s` : `${total} s`;
+  };
 
   class VideoPanelController extends window.StimulusModule.Controller {
-    static targets = ['status', 'button'];
+    static targets = [
+      'runner', 'state', 'controls', 'tone', 'script', 'scriptCount', 'voice', 'voiceHelp', 'presenter',
+      'faceCheck', 'generate', 'generateLabel', 'cancel', 'error', 'history', 'playerTemplate',
+    ];
+
     static values = {
-      generateUrl: String,
-      statusUrl: String,
+      state: Object,
+      urls: Object,
       csrfToken: String,
       pollMs: { type: Number, default: 2000 },
-      active: Boolean,
+      canGenerate: Boolean,
+      maxChars: Number,
+      wordsPerSecond: Number,
+      defaultVoice: String,
     };
 
     connect() {
-      if (this.activeValue) this.schedulePoll();
+      this.face = null;
+      this.faceConfirmed = false;
+      this.voicesShown = null;
+      this.presenterInput = this.hasPresenterTarget ? this.presenterTarget.querySelector('input[type=hidden]') : null;
+      if (this.presenterInput) {
+        // The chooser reports a new image by a change event on its hidden input, which does not bubble.
+        this.onPresenterChange = () => this.checkFace();
+        this.presenterInput.addEventListener('change', this.onPresenterChange);
+        this.checkFace();
+      }
+      if (this.hasScriptTarget) this.countScript();
+      this.render(this.stateValue);
     }
 
     disconnect() {
       clearTimeout(this.timer);
+      if (this.presenterInput) this.presenterInput.removeEventListener('change', this.onPresenterChange);
     }
 
-    async generate() {
-      this.buttonTarget.disabled = true;
-      try {
-        const response = await fetch(this.generateUrlValue, {
-          method: 'POST',
-          headers: { 'X-CSRFToken': this.csrfTokenValue, Accept: 'application/json' },
-          credentials: 'same-origin',
-        });
-        const body = await response.json().catch(() => ({}));
-        if (!response.ok) {
-          this.showText(body.error || `Request refused (${response.status}).`);
-          this.buttonTarget.disabled = false;
-          return;
-        }
-        this.show(body.job);
-      } catch (error) {
-        this.showText(`Could not reach the server: ${error.message}`);
-        this.buttonTarget.disabled = false;
+    url(name, jobId) {
+      return this.urlsValue[name].replace('JOB_ID', encodeURIComponent(jobId || ''));
+    }
+
+    async request(url, options = {}) {
+      const headers = { Accept: 'application/json', ...(options.headers || {}) };
+      if (options.method === 'POST') {
+        headers['X-CSRFToken'] = this.csrfTokenValue;
+        headers['Content-Type'] = 'application/json';
       }
+      const response = await fetch(url, { credentials: 'same-origin', ...options, headers });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(body.error || `The server refused the request (${response.status}).`);
+      return body;
+    }
+
+    showError(message) {
+      if (!this.hasErrorTarget) return;
+      this.errorTarget.textContent = message || '';
+      this.errorTarget.hidden = !message;
+    }
+
+    // --- polling ----------------------------------------------------------------------------------------
+
+    schedulePoll(active) {
+      clearTimeout(this.timer);
+      const delay = active ? this.pollMsValue : this.pollMsValue * IDLE_POLL_FACTOR;
+      this.timer = setTimeout(() => this.poll(), delay);
     }
 
     async poll() {
       try {
-        const response = await fetch(this.statusUrlValue, { headers: { Accept: 'application/json' } });
-        if (response.ok) this.show((await response.json()).job);
-        else this.schedulePoll();
-      } catch {
-        this.schedulePoll();
+        this.render(await this.request(this.url('status')));
+      } catch (error) {
+        this.schedulePoll(true);
       }
     }
 
-    schedulePoll() {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.poll(), this.pollMsValue);
+    // --- rendering --------------------------------------------------------------------------------------
+
+    render(state) {
+      this.state = state;
+      const { job } = state;
+      const active = Boolean(job && ACTIVE.includes(job.status));
+      this.renderRunner(state.runner, state.queue_length);
+      this.renderJob(job);
+      this.renderHistory(state.history || []);
+      if (this.canGenerateValue) {
+        this.renderVoices(state.runner);
+        this.generateTarget.disabled = active;
+        this.cancelTarget.hidden = !active;
+        this.generateLabelTarget.textContent = this.generateLabel(job);
+      }
+      this.schedulePoll(active);
     }
 
-    show(job) {
-      if (!job) return;
-      let text = job.status;
-      if (job.stage) text += ` · ${job.stage}`;
-      if (job.fraction !== null && job.status === 'running') text += ` · ${Math.round(job.fraction * 100)}%`;
-      if (job.error_message) text += ` · ${job.error_message}`;
-      this.showText(text);
-      const finished = TERMINAL.includes(job.status);
-      if (this.hasButtonTarget) this.buttonTarget.disabled = !finished;
-      if (!finished) this.schedulePoll();
-      else if (job.status === 'succeeded' && job.video_url) this.showVideo(job.video_url);
+    renderRunner(runner, queueLength) {
+      const queued = `${queueLength} job${queueLength === 1 ? '' : 's'} queued`;
+      let content;
+      if (!runner.known) {
+        content = [icon('warning'), element('span', {}, `Runner status unknown: ${runner.problem}`)];
+      } else if (runner.online) {
+        const busy = runner.busy ? `, ${runner.busy} busy` : '';
+        content = [
+          element('span', { class: 'w-status w-status--primary' }, 'Runner online'),
+          element('span', {}, `${runner.runners} runner${runner.runners === 1 ? '' : 's'}${busy} · ${queued}`),
+        ];
+      } else {
+        content = [
+          element('span', { class: 'w-status' }, 'Runner offline'),
+          element('span', {}, `No video runner is online; jobs wait in the queue until one starts · ${queued}`),
+        ];
+      }
+      this.runnerTarget.replaceChildren(...content);
     }
 
-    showText(text) {
-      this.statusTarget.textContent = text;
-    }
-
-    showVideo(url) {
-      const existing = this.element.querySelector('video');
-      if (existing) {
-        existing.src = url;
+    renderJob(job) {
+      // Polls repeat the same state; rebuilding the player would restart a video the editor is watching.
+      const signature = JSON.stringify(job);
+      if (signature === this.jobShown) return;
+      this.jobShown = signature;
+      const target = this.stateTarget;
+      target.dataset.state = job ? job.status : 'none';
+      if (!job) {
+        target.replaceChildren(element('p', { class: 'help-block help-info' }, icon('media'), ' This page has no presenter video yet.'));
         return;
       }
-      const video = document.createElement('video');
-      video.controls = true;
-      video.width = 320;
-      video.src = url;
-      this.element.prepend(video);
+      const parts = [];
+      if (job.status === 'queued') {
+        parts.push(element('p', {}, element('span', { class: 'w-status' }, 'Queued'), ` Position ${job.queue_position} in the queue.`));
+      } else if (job.status === 'running') {
+        const percent = job.percent ?? 0;
+        const eta = job.eta_s !== null ? ` · about ${seconds(job.eta_s)} left` : '';
+        parts.push(
+          element('p', {}, element('span', { class: 'w-status w-status--primary' }, 'Rendering'), ` ${job.stage_label || 'Starting'} · ${percent}%${eta}`),
+          element('progress', { class: 'w-video-panel__progress', max: '100', value: String(percent), 'aria-label': 'Rendering progress' }),
+        );
+      } else if (job.status === 'succeeded') {
+        parts.push(this.player(job));
+      } else {
+        const heading = job.status === 'cancelled' ? 'Cancelled' : 'Failed';
+        parts.push(
+          element(
+            'div',
+            { class: `help-block ${job.status === 'cancelled' ? 'help-warning' : 'help-critical'}` },
+            icon(job.status === 'cancelled' ? 'warning' : 'error'),
+            element('strong', {}, ` ${heading}: `),
+            `${job.reason || ''} ${job.error_message || ''}`.trim(),
+          ),
+        );
+      }
+      if (job.waiting_for_runner) {
+        parts.push(element('p', { class: 'help-block help-warning' }, icon('warning'), ' Waiting for a runner: no progress is made until one is online.'));
+      }
+      target.replaceChildren(...parts);
+    }
+
+    player(job) {
+      const { playback } = job;
+      const figure = this.playerTemplateTarget.content.firstElementChild.cloneNode(true);
+      const field = (name) => figure.querySelector(`[data-field="${name}"]`);
+      const video = field('video');
+      if (playback.poster_url) video.poster = playback.poster_url;
+      field('source').src = playback.video_url;
+      if (playback.captions_url) field('captions').src = playback.captions_url;
+      else field('captions').remove();
+      field('duration').textContent = playback.duration_s ? seconds(playback.duration_s) : 'length unknown';
+      const asked = job.voice && job.voice_used && job.voice !== job.voice_used ? ` (asked for ${job.voice})` : '';
+      field('voice').textContent = `${job.voice_used || job.voice}${asked}`;
+      field('renderer').textContent = job.renderer_used || job.renderer;
+      if (job.fallbacks.length) {
+        field('fallbacks').hidden = false;
+        field('fallbacks').textContent = `Fallback used: ${job.fallbacks.join('; ')}`;
+      }
+      field('download').href = playback.video_url;
+      video.load();
+      return figure;
+    }
+
+    renderHistory(history) {
+      const items = history.map((entry) => {
+        const when = new Date(entry.created_at).toLocaleString();
+        const facts = `${when} · ${entry.duration_s ? seconds(entry.duration_s) : '?'} · ${entry.voice_used} · ${entry.renderer_used}`;
+        const item = element(
+          'li',
+          { 'data-job-id': entry.job_id },
+          entry.poster_url ? element('img', { src: entry.poster_url, alt: '' }) : null,
+          element('a', { href: entry.video_url, target: '_blank', rel: 'noopener' }, facts),
+        );
+        if (entry.is_current) {
+          item.append(element('span', { class: 'w-status w-status--primary' }, 'Shown on the page'));
+        } else if (this.canGenerateValue) {
+          const button = element('button', { type: 'button', class: 'button button-small button-secondary' }, 'Show this one');
+          button.addEventListener('click', () => this.makeCurrent(entry.job_id));
+          item.append(button);
+        }
+        return item;
+      });
+      if (!items.length) items.push(element('li', { class: 'help-block' }, 'No finished videos yet.'));
+      this.historyTarget.replaceChildren(...items);
+    }
+
+    renderVoices(runner) {
+      const signature = JSON.stringify([runner.online, runner.voices]);
+      if (signature === this.voicesShown) return;
+      this.voicesShown = signature;
+      const chosen = this.voiceTarget.value;
+      const options = [element('option', { value: '' }, `Organization default (${this.defaultVoiceValue})`)];
+      Object.entries(runner.voices).forEach(([language, voices]) => {
+        const group = element('optgroup', { label: language });
+        voices.forEach((voice) => group.append(element('option', { value: voice, selected: voice === chosen ? 'selected' : null }, voice)));
+        options.push(group);
+      });
+      this.voiceTarget.replaceChildren(...options);
+      this.voiceHelpTarget.textContent = runner.online
+        ? 'Only voices an online runner can speak are listed.'
+        : 'No runner is online, so no voices can be offered; the organization default will be used.';
+    }
+
+    generateLabel(job) {
+      if (this.face && !this.face.usable && !this.faceConfirmed && this.face.verdict !== 'unavailable') return 'Generate anyway';
+      if (job && job.status === 'failed') return 'Retry';
+      if (job && job.status === 'succeeded') return 'Regenerate video';
+      return 'Generate video';
+    }
+
+    // --- script -----------------------------------------------------------------------------------------
+
+    countScript() {
+      const text = this.scriptTarget.value.trim();
+      const words = text ? text.split(/\s+/).length : 0;
+      const spoken = seconds(words / this.wordsPerSecondValue);
+      const over = text.length > this.maxCharsValue;
+      this.scriptCountTarget.textContent = over
+        ? `${text.length} / ${this.maxCharsValue} characters: too long by ${text.length - this.maxCharsValue}. Shorten the script to generate.`
+        : `${text.length} / ${this.maxCharsValue} characters · about ${spoken} spoken`;
+      this.scriptCountTarget.classList.toggle('help-critical', over);
+      return !over;
+    }
+
+    async writeScript() {
+      try {
+        const url = `${this.url('script')}?tone=${encodeURIComponent(this.toneTarget.value)}`;
+        const body = await this.request(url);
+        this.scriptTarget.value = body.script;
+        this.countScript();
+        this.showError('');
+      } catch (error) {
+        this.showError(error.message);
+      }
+    }
+
+    // --- presenter face check ---------------------------------------------------------------------------
+
+    async checkFace() {
+      this.face = null;
+      this.faceConfirmed = false;
+      const imageId = this.presenterInput && this.presenterInput.value;
+      if (!imageId) {
+        this.faceCheckTarget.textContent = 'No image chosen: the organization default presenter is used.';
+        return;
+      }
+      this.faceCheckTarget.textContent = 'Checking the face…';
+      try {
+        this.face = await this.request(`${this.url('faceCheck')}?image_id=${encodeURIComponent(imageId)}`);
+        this.faceCheckTarget.textContent = this.face.message;
+        this.faceCheckTarget.className = `help-block ${this.face.usable ? 'help-info' : 'help-warning'}`;
+      } catch (error) {
+        this.faceCheckTarget.textContent = error.message;
+      }
+      if (this.state) this.generateLabelTarget.textContent = this.generateLabel(this.state.job);
+    }
+
+    // --- actions ----------------------------------------------------------------------------------------
+
+    async generate() {
+      if (!this.countScript()) {
+        this.showError(`The script is longer than ${this.maxCharsValue} characters; shorten it first.`);
+        return;
+      }
+      if (this.face && !this.face.usable && this.face.verdict !== 'unavailable' && !this.faceConfirmed) {
+        this.faceConfirmed = true;
+        this.showError(`${this.face.message} Click "Generate anyway" to queue it regardless.`);
+        return;
+      }
+      this.generateTarget.disabled = true;
+      this.showError('');
+      const payload = {
+        script: this.scriptTarget.value,
+        voice: this.voiceTarget.value,
+        image_id: this.presenterInput ? this.presenterInput.value : '',
+      };
+      try {
+        const body = await this.request(this.url('generate'), { method: 'POST', body: JSON.stringify(payload) });
+        this.render({ ...this.state, job: body.job });
+      } catch (error) {
+        this.showError(error.message);
+        this.generateTarget.disabled = false;
+      }
+    }
+
+    async cancel() {
+      const { job } = this.state;
+      if (!job) return;
+      this.cancelTarget.disabled = true;
+      try {
+        const body = await this.request(this.url('cancel', job.job_id), { method: 'POST', body: '{}' });
+        if (!body.runner_told) this.showError('Cancelled here, but the runner could not be told; it may finish the video anyway.');
+        this.render({ ...this.state, job: body.job });
+      } catch (error) {
+        this.showError(error.message);
+      } finally {
+        this.cancelTarget.disabled = false;
+      }
+    }
+
+    async makeCurrent(jobId) {
+      try {
+        this.render(await this.request(this.url('current', jobId), { method: 'POST', body: '{}' }));
+      } catch (error) {
+        this.showError(error.message);
+      }
     }
   }
 

@@ -1,0 +1,118 @@
+"""What the editor panel shows, as JSON: the latest job in plain words, the page's videos, and the runners.
+
+The panel's template renders its first state from this, and the status view answers with it while the panel
+polls, so both always agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from gpu_runner.protocol import ErrorCode
+from video_plugin.capabilities import RunnerCapabilities, read_capabilities
+from video_plugin.models import VideoJob
+from video_plugin.playback import playback_for
+
+HISTORY_LENGTH = 20
+
+STAGE_LABELS = {
+    "tts": "Voicing the script",
+    "face": "Finding the face",
+    "audio": "Reading the voice",
+    "render": "Animating the presenter",
+    "encode": "Encoding the video",
+    "upload": "Uploading",
+}
+
+# Why a job failed, for an editor; the runner's own message follows with the details.
+PLAIN_REASONS = {
+    ErrorCode.NO_IMAGE: "There is no presenter image.",
+    ErrorCode.IMAGE_UNREADABLE: "The presenter image could not be read.",
+    ErrorCode.IMAGE_TOO_LARGE: "The presenter image is too large.",
+    ErrorCode.NO_FACE: "No face was found in the presenter image.",
+    ErrorCode.SEVERAL_FACES: "The presenter image shows more than one face.",
+    ErrorCode.EMPTY_SCRIPT: "There was nothing to say.",
+    ErrorCode.SCRIPT_TOO_LONG: "The script is too long.",
+    ErrorCode.UNKNOWN_VOICE: "The chosen voice is not available.",
+    ErrorCode.TTS_FAILED: "The voice could not be generated.",
+    ErrorCode.AUDIO_TOO_LONG: "The spoken script is too long for one video.",
+    ErrorCode.RENDER_FAILED: "The video could not be rendered.",
+    ErrorCode.OUT_OF_MEMORY: "The video runner ran out of memory.",
+    ErrorCode.STORAGE_UNREACHABLE: "The video could not be stored.",
+    ErrorCode.CANCELLED: "The job was cancelled.",
+    ErrorCode.TIMED_OUT: "Rendering took too long and was stopped.",
+    ErrorCode.BAD_MESSAGE: "The runner could not read the request.",
+    ErrorCode.INTERNAL: "Something went wrong on our side.",
+}
+
+
+def queued_ahead(job: VideoJob) -> int:
+    """How many queued jobs, of every organization, were requested before ``job``."""
+    return (
+        VideoJob.objects.filter(status=VideoJob.Status.QUEUED)
+        .filter(Q(created_at__lt=job.created_at) | Q(created_at=job.created_at, pk__lt=job.pk))
+        .count()
+    )
+
+
+def job_state(job: VideoJob | None, runner: RunnerCapabilities) -> dict[str, Any] | None:
+    """One job as the panel shows it: status, progress, result or reason, in words an editor reads."""
+    if job is None:
+        return None
+    state = job.as_status()
+    playback = playback_for(job)
+    state.update(
+        stage_label=STAGE_LABELS.get(job.stage, job.stage) if job.stage else None,
+        percent=round(job.fraction * 100) if job.fraction is not None else None,
+        queue_position=queued_ahead(job) + 1 if job.status == VideoJob.Status.QUEUED else None,
+        # A job cannot move while no runner is online: the panel shows it waiting, not progressing.
+        waiting_for_runner=job.status in VideoJob.ACTIVE and runner.known and not runner.online,
+        reason=PLAIN_REASONS.get(job.error_code, "The video could not be made.") if job.error_code else None,
+        script=job.script,
+        voice=job.voice,
+        voice_used=job.voice_used or None,
+        voice_engine=job.voice_engine or None,
+        renderer=job.renderer,
+        renderer_used=job.renderer_used or None,
+        fallbacks=list(job.fallbacks or []),
+        is_current=job.is_current,
+        playback=playback.as_json() if playback else None,
+    )
+    return state
+
+
+def history(page_id: int) -> list[dict[str, Any]]:
+    """The page's finished videos, newest first, each with whether it is the one the page shows."""
+    jobs = VideoJob.objects.filter(
+        page_id=page_id, status=VideoJob.Status.SUCCEEDED, media__isnull=False
+    ).select_related("media")[:HISTORY_LENGTH]
+    entries = []
+    for job in jobs:
+        playback = playback_for(job)
+        entries.append(
+            {
+                "job_id": job.job_id,
+                "created_at": job.created_at.isoformat(),
+                "is_current": job.is_current,
+                "voice_used": job.voice_used or job.voice,
+                "renderer_used": job.renderer_used or job.renderer,
+                "duration_s": playback.duration_s if playback else None,
+                "video_url": playback.video_url if playback else None,
+                "poster_url": playback.poster_url if playback else None,
+            }
+        )
+    return entries
+
+
+def panel_state(page_id: int) -> dict[str, Any]:
+    """Everything the panel renders: the latest job, the page's videos, the runners and the queue."""
+    runner = read_capabilities()
+    latest = VideoJob.objects.filter(page_id=page_id).select_related("media").first()
+    return {
+        "job": job_state(latest, runner),
+        "history": history(page_id),
+        "runner": runner.as_json(),
+        "queue_length": VideoJob.objects.filter(status=VideoJob.Status.QUEUED).count(),
+    }
