@@ -7,6 +7,7 @@ just the intermediate fractions nobody would see.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,19 +15,32 @@ from typing import Any
 from .protocol import EVENT_ACTOR, EVENTS_QUEUE, JobError, RenderResult, VideoEvent
 from .renderers.base import JobCancelled, StageReporter
 
+logger = logging.getLogger(__name__)
+
 Publish = Callable[[VideoEvent], None]
 
 PROGRESS_INTERVAL_S = 1.0
 CANCEL_CHECK_INTERVAL_S = 1.0
+FIRST_RETRY_DELAY_S = 0.5
+MAX_RETRY_DELAY_S = 5.0
 
 
-def broker_publisher(broker: Any) -> Publish:
+def broker_publisher(broker: Any, retry_s: float = 0.0) -> Publish:
     """Send events to :data:`EVENTS_QUEUE` through a Dramatiq broker, by actor name.
 
     Dramatiq's RedisBroker writes to a queue whether or not this process declared it (its enqueue script
     creates the queue's keys), so the runner needs no knowledge of the events worker beyond the two names.
+
+    While the broker is unreachable, sending is retried with backoff for up to ``retry_s`` seconds, and the
+    job waits: a Redis restart in the middle of a job then costs a pause, not a lost report. After that the
+    connection error propagates and the job fails (its ``failed`` report is retried the same way).
     """
     from dramatiq import Message
+    from dramatiq.errors import BrokerConnectionError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    unreachable = (BrokerConnectionError, RedisConnectionError, RedisTimeoutError)
 
     def publish(event: VideoEvent) -> None:
         message = Message(
@@ -36,7 +50,24 @@ def broker_publisher(broker: Any) -> Publish:
             kwargs={"event": event.to_dict()},
             options={},
         )
-        broker.enqueue(message)
+        deadline = time.monotonic() + retry_s
+        delay = FIRST_RETRY_DELAY_S
+        while True:
+            try:
+                broker.enqueue(message)
+                return
+            except unreachable as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                logger.warning(
+                    "could not send %s event of job %s (%s); retrying in %.1f s",
+                    event.type,
+                    event.job_id,
+                    exc,
+                    delay,
+                )
+                time.sleep(delay)
+                delay = min(MAX_RETRY_DELAY_S, delay * 2)
 
     return publish
 

@@ -11,10 +11,21 @@ Variable (default): meaning.
 - ``GPU_RUNNER_DEFAULT_VOICE`` (``espeak:en-us``): the voice of a job that names none.
 - ``GPU_RUNNER_OFFLINE_VOICE`` (``espeak:en-us``): the fallback voice when no same-language one exists.
 - ``GPU_RUNNER_MAX_AUDIO_SECONDS`` (``180``): longer speech fails with ``audio_too_long``.
-- ``GPU_RUNNER_HEARTBEAT_TIMEOUT_S`` (``600``): the broker heartbeat; keep it above the longest GIL hold.
+- ``GPU_RUNNER_HEARTBEAT_TIMEOUT_S`` (``300``): a runner silent on the broker this long is presumed dead, and
+  its unfinished job is put back on the queue. The runner beats every quarter of it from a thread of its own,
+  so only a GIL hold longer than this (one C call) could make a live runner look dead.
+- ``GPU_RUNNER_MAINTENANCE_CHANCE`` (``10000``): per million broker commands, how many also look for dead
+  runners and requeue their jobs. An idle runner polls about once a second, so 1 % finds a dead runner's job
+  within about two minutes of its heartbeat expiring; Dramatiq's default (1,000) takes about twenty.
+- ``GPU_RUNNER_STORAGE_ATTEMPTS`` (``4``) / ``GPU_RUNNER_STORAGE_BACKOFF_S`` (``0.5``): tries of each storage
+  read or write, and the wait before the second (doubled for each later one) before ``storage_unreachable``.
+- ``GPU_RUNNER_EVENT_RETRY_S`` (``120``): how long sending a ``video_event`` is retried while Redis is
+  unreachable; the job waits meanwhile, so a Redis restart loses no report.
 - ``GPU_RUNNER_JOB_TIME_LIMIT_S`` (``1800``): a job running longer fails with ``timed_out``.
 - ``GPU_RUNNER_ALLOW_NONCOMMERCIAL_WEIGHTS`` (``true``): whether Hallo2 may load non-commercial weights.
 - ``GPU_RUNNER_DEVICE`` (``auto``): ``auto`` (CUDA when present), ``cuda`` or ``cpu``.
+- ``GPU_RUNNER_TEST_FRAME_DELAY_S`` (``0``): a test aid, never for production: the ``still`` renderer sleeps
+  this long per frame, so a fault test can kill or disturb a runner in the middle of a render.
 """
 
 from __future__ import annotations
@@ -47,10 +58,15 @@ class RunnerSettings:
     default_voice: str = "espeak:en-us"
     offline_voice: str = "espeak:en-us"
     max_audio_seconds: float = 180.0
-    heartbeat_timeout_s: int = 600
+    heartbeat_timeout_s: int = 300
+    maintenance_chance: int = 10_000
+    storage_attempts: int = 4
+    storage_backoff_s: float = 0.5
+    event_retry_s: float = 120.0
     job_time_limit_s: int = 1800
     allow_noncommercial_weights: bool = True
     device: str = "auto"
+    test_frame_delay_s: float = 0.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RunnerSettings:
@@ -70,11 +86,20 @@ class RunnerSettings:
             heartbeat_timeout_s=_number(
                 env, "GPU_RUNNER_HEARTBEAT_TIMEOUT_S", defaults.heartbeat_timeout_s, int
             ),
+            maintenance_chance=_number(
+                env, "GPU_RUNNER_MAINTENANCE_CHANCE", defaults.maintenance_chance, int
+            ),
+            storage_attempts=_number(env, "GPU_RUNNER_STORAGE_ATTEMPTS", defaults.storage_attempts, int),
+            storage_backoff_s=_number(env, "GPU_RUNNER_STORAGE_BACKOFF_S", defaults.storage_backoff_s, float),
+            event_retry_s=_number(env, "GPU_RUNNER_EVENT_RETRY_S", defaults.event_retry_s, float),
             job_time_limit_s=_number(env, "GPU_RUNNER_JOB_TIME_LIMIT_S", defaults.job_time_limit_s, int),
             allow_noncommercial_weights=_flag(
                 env, "GPU_RUNNER_ALLOW_NONCOMMERCIAL_WEIGHTS", defaults.allow_noncommercial_weights
             ),
             device=env.get("GPU_RUNNER_DEVICE", defaults.device).strip().lower(),
+            test_frame_delay_s=_number(
+                env, "GPU_RUNNER_TEST_FRAME_DELAY_S", defaults.test_frame_delay_s, float
+            ),
         )
         settings.validate()
         return settings
@@ -91,6 +116,20 @@ class RunnerSettings:
             raise SettingsError(
                 "GPU_RUNNER_MAX_AUDIO_SECONDS, GPU_RUNNER_JOB_TIME_LIMIT_S and "
                 "GPU_RUNNER_HEARTBEAT_TIMEOUT_S must be positive"
+            )
+        if not 0 < self.maintenance_chance <= 1_000_000:
+            raise SettingsError(
+                f"GPU_RUNNER_MAINTENANCE_CHANCE={self.maintenance_chance} must be between 1 and 1000000 "
+                "(commands per million)"
+            )
+        if self.storage_attempts < 1 or self.storage_backoff_s < 0 or self.event_retry_s < 0:
+            raise SettingsError(
+                "GPU_RUNNER_STORAGE_ATTEMPTS must be at least 1, and GPU_RUNNER_STORAGE_BACKOFF_S and "
+                "GPU_RUNNER_EVENT_RETRY_S must not be negative"
+            )
+        if self.test_frame_delay_s < 0:
+            raise SettingsError(
+                f"GPU_RUNNER_TEST_FRAME_DELAY_S={self.test_frame_delay_s} must not be negative; unset it"
             )
 
 

@@ -140,7 +140,9 @@ class S3Storage(Storage):
                 request_checksum_calculation="when_required",
                 response_checksum_validation="when_required",
                 # This class does the retrying (bounded, logged); botocore's own would multiply the attempts.
-                retries={"max_attempts": 1, "mode": "standard"},
+                # botocore's "max_attempts" counts retries after the first try; "total_max_attempts" counts
+                # tries, and one try is what this class wants from botocore.
+                retries={"total_max_attempts": 1, "mode": "standard"},
                 connect_timeout=5,
                 read_timeout=60,
             ),

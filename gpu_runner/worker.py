@@ -26,6 +26,10 @@ from .events import JobReporter, Publish, broker_publisher
 from .jobs import JobEnvironment, job_error_for, run_job
 from .protocol import (
     RENDER_ACTOR,
+    RENDER_BATCH_ACTOR,
+    RENDER_BATCH_PRIORITY,
+    RENDER_BATCH_QUEUE,
+    RENDER_PRIORITY,
     RENDER_QUEUE,
     ErrorCode,
     JobError,
@@ -193,7 +197,7 @@ def build_environment(settings: RunnerSettings) -> JobEnvironment:
     """Construct (not load) the storage, TTS engines and renderer the settings name."""
     return JobEnvironment(
         settings=settings,
-        storage=open_storage(settings.storage_url),
+        storage=open_storage(settings.storage_url, settings.storage_attempts, settings.storage_backoff_s),
         speech=build_speech_service(
             default_voice=settings.default_voice, offline_voice=settings.offline_voice
         ),
@@ -202,17 +206,30 @@ def build_environment(settings: RunnerSettings) -> JobEnvironment:
 
 
 def build_broker(settings: RunnerSettings) -> Any:
-    """A RedisBroker with the heartbeat timeout long GPU jobs need, and CurrentMessage for the retry count."""
+    """A RedisBroker tuned for long GPU jobs, with CurrentMessage for the retry count.
+
+    ``heartbeat_timeout`` and ``maintenance_chance`` decide how soon the job of a runner that died is
+    delivered again (see :mod:`gpu_runner.settings`); :class:`~gpu_runner.heartbeat.BrokerHeartbeat` keeps a
+    live runner's heartbeat fresh however long its job is.
+    """
     from dramatiq.brokers.redis import RedisBroker
     from dramatiq.middleware import CurrentMessage
 
-    broker = RedisBroker(url=settings.redis_url, heartbeat_timeout=settings.heartbeat_timeout_s * 1000)
+    broker = RedisBroker(
+        url=settings.redis_url,
+        heartbeat_timeout=settings.heartbeat_timeout_s * 1000,
+        maintenance_chance=settings.maintenance_chance,
+    )
     broker.add_middleware(CurrentMessage())
     return broker
 
 
 def register_actor(broker: Any, runner: Runner, settings: RunnerSettings) -> Callable[..., None]:
-    """Declare ``render_video`` on ``broker``, answered by ``runner``."""
+    """Declare ``render_video`` (interactive) and ``render_video_batch`` (background) on ``broker``.
+
+    Both run the same job; their Dramatiq priorities differ, so when one message of each is waiting, the
+    single worker thread takes the interactive one first. Returns the interactive actor.
+    """
     import dramatiq
     from dramatiq.middleware import CurrentMessage
 
@@ -221,21 +238,30 @@ def register_actor(broker: Any, runner: Runner, settings: RunnerSettings) -> Cal
         retries = int(message.options.get("retries", 0)) if message is not None else 0
         runner.handle_message(args, kwargs, retries)
 
-    return dramatiq.actor(
-        render_video,
-        broker=broker,
-        actor_name=RENDER_ACTOR,
-        queue_name=RENDER_QUEUE,
-        max_retries=0,
-        time_limit=settings.job_time_limit_s * 1000,
+    lanes = (
+        (RENDER_BATCH_ACTOR, RENDER_BATCH_QUEUE, RENDER_BATCH_PRIORITY),
+        (RENDER_ACTOR, RENDER_QUEUE, RENDER_PRIORITY),
     )
+    actors = [
+        dramatiq.actor(
+            render_video,
+            broker=broker,
+            actor_name=actor_name,
+            queue_name=queue_name,
+            priority=priority,
+            max_retries=0,
+            time_limit=settings.job_time_limit_s * 1000,
+        )
+        for actor_name, queue_name, priority in lanes
+    ]
+    return actors[-1]
 
 
 def start_worker(broker: Any) -> Any:
-    """Start one Dramatiq worker thread on the render queue, prefetching a single message."""
+    """Start one Dramatiq worker thread on both render queues, prefetching a single message from each."""
     import dramatiq
 
-    worker = dramatiq.Worker(broker, worker_threads=1, queues={RENDER_QUEUE})
+    worker = dramatiq.Worker(broker, worker_threads=1, queues={RENDER_QUEUE, RENDER_BATCH_QUEUE})
     # dramatiq reads dramatiq_queue_prefetch when it is first imported, which may precede our environment
     # setting (cli.serve sets it early); the attribute is what the consumer uses, so pin it here too.
     worker.queue_prefetch = 1
@@ -248,10 +274,13 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     from redis import Redis
 
     from .health import CapabilitiesPublisher, HealthServer
+    from .heartbeat import BrokerHeartbeat, heartbeat_interval
 
     broker = build_broker(settings)
     redis = Redis.from_url(settings.redis_url)
-    runner = Runner(build_environment(settings), broker_publisher(broker), redis)
+    runner = Runner(build_environment(settings), broker_publisher(broker, settings.event_retry_s), redis)
+    heartbeat = BrokerHeartbeat(broker, heartbeat_interval(settings.heartbeat_timeout_s))
+    heartbeat.start()
     health = HealthServer(runner.health, settings.health_host, settings.health_port)
     health.start()
     publisher = CapabilitiesPublisher(redis, runner)
@@ -263,12 +292,17 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     logger.info(
-        "consuming %s; health on http://%s:%d/health", RENDER_QUEUE, settings.health_host, health.port
+        "consuming %s and %s; health on http://%s:%d/health",
+        RENDER_QUEUE,
+        RENDER_BATCH_QUEUE,
+        settings.health_host,
+        health.port,
     )
     try:
         stop.wait()
     finally:
         worker.stop()
+        heartbeat.stop()
         publisher.stop()
         health.stop()
         broker.close()

@@ -149,6 +149,8 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.Pipelines",
         "dramatiq.middleware.Retries",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
+        # Fails jobs whose runner went silent (a thread in each events worker; inert in web processes).
+        "video_plugin.watchdog_middleware.WatchdogMiddleware",
     ],
 }
 # rundramatiq imports each app's ``actors`` module (video_plugin.actors holds the video_event actor).

@@ -60,3 +60,61 @@ def _listening(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+class RedisServer:
+    """A ``redis-server`` of the test's own on a free loopback port, with its data in ``folder``.
+
+    It persists every write (AOF, fsync always), so :meth:`restart` loses nothing: the test sees what a
+    production Redis with persistence does when it restarts. Never use the machine's shared Redis for this.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        executable = shutil.which("redis-server")
+        if executable is None:
+            raise RuntimeError("redis-server is not installed; apt-get install redis-server")
+        command = [executable, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
+        command += ["--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no"]
+        log = (self.folder / "redis.log").open("ab")
+        self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 15
+        while not _listening(self.port):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"redis-server did not start on port {self.port}; see {self.folder}/redis.log"
+                )
+            time.sleep(0.05)
+
+    def stop(self, kill: bool = False) -> None:
+        """Stop the server: SIGKILL (a crash) when ``kill``, else SIGTERM (a clean shutdown)."""
+        if self._process is None:
+            return
+        if kill:
+            self._process.kill()
+        else:
+            self._process.terminate()
+        self._process.wait(timeout=15)
+        self._process = None
+
+    def restart(self, down_s: float = 0.0, kill: bool = True) -> None:
+        """Stop, stay down ``down_s`` seconds, and start again on the same port with the same data."""
+        self.stop(kill=kill)
+        time.sleep(down_s)
+        self.start()
+
+
+@contextmanager
+def redis_server(folder: Path) -> Iterator[RedisServer]:
+    """A started :class:`RedisServer`, stopped on exit."""
+    server = RedisServer(folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

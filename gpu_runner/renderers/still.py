@@ -5,6 +5,7 @@ It is honest about what it is: ``weights()`` says there is no talking head, and 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,9 @@ class StillRenderer(Renderer):
     name = "still"
 
     def __init__(self, settings: RunnerSettings | None = None) -> None:
-        # The still renderer has nothing to configure; it takes settings like every renderer in the registry.
+        # Only a test aid is configurable: GPU_RUNNER_TEST_FRAME_DELAY_S slows rendering so that a fault test
+        # can disturb a runner in the middle of a job. It is zero unless a test sets it.
+        self.frame_delay_s = settings.test_frame_delay_s if settings is not None else 0.0
         self.load_count = 0
 
     def load(self) -> None:
@@ -43,7 +46,8 @@ class StillRenderer(Renderer):
         square = _center_square(job.image)
         reporter.enter("render")
         count = job.frame_count
-        return FrameStream(SIZE, SIZE, job.fps, count, _zoom_frames(square, count, reporter))
+        frames = _zoom_frames(square, count, reporter, self.frame_delay_s)
+        return FrameStream(SIZE, SIZE, job.fps, count, frames)
 
 
 def _center_square(image: Image.Image) -> Image.Image:
@@ -55,9 +59,13 @@ def _center_square(image: Image.Image) -> Image.Image:
     return image.crop((left, top, left + side, top + side)).resize((target, target), Image.Resampling.LANCZOS)
 
 
-def _zoom_frames(square: Image.Image, count: int, reporter: StageReporter) -> Iterator[np.ndarray]:
+def _zoom_frames(
+    square: Image.Image, count: int, reporter: StageReporter, frame_delay_s: float = 0.0
+) -> Iterator[np.ndarray]:
     side = square.width
     for index in range(count):
+        if frame_delay_s:
+            time.sleep(frame_delay_s)
         if index % CHECK_EVERY == 0:
             reporter.check_cancelled()
             reporter.progress(index / count)

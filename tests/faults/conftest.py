@@ -1,0 +1,71 @@
+"""Fixtures of the fault tests: a stack the test shapes itself (which processes, which Redis, which settings).
+
+The fault tests run the real processes against the real services, like ``tests/e2e``, but each one breaks
+something on purpose: kills a runner, stops the events worker, restarts Redis, breaks storage. The runner
+settings they lower (heartbeat, maintenance chance) are production knobs; the per-frame delay is a test aid
+that makes "the middle of a render" last long enough to hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ShopWorld
+from tests.services import moto_server
+from tests.stack import Stack, running_stack
+
+# A dead runner's job is requeued by the first broker maintenance that sees its heartbeat this old.
+FAST_REDELIVERY = {"GPU_RUNNER_HEARTBEAT_TIMEOUT_S": "2", "GPU_RUNNER_MAINTENANCE_CHANCE": "1000000"}
+# 50 ms a frame: a four-second script renders for about five seconds, long enough to interrupt.
+SLOW_FRAMES = {"GPU_RUNNER_TEST_FRAME_DELAY_S": "0.05"}
+SCRIPT = "Meet the field kettle. It boils a litre in four minutes, and it packs flat for the trail."
+
+MakeStack = Callable[..., Stack]
+
+
+@pytest.fixture(scope="session")
+def faults_s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def make_stack(
+    transactional_db: Any, stub_broker: Any, faults_s3_endpoint: str, settings: Any, tmp_path: Path
+) -> Iterator[MakeStack]:
+    """``make_stack(redis_url=…, runner=True, events_worker=True, **runner_env)`` → a running :class:`Stack`.
+
+    Without ``redis_url`` the stack uses the test Redis database (``REDIS_URL``, flushed first).
+    """
+    with ExitStack() as exits:
+
+        def make(redis_url: str | None = None, **options: Any) -> Stack:
+            return exits.enter_context(
+                running_stack(
+                    settings, redis_url or settings.REDIS_URL, faults_s3_endpoint, tmp_path, **options
+                )
+            )
+
+        yield make
+
+
+@pytest.fixture
+def shop_after_stack() -> Callable[[], ShopWorld]:
+    """Build the two-organization shop once the stack exists, so its images go to the stack's bucket."""
+    return ShopWorld
+
+
+def video_prefix(job: Any) -> str:
+    """The bucket prefix of a job's organization's generated videos."""
+    return f"{job.organization_id}/videos/ai-generated/"
+
+
+def job_files(job: Any) -> set[str]:
+    """The three keys a finished job owns: the MP4, its poster and its captions."""
+    stem = job.output_key.removesuffix(".mp4")
+    return {f"{stem}.mp4", f"{stem}.jpg", f"{stem}.vtt"}

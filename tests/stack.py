@@ -1,0 +1,239 @@
+"""The whole system on real services, for the end-to-end and fault tests.
+
+A :class:`Stack` is one test's world: a Redis database (the shared one's test database, or a server of the
+test's own), a fresh bucket on a ``moto_server`` on loopback, the test database (committed transactions, so
+the other processes see its rows), and runner and events-worker processes that the test can start, stop and
+kill one by one. Every process writes its log under ``logs/``; a failing wait prints their tails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+import dramatiq
+import pytest
+import redis
+from django.db import connection
+from dramatiq.brokers.redis import RedisBroker
+
+from tests.services import free_port, wait_for_http
+from video_plugin.models import VideoJob
+from video_plugin.storage import storage_backend
+
+ROOT = Path(__file__).resolve().parents[1]
+AWS_ENV = {"AWS_ACCESS_KEY_ID": "e2e-key", "AWS_SECRET_ACCESS_KEY": "e2e-secret"}
+RUNNER_BOOT_TIMEOUT_S = 60
+
+
+class Stack:
+    """The running system as a test sees it: storage, Redis, and named runner and events-worker processes."""
+
+    def __init__(
+        self, bucket: str, s3: Any, s3_endpoint: str, redis_url: str, logs: Path, env: dict[str, str]
+    ) -> None:
+        self.bucket = bucket
+        self.s3 = s3
+        self.s3_endpoint = s3_endpoint
+        self.storage_url = storage_url(bucket, s3_endpoint)
+        self.redis_url = redis_url
+        self.logs = logs
+        self.env = env
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.health: dict[str, str] = {}
+
+    @property
+    def runner_health(self) -> str:
+        """The ``/health`` URL of the runner named ``runner``."""
+        return self.health["runner"]
+
+    def start_runner(self, name: str = "runner", wait: bool = True, **env: str) -> str:
+        """Start ``python -m gpu_runner serve`` with extra environment ``env``; returns its health URL."""
+        port = free_port()
+        self._start(
+            name, [sys.executable, "-m", "gpu_runner", "serve"], GPU_RUNNER_HEALTH_PORT=str(port), **env
+        )
+        self.health[name] = f"http://127.0.0.1:{port}/health"
+        if wait and not wait_for_http(self.health[name], timeout=RUNNER_BOOT_TIMEOUT_S):
+            pytest.fail(f"runner {name!r} did not come up\n{self.tail_logs()}")
+        return self.health[name]
+
+    def start_events_worker(self, name: str = "events", **env: str) -> None:
+        """Start the events worker (``rundramatiq`` on the events queue, one process, one thread)."""
+        command = [
+            sys.executable,
+            "manage.py",
+            "rundramatiq",
+            "--queues",
+            "video-events",
+            "-p",
+            "1",
+            "-t",
+            "1",
+        ]
+        self._start(name, command, **env)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a process, as a crash or the kernel's OOM killer would: no cleanup, no ack."""
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=15)
+
+    def stop(self, name: str) -> None:
+        """Stop a process the way a supervisor does (SIGTERM), killing it if it hangs."""
+        process = self.processes.pop(name)
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def alive(self, name: str) -> bool:
+        return name in self.processes and self.processes[name].poll() is None
+
+    def runner_state(self, name: str = "runner") -> dict[str, Any]:
+        """The runner's ``/health`` document."""
+        import urllib.request
+
+        with urllib.request.urlopen(self.health[name], timeout=5) as response:
+            return json.load(response)
+
+    def wait_for_job(self, predicate: Callable[[VideoJob], bool], timeout: float = 120.0) -> VideoJob:
+        """Poll the database until a job satisfies ``predicate``; on timeout, fail with the logs."""
+        return self.wait_for(
+            lambda: next((job for job in VideoJob.objects.order_by("-created_at") if predicate(job)), None),
+            timeout,
+            "no job reached the expected state",
+        )
+
+    def wait_for(self, probe: Callable[[], Any], timeout: float, what: str) -> Any:
+        """Call ``probe`` until it returns something truthy and return that; fail with the logs on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = probe()
+            if value:
+                return value
+            time.sleep(0.2)
+        pytest.fail(f"{what} within {timeout:.0f} s\n{self.tail_logs()}")
+
+    def keys_under(self, prefix: str) -> set[str]:
+        """The object keys in the bucket that start with ``prefix``."""
+        listed = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix)
+        return {item["Key"] for item in listed.get("Contents", [])}
+
+    def tail_logs(self, chars: int = 4000) -> str:
+        return "\n".join(
+            f"--- {path.name} ---\n{path.read_text(errors='replace')[-chars:]}"
+            for path in sorted(self.logs.glob("*.log"))
+        )
+
+    def _start(self, name: str, command: list[str], **env: str) -> None:
+        if self.alive(name):
+            raise RuntimeError(f"process {name!r} is already running")
+        log = (self.logs / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            command, cwd=ROOT, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT
+        )
+
+
+def storage_url(bucket: str, endpoint: str) -> str:
+    """``VIDEO_STORAGE_URL`` for ``bucket`` on the S3 server at ``endpoint``, served publicly from there."""
+    return f"s3://{bucket}?endpoint={endpoint}&region=auto&public_url={endpoint}/{bucket}"
+
+
+def database_url() -> str:
+    """The test database as a ``DATABASE_URL`` for the other processes; PostgreSQL only."""
+    settings = connection.settings_dict
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            "these tests run against PostgreSQL, with the runner and the worker as separate processes; "
+            "run them with `make test` or set DATABASE_URL=postgres://postgres@127.0.0.1:5432/aivideo"
+        )
+    user = settings["USER"] or "postgres"
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
+
+
+@contextmanager
+def running_stack(
+    django_settings: Any,
+    redis_url: str,
+    s3_endpoint: str,
+    folder: Path,
+    runner: bool = True,
+    events_worker: bool = True,
+    **runner_env: str,
+) -> Iterator[Stack]:
+    """A :class:`Stack` on ``redis_url`` (its database flushed) and a new bucket; processes stopped on exit.
+
+    The test process is pointed at the same Redis and bucket: its broker is a real RedisBroker, so the
+    messages it sends reach the runner, and its default storage is the bucket (images, attached media).
+    """
+    redis.Redis.from_url(redis_url).flushdb()
+    previous_broker = dramatiq.get_broker()
+    dramatiq.set_broker(RedisBroker(url=redis_url))
+
+    bucket = f"stack-{os.getpid()}-{time.time_ns() % 10**10}"
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="auto",
+        aws_access_key_id=AWS_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+    )
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "auto"})
+    # Public reads, as an R2 bucket behind a custom domain serves them: the API's URLs are unsigned.
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(_public_read_policy(bucket)))
+    os.environ.update(AWS_ENV)
+    django_settings.STORAGES = {
+        **django_settings.STORAGES,
+        "default": storage_backend(storage_url(bucket, s3_endpoint)),
+    }
+
+    logs = folder / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        **AWS_ENV,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": redis_url,
+        "VIDEO_STORAGE_URL": storage_url(bucket, s3_endpoint),
+        "GPU_RUNNER_RENDERER": "still",
+        "dramatiq_queue_prefetch": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    stack = Stack(bucket, s3, s3_endpoint, redis_url, logs, env)
+    try:
+        if events_worker:
+            stack.start_events_worker()
+        if runner:
+            stack.start_runner(**runner_env)
+        yield stack
+    finally:
+        stack.stop_all()
+        dramatiq.set_broker(previous_broker)
+
+
+def _public_read_policy(bucket: str) -> dict[str, Any]:
+    statement = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    return {"Version": "2012-10-17", "Statement": [statement]}

@@ -1,0 +1,118 @@
+"""Failing stuck jobs, so that no job stays queued or running forever without a word.
+
+A job is stuck when:
+
+- it is ``running`` and the runner has sent no report about it for ``STUCK_RUNNING_S`` (30 min): its runner
+  died and the job was not delivered again (the broker requeues a dead runner's job after the runner's
+  heartbeat timeout, 5 min by default, so this allows for that, a new runner's boot and a slow stage); or
+- it is ``queued`` and no runner has started it ``STUCK_QUEUED_S`` (24 h) after it was queued: no runner is
+  consuming the queue, or the message was lost.
+
+Either way it fails with ``timed_out`` and a message that says what to check, webhooks hear about it, and the
+runner's cancel flag is raised so a runner that is in fact still at it stops instead of finishing unseen.
+
+How it runs: :class:`video_plugin.watchdog_middleware.WatchdogMiddleware`, listed in the events worker's
+``DRAMATIQ_BROKER["MIDDLEWARE"]``, starts a daemon thread in each worker process after boot that runs
+:func:`watch`, which calls :func:`fail_stuck_jobs` every ``WATCHDOG_INTERVAL_S``. A thread rather than a
+self-rescheduling actor: there is no chain of messages to lose when Redis restarts, and no duplicate chains
+when workers restart. Several workers running it at once is harmless: each job is locked and re-checked before
+it is failed, so it fails once. ``python manage.py video_watchdog`` runs the same check once (or ``--loop``),
+for hosts that prefer cron or a process of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import close_old_connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from gpu_runner.protocol import ErrorCode
+from video_plugin.cancellation import raise_cancel_flag
+from video_plugin.conf import video_settings
+from video_plugin.models import VideoJob
+from video_plugin.webhooks.delivery import queue_deliveries
+
+logger = logging.getLogger(__name__)
+
+Status = VideoJob.Status
+
+
+def stuck_jobs(now: datetime) -> Any:
+    """The jobs that are stuck at ``now`` (a queryset; see the module docstring for the rules)."""
+    running_cutoff = now - timedelta(seconds=video_settings.STUCK_RUNNING_S)
+    queued_cutoff = now - timedelta(seconds=video_settings.STUCK_QUEUED_S)
+    # last_event_at is the runner's clock on its last report (0 before any): a silent job has an old one, and
+    # was started (the first report sets started_at) before the cutoff too.
+    silent = Q(status=Status.RUNNING, last_event_at__lt=running_cutoff.timestamp()) & (
+        Q(started_at__lt=running_cutoff) | Q(started_at__isnull=True, created_at__lt=running_cutoff)
+    )
+    never_started = Q(status=Status.QUEUED, created_at__lt=queued_cutoff)
+    return VideoJob.objects.filter(silent | never_started)
+
+
+def fail_stuck_jobs(now: datetime | None = None) -> list[VideoJob]:
+    """Fail every stuck job with ``timed_out``; returns the jobs this call failed."""
+    now = now or timezone.now()
+    failed = []
+    for pk in stuck_jobs(now).values_list("pk", flat=True):
+        with transaction.atomic():
+            # Locked and re-checked: a report may have arrived, or another watchdog got here first.
+            job = stuck_jobs(now).select_for_update(skip_locked=True).filter(pk=pk).first()
+            if job is None:
+                continue
+            job.status = Status.FAILED
+            job.error_code = ErrorCode.TIMED_OUT
+            job.error_message = stuck_reason(job, now)
+            job.eta_s = None
+            job.finished_at = now
+            job.save()
+            queue_deliveries(job)
+            transaction.on_commit(lambda job_id=job.job_id: raise_cancel_flag(job_id))
+        logger.warning("watchdog failed job %s: %s", job.job_id, job.error_message)
+        failed.append(job)
+    return failed
+
+
+def stuck_reason(job: VideoJob, now: datetime) -> str:
+    """What the editor reads on a job the watchdog failed: what happened and what to check."""
+    if job.status == Status.QUEUED or job.started_at is None:
+        waited = _duration(now - job.created_at)
+        return (
+            f"no video runner started this job in {waited}; check that a gpu_runner is running against the "
+            "same REDIS_URL as this site, then generate the video again"
+        )
+    silent = _duration(now - datetime.fromtimestamp(job.last_event_at or 0, tz=now.tzinfo))
+    return (
+        f"the video runner stopped reporting on this job {silent} ago (stage {job.stage or 'start'}, attempt "
+        f"{job.attempt}); it may have crashed. Generate the video again; if this repeats, check the runner's "
+        "log and its /health page"
+    )
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes >= 120:
+        return f"{minutes // 60} h"
+    return f"{minutes} min" if minutes else f"{int(delta.total_seconds())} s"
+
+
+def watch(interval_s: float, stop: threading.Event) -> None:
+    """Fail stuck jobs every ``interval_s`` seconds until ``stop`` is set. An error is logged, never fatal."""
+    while True:
+        started = time.monotonic()
+        # A fresh connection each pass: the loop outlives any one connection (the database may restart).
+        close_old_connections()
+        try:
+            fail_stuck_jobs()
+        except Exception:  # noqa: BLE001 - the database may be down for a while; the next pass tries again
+            logger.exception("video watchdog pass failed; trying again in %s s", interval_s)
+        finally:
+            close_old_connections()
+        if stop.wait(max(0.0, interval_s - (time.monotonic() - started))):
+            return
