@@ -1,8 +1,9 @@
 """The contract between the Wagtail plugin and the GPU runner.
 
 This module is the only one that ``video_plugin`` imports from ``gpu_runner``, so it uses the standard library
-alone. It owns three things both sides must agree on: the two message shapes (``render_video`` on the render
-queue, ``video_event`` on the events queue), the storage-key layout, and the meaning of ``VIDEO_STORAGE_URL``.
+alone. It owns three things both sides must agree on: the message shapes (``render_video`` on the render
+queue, ``video_event`` on the events queue, ``preview_voice`` on the preview queue), the storage-key layout,
+and the meaning of ``VIDEO_STORAGE_URL``.
 
 Messages are plain JSON objects with a version ``v``. A message of an unknown version, or one that does not
 validate, raises :class:`ProtocolError`; the consumer logs it and moves on.
@@ -11,6 +12,7 @@ validate, raises :class:`ProtocolError`; the consumer logs it and moves on.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -23,6 +25,19 @@ RENDER_QUEUE = "video-render"
 EVENTS_QUEUE = "video-events"
 RENDER_ACTOR = "render_video"
 EVENT_ACTOR = "video_event"
+
+# Background work (publish-triggered and batch jobs) has its own queue and actor, with the same message. The
+# Redis broker has no per-message priority, so a runner consumes both queues with one worker thread and gives
+# the actors distinct Dramatiq priorities (lower runs first): an editor's click overtakes a batch of hundreds.
+RENDER_BATCH_QUEUE = "video-render-batch"
+RENDER_BATCH_ACTOR = "render_video_batch"
+RENDER_PRIORITY = 0
+RENDER_BATCH_PRIORITY = 100
+
+# A voice preview (a fixed sample sentence, TTS only) has a queue of its own, which the runner consumes on a
+# separate worker thread: an editor trying voices never waits behind a render.
+PREVIEW_QUEUE = "video-preview"
+PREVIEW_ACTOR = "preview_voice"
 
 STAGES = ("tts", "face", "audio", "render", "encode", "upload")
 EVENT_TYPES = ("started", "progress", "succeeded", "failed", "cancelled")
@@ -92,6 +107,25 @@ def organization_of_key(key: str) -> int:
     if not match:
         raise ProtocolError(f"not a video key: {key!r}")
     return int(match["org"])
+
+
+def voice_preview_key(voice: str) -> str:
+    """``voice-previews/{sha256(voice)[:24]}.m4a``: the sample of one voice, shared by every organization.
+
+    Only a hash of the voice id reaches the key, so nothing a user typed does. The JSON beside it
+    (:func:`voice_preview_info_key`) says which voice was actually heard.
+    """
+    digest = hashlib.sha256(voice.encode("utf-8")).hexdigest()[:24]
+    return f"voice-previews/{digest}.m4a"
+
+
+def voice_preview_info_key(voice: str) -> str:
+    """The JSON record beside a preview; the runner writes it last, so its presence means the audio is there.
+
+    Its keys: ``v``, ``voice`` (asked for), ``voice_used``, ``engine``, ``fallbacks`` (plain-words notes),
+    ``sample`` (the sentence spoken), ``duration_s``, ``made_at`` (unix time).
+    """
+    return voice_preview_key(voice)[: -len(".m4a")] + ".json"
 
 
 # --- storage location ---------------------------------------------------------------------------------------
@@ -218,6 +252,27 @@ class RenderRequest:
             raise ProtocolError(f"image_key {self.image_key[:80]!r} is not a storage key")
         if len(self.voice) > 200:
             raise ProtocolError("voice name is too long")
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    """``preview_voice``: speak the runner's sample sentence in ``voice`` and store it at its preview key."""
+
+    voice: str
+    v: int = PROTOCOL_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> PreviewRequest:
+        request = cls(voice=_require(_check_version(data), "voice", str))
+        request.validate()
+        return request
+
+    def validate(self) -> None:
+        if not self.voice.strip() or len(self.voice) > 200:
+            raise ProtocolError(f"voice {self.voice[:80]!r} is not a voice id (1 to 200 characters)")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,10 @@ from typing import Any
 
 from .events import JobReporter, Publish, broker_publisher
 from .jobs import JobEnvironment, job_error_for, run_job
+from .previews import VoicePreviewer
 from .protocol import (
+    PREVIEW_ACTOR,
+    PREVIEW_QUEUE,
     RENDER_ACTOR,
     RENDER_BATCH_ACTOR,
     RENDER_BATCH_PRIORITY,
@@ -257,6 +260,28 @@ def register_actor(broker: Any, runner: Runner, settings: RunnerSettings) -> Cal
     return actors[-1]
 
 
+def register_preview_actor(broker: Any, previewer: VoicePreviewer) -> Callable[..., None]:
+    """Declare ``preview_voice`` on its own queue; a preview takes seconds, so one try is enough."""
+    import dramatiq
+
+    def preview_voice(*args: Any, **kwargs: Any) -> None:
+        previewer.handle_message(args, kwargs)
+
+    return dramatiq.actor(
+        preview_voice, broker=broker, actor_name=PREVIEW_ACTOR, queue_name=PREVIEW_QUEUE, max_retries=0
+    )
+
+
+def start_preview_worker(broker: Any) -> Any:
+    """A second worker thread for voice previews alone, so a preview never waits behind a render."""
+    import dramatiq
+
+    worker = dramatiq.Worker(broker, worker_threads=1, queues={PREVIEW_QUEUE})
+    worker.queue_prefetch = 1
+    worker.start()
+    return worker
+
+
 def start_worker(broker: Any) -> Any:
     """Start one Dramatiq worker thread on both render queues, prefetching a single message from each."""
     import dramatiq
@@ -287,14 +312,17 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     publisher.start()
     runner.load()
     register_actor(broker, runner, settings)
+    register_preview_actor(broker, VoicePreviewer(runner.env.speech, runner.env.storage))
     worker = start_worker(broker)
+    preview_worker = start_preview_worker(broker)
     stop = stop or threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     logger.info(
-        "consuming %s and %s; health on http://%s:%d/health",
+        "consuming %s and %s, and %s on its own thread; health on http://%s:%d/health",
         RENDER_QUEUE,
         RENDER_BATCH_QUEUE,
+        PREVIEW_QUEUE,
         settings.health_host,
         health.port,
     )
@@ -302,6 +330,7 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
         stop.wait()
     finally:
         worker.stop()
+        preview_worker.stop()
         heartbeat.stop()
         publisher.stop()
         health.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shop.models import Membership, Organization, ProductIndexPage
+from shop.models import Membership, Organization, ProductIndexPage, ProductPage
 from video_plugin.tenancy import OrganizationInfo, Role, Tenancy
 
 
@@ -16,6 +16,7 @@ def organization_info(organization: Organization) -> OrganizationInfo:
         default_voice=organization.default_voice,
         default_presenter_image=organization.default_presenter_image,
         auto_generate_on_publish=organization.auto_generate_on_publish,
+        slug=organization.slug,
     )
 
 
@@ -43,3 +44,15 @@ class ShopTenancy(Tenancy):
             .first()
         )
         return Role(role) if role else None
+
+    def organizations(self) -> list[OrganizationInfo]:
+        return [
+            organization_info(organization)
+            for organization in Organization.objects.select_related("collection", "default_presenter_image")
+        ]
+
+    def pages_of(self, organization_id: int) -> Any:
+        index = ProductIndexPage.objects.filter(organization_id=organization_id).first()
+        if index is None:
+            return ProductPage.objects.none()
+        return ProductPage.objects.descendant_of(index).live().order_by("path")

@@ -7,16 +7,17 @@ from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.api.v2.router import WagtailAPIRouter
-from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
 from shop.health import healthz
+from video_plugin.api_views import VideoPagesAPIViewSet
 from video_plugin.storage import LOCAL_MEDIA_URL, is_local
 
 # wagtailmedia's media endpoint is left out on purpose: it lists every organization's files, unscoped.
 api_router = WagtailAPIRouter("wagtailapi")
-api_router.register_endpoint("pages", PagesAPIViewSet)
+# Wagtail's pages endpoint, loading a listing's ai_video fields in one query.
+api_router.register_endpoint("pages", VideoPagesAPIViewSet)
 api_router.register_endpoint("images", ImagesAPIViewSet)
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
+    path("api/video/v1/", include("video_plugin.jobs_api.urls")),
 ]
 
 if is_local(settings.VIDEO_STORAGE_URL):

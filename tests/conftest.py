@@ -17,7 +17,7 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
-from gpu_runner.protocol import EVENTS_QUEUE, RENDER_QUEUE
+from gpu_runner.protocol import EVENTS_QUEUE, RENDER_BATCH_QUEUE, RENDER_QUEUE
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +49,7 @@ def stub_broker() -> Any:
     broker = StubBroker()
     broker.emit_after("process_boot")
     broker.declare_queue(RENDER_QUEUE)
+    broker.declare_queue(RENDER_BATCH_QUEUE)
     broker.declare_queue(EVENTS_QUEUE)
     dramatiq.set_broker(broker)
     yield broker
@@ -58,11 +59,12 @@ def stub_broker() -> Any:
 
 @pytest.fixture
 def sent_renders(stub_broker: StubBroker) -> Any:
-    """A callable returning the ``request`` payloads of every ``render_video`` message on the stub broker."""
+    """A callable returning the ``request`` payloads of every render message on the stub broker (the
+    interactive queue's first, then the batch queue's)."""
 
     def read() -> list[dict[str, Any]]:
-        queue = stub_broker.queues[RENDER_QUEUE]
-        return [dramatiq.Message.decode(raw).kwargs["request"] for raw in list(queue.queue)]
+        raws = [*stub_broker.queues[RENDER_QUEUE].queue, *stub_broker.queues[RENDER_BATCH_QUEUE].queue]
+        return [dramatiq.Message.decode(raw).kwargs["request"] for raw in raws]
 
     return read
 

@@ -1,19 +1,73 @@
-"""Wagtail API v2 field: a page's current presenter video as ``ai_video``."""
+"""Wagtail API v2: a page's current presenter video as ``ai_video``, loaded in one query per listing."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import serializers
 
 from video_plugin.models import VideoJob
+from video_plugin.playback import playback_for
+from video_plugin.public_urls import playback_urls
+
+# Set on a page by :func:`prefetch_current_videos`: its current job with media, or None when it has none.
+CURRENT_VIDEO_ATTR = "_current_video_job"
+_NOT_LOADED = object()
+
+# "espeak:en-us" → "en-us", "edge:en-US-JennyNeural" → "en-US": the language part of an engine's voice id.
+VOICE_LANGUAGE_RE = re.compile(
+    r"^(?:[a-z][a-z0-9_]*:)?(?P<lang>[a-zA-Z]{2,3})(?:[-_](?P<region>[a-zA-Z]{2}))?\b"
+)
+
+
+def spoken_voice(job: VideoJob) -> str:
+    """The engine-qualified voice that actually spoke (``espeak:en-us``), else the one requested."""
+    if job.voice_engine and job.voice_used:
+        return f"{job.voice_engine}:{job.voice_used}"
+    return job.voice
+
+
+def voice_language(voice: str) -> str | None:
+    """The BCP 47 language tag a voice speaks (``"en-US"``), or ``None`` when its id does not say."""
+    match = VOICE_LANGUAGE_RE.match(voice or "")
+    if not match:
+        return None
+    language = match["lang"].lower()
+    return f"{language}-{match['region'].upper()}" if match["region"] else language
+
+
+def prefetch_current_videos(pages: Iterable[Any]) -> None:
+    """Load the current video of every page in one query, so serializing a listing costs the same for 1 or 50.
+
+    The jobs are stored on the pages themselves; :class:`AIVideoField` reads them instead of querying.
+    """
+    pages = list(pages)
+    jobs = VideoJob.objects.filter(page_id__in=[page.pk for page in pages], is_current=True).select_related(
+        "media"
+    )
+    by_page = {job.page_id: job for job in jobs}
+    for page in pages:
+        setattr(page, CURRENT_VIDEO_ATTR, by_page.get(page.pk))
+
+
+def current_video_job(page: Any) -> VideoJob | None:
+    """The page's current job with its media: prefetched when available, else one query (detail views)."""
+    job = getattr(page, CURRENT_VIDEO_ATTR, _NOT_LOADED)
+    if job is _NOT_LOADED:
+        job = VideoJob.objects.filter(page_id=page.pk, is_current=True).select_related("media").first()
+    return job
 
 
 class AIVideoField(serializers.Field):
-    """``{url, poster_url, duration, width, height}`` of the page's current video, or ``null``.
+    """The page's current video, or ``null``.
 
-    Use as ``APIField("ai_video", serializer=AIVideoField(source="*"))``. Local-folder URLs are made absolute
-    with the request's host, so a headless front end on another origin can play them.
+    ``{url, poster_url, captions_url, mime_type, duration, width, height, created_at, voice, language}``.
+    Use as ``APIField("ai_video", serializer=AIVideoField(source="*"))``, and register the pages endpoint
+    with :class:`video_plugin.api_views.VideoPagesAPIViewSet` so listings load every page's video at once.
+    Local-folder URLs are made absolute with the request's host, so a headless front end on another origin
+    can play them.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -21,18 +75,17 @@ class AIVideoField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, page: Any) -> dict[str, Any] | None:
-        job = VideoJob.objects.filter(page_id=page.pk, is_current=True).select_related("media").first()
-        if job is None or job.media is None:
+        job = current_video_job(page)
+        playback = playback_for(job)
+        if playback is None:
             return None
-        media = job.media
+        voice = spoken_voice(job)
         return {
-            "url": self.absolute(media.file.url),
-            "poster_url": self.absolute(media.thumbnail.url) if media.thumbnail else None,
-            "duration": media.duration,
-            "width": media.width,
-            "height": media.height,
+            **playback_urls(playback, self.context.get("request")),
+            "duration": playback.duration_s,
+            "width": playback.width,
+            "height": playback.height,
+            "created_at": job.media.created_at.isoformat() if job.media.created_at else None,
+            "voice": voice,
+            "language": voice_language(voice),
         }
-
-    def absolute(self, url: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url

@@ -58,6 +58,7 @@ def attach_video(job: VideoJob, result: RenderResult) -> Any:
         job.media = media
         job.is_current = True
         job.output_key = result.key
+        job.captions_key = result.captions_key or ""
         job.save()
     logger.info("attached %s to page %s as media %s", result.key, job.page_id, media.pk)
     return media

@@ -1,16 +1,24 @@
 """The plugin's settings: one ``WAGTAIL_VIDEO`` dict in the host's settings, read via :data:`video_settings`.
 
-=======================  =====================================================================================
-key                      meaning (default)
-=======================  =====================================================================================
-``TENANCY``              dotted path of the host's :class:`video_plugin.tenancy.Tenancy` subclass (required)
-``RENDERER``             renderer requested from the runner: ``"still"`` or ``"hallo2"`` (``"still"``)
-``DEFAULT_VOICE``        engine-qualified voice when the organization names none (``"espeak:en-us"``)
-``MAX_SCRIPT_CHARS``     longest script accepted, at most the protocol's limit (3000)
-``RENDER_OPTIONS``       options sent to the runner with every job, e.g. ``{"fps": 25}`` (``{}``)
-``EVENT_MAX_RETRIES``    retries of the ``video_event`` actor before its message is dead-lettered (3)
-``STATUS_POLL_SECONDS``  how often the editor panel asks for the job's status (2)
-=======================  =====================================================================================
+========================  ====================================================================================
+key                       meaning (default)
+========================  ====================================================================================
+``TENANCY``               dotted path of the host's :class:`video_plugin.tenancy.Tenancy` subclass (required)
+``RENDERER``              renderer requested from the runner: ``"still"`` or ``"hallo2"`` (``"still"``)
+``DEFAULT_VOICE``         engine-qualified voice when the organization names none (``"espeak:en-us"``)
+``MAX_SCRIPT_CHARS``      longest script accepted, at most the protocol's limit (3000)
+``RENDER_OPTIONS``        options sent to the runner with every job, e.g. ``{"fps": 25}`` (``{}``)
+``EVENT_MAX_RETRIES``     retries of the ``video_event`` actor before its message is dead-lettered (3)
+``STATUS_POLL_SECONDS``   how often the editor panel asks for the job's status (2)
+``API_MAX_IN_FLIGHT``     queued + running jobs an organization may have before the job API answers 429 (10)
+``API_RETRY_AFTER_S``     the ``Retry-After`` of that 429 when no running job has an estimate (30)
+``WEBHOOK_TIMEOUT_S``     seconds a webhook endpoint has to answer one delivery attempt (5)
+``WEBHOOK_MAX_ATTEMPTS``  attempts per webhook delivery before it is marked failed (8)
+``WEBHOOK_BACKOFF_S``     wait before the second attempt, doubled for each later one, at most an hour (10)
+``WATCHDOG_INTERVAL_S``   how often the events worker's watchdog looks for stuck jobs (60)
+``STUCK_RUNNING_S``       a running job with no report from the runner this long fails ``timed_out`` (1800)
+``STUCK_QUEUED_S``        a job that no runner has started this long after queueing: ``timed_out`` (86400)
+========================  ====================================================================================
 """
 
 from __future__ import annotations
@@ -31,6 +39,16 @@ DEFAULTS: dict[str, Any] = {
     "RENDER_OPTIONS": {},
     "EVENT_MAX_RETRIES": 3,
     "STATUS_POLL_SECONDS": 2,
+    "API_MAX_IN_FLIGHT": 10,
+    "API_RETRY_AFTER_S": 30,
+    "WEBHOOK_TIMEOUT_S": 5,
+    "WEBHOOK_MAX_ATTEMPTS": 8,
+    "WEBHOOK_BACKOFF_S": 10,
+    # See video_plugin.watchdog: STUCK_RUNNING_S must exceed the runner's heartbeat timeout plus a boot, so a
+    # job whose runner died is redelivered before it is declared stuck.
+    "WATCHDOG_INTERVAL_S": 60,
+    "STUCK_RUNNING_S": 30 * 60,
+    "STUCK_QUEUED_S": 24 * 3600,
 }
 
 

@@ -19,6 +19,7 @@ from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import VideoJob
 from video_plugin.scripts import compose_script
 from video_plugin.tenancy import OrganizationInfo, get_tenancy
+from video_plugin.webhooks.delivery import queue_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -57,16 +58,23 @@ def request_video(
         if in_flight is not None:
             return in_flight
         job = build_job(page, organization, user, trigger, script, voice, image)
+        twin = finished_twin(job) if job.status == VideoJob.Status.QUEUED else None
+        if twin is not None:
+            reuse_video(job, twin)
         try:
             # A savepoint, so that losing the race for the page's one active job leaves the outer transaction
             # usable.
             with transaction.atomic():
+                if twin is not None:
+                    VideoJob.objects.filter(page_id=page.pk, is_current=True).update(is_current=False)
                 job.save()
         except IntegrityError:
             in_flight = active_job(page)
             if in_flight is None:
                 raise
             return in_flight
+        if job.status == VideoJob.Status.FAILED:
+            queue_deliveries(job)  # a job that fails before the runner sees it is still news to webhooks
         if job.status == VideoJob.Status.QUEUED:
             request = RenderRequest(
                 job_id=job.job_id,
@@ -81,6 +89,44 @@ def request_video(
             )
             transaction.on_commit(lambda: send_or_fail(job, request))
     return job
+
+
+def finished_twin(job: VideoJob) -> VideoJob | None:
+    """A succeeded job of the same organization with the same ``input_hash`` whose video still exists.
+
+    The hash covers the image's bytes, the script, the voice, the renderer and the render options, so the
+    twin's video is what a new render would produce; the organization is part of the match because a video
+    belongs to one organization's collection.
+    """
+    if not job.input_hash:
+        return None
+    return (
+        VideoJob.objects.filter(
+            organization_id=job.organization_id,
+            input_hash=job.input_hash,
+            status=VideoJob.Status.SUCCEEDED,
+            media__isnull=False,
+        )
+        .select_related("media")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def reuse_video(job: VideoJob, twin: VideoJob) -> None:
+    """Make the unsaved ``job`` a finished job showing ``twin``'s video: no render, nothing sent.
+
+    A reused job is told apart by ``attempt == 0``: no runner ever tried it.
+    """
+    now = timezone.now()
+    job.status = VideoJob.Status.SUCCEEDED
+    job.attempt = 0
+    job.media = twin.media
+    job.output_key, job.captions_key = twin.output_key, twin.captions_key
+    job.voice_engine, job.voice_used = twin.voice_engine, twin.voice_used
+    job.renderer_used, job.weights, job.fallbacks = twin.renderer_used, twin.weights, list(twin.fallbacks)
+    job.fraction, job.is_current = 1.0, True
+    job.started_at = job.finished_at = now
 
 
 def active_job(page: Page) -> VideoJob | None:
@@ -160,12 +206,16 @@ def fail(job: VideoJob, code: str, message: str) -> None:
     job.finished_at = timezone.now()
 
 
+# Jobs nobody is waiting for at the screen: they yield the runners to editors' and API clients' jobs.
+BACKGROUND_TRIGGERS = frozenset({VideoJob.Trigger.PUBLISH, VideoJob.Trigger.BATCH})
+
+
 def send_or_fail(job: VideoJob, request: RenderRequest) -> None:
     """Send the render request; if the broker is unreachable, record that on the job rather than leave it
     queued.
     """
     try:
-        send_render_request(request)
+        send_render_request(request, background=job.trigger in BACKGROUND_TRIGGERS)
     except Exception as exc:  # noqa: BLE001 - any broker failure leaves the job unsent, which the editor must see
         logger.exception("could not send render_video for job %s", job.job_id)
         VideoJob.objects.filter(pk=job.pk, status=VideoJob.Status.QUEUED).update(
@@ -175,3 +225,4 @@ def send_or_fail(job: VideoJob, request: RenderRequest) -> None:
             "then generate again",
             finished_at=timezone.now(),
         )
+        queue_deliveries(VideoJob.objects.get(pk=job.pk))

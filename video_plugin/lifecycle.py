@@ -16,6 +16,7 @@ from django.utils import timezone
 from gpu_runner.protocol import VideoEvent
 from video_plugin.attach import attach_video
 from video_plugin.models import VideoJob
+from video_plugin.webhooks.delivery import queue_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +62,13 @@ def apply_event(event: VideoEvent) -> bool:
             job.stage = ""
             job.error_code = job.error_message = ""
             attach_video(job, event.result)  # saves the job with its media and makes it current
+            queue_deliveries(job)
             return True
         if event.error is not None:
             job.error_code = event.error.code
             job.error_message = event.error.message
         job.save()
+        queue_deliveries(job)  # webhooks for a failed job; nothing for progress or cancellation
         return True
 
 

@@ -1,6 +1,10 @@
-"""The video job: one request to render a page's presenter video, and its life until it ends."""
+"""The plugin's records: video jobs, the job API's tokens, and webhook endpoints with their delivery log."""
 
 from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -37,6 +41,7 @@ class VideoJob(models.Model):
         EDITOR = "editor", "Editor"
         PUBLISH = "publish", "Publish"
         API = "api", "API"
+        BATCH = "batch", "Batch"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
     TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
@@ -75,6 +80,7 @@ class VideoJob(models.Model):
     )
     image_key = models.CharField(max_length=1024, blank=True)
     output_key = models.CharField(max_length=255, blank=True)
+    captions_key = models.CharField(max_length=255, blank=True)
     input_hash = models.CharField(max_length=64, blank=True, db_index=True)
 
     error_code = models.CharField(max_length=32, blank=True)
@@ -125,3 +131,123 @@ class VideoJob(models.Model):
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
         }
+
+
+# --- the job API's tokens -----------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "vt_"
+
+
+class ApiToken(models.Model):
+    """A secret that lets automation use one organization's job API.
+
+    Only the token's sha256 is stored: the plain token is shown once, when it is created. Deleting the row
+    revokes the token. Tokens are 32 random
+    bytes, so a fast hash is enough; a slow password hash would only slow every request down.
+    """
+
+    organization_id = models.PositiveBigIntegerField(db_index=True)
+    name = models.CharField(max_length=100, help_text="What uses this token, e.g. 'shop sync job'.")
+    # The first characters of the token, kept in clear so people can tell their tokens apart.
+    prefix = models.CharField(max_length=16, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        """The stored form of a plain token."""
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, organization_id: int, name: str, created_by: Any = None) -> tuple[ApiToken, str]:
+        """Create a token for the organization; returns the row and the plain token, which is never stored."""
+        plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            organization_id=organization_id,
+            name=name,
+            prefix=plain[: len(TOKEN_PREFIX) + 6],
+            token_hash=cls.hash(plain),
+            created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
+        )
+        return token, plain
+
+
+# --- webhooks -----------------------------------------------------------------------------------------------
+
+
+class WebhookEvent(models.TextChoices):
+    """What a webhook endpoint can subscribe to."""
+
+    VIDEO_SUCCEEDED = "video.succeeded", "video.succeeded"
+    VIDEO_FAILED = "video.failed", "video.failed"
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of an organization that is told when its videos succeed or fail."""
+
+    organization_id = models.PositiveBigIntegerField(db_index=True)
+    url = models.URLField(max_length=500, help_text="Receives a signed JSON POST for each event.")
+    events = models.JSONField(
+        default=list, help_text="Events sent to this URL: video.succeeded, video.failed, or both."
+    )
+    # Kept in clear, unlike API tokens: signing each request needs the secret itself.
+    secret = models.CharField(max_length=100, default=new_webhook_secret, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "webhook endpoint"
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one endpoint, with every attempt's outcome: the delivery log."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    delivery_id = models.CharField(max_length=64, unique=True, default=new_job_id, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    organization_id = models.PositiveBigIntegerField(db_index=True)
+    event = models.CharField(max_length=32, choices=WebhookEvent.choices)
+    job = models.ForeignKey(VideoJob, null=True, on_delete=models.SET_NULL, related_name="+")
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "webhook delivery"
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            # At-least-once events must not notify an endpoint twice about the same job.
+            models.UniqueConstraint(fields=["endpoint", "job", "event"], name="video_one_delivery_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.endpoint.url} ({self.status})"

@@ -26,6 +26,12 @@ STAGE_LABELS = {
     "upload": "Uploading",
 }
 
+# What each renderer makes, in an editor's words. The still renderer must never pass for a talking head.
+RENDERER_LABELS = {
+    "still": "Still image (no talking head)",
+    "hallo2": "Talking head",
+}
+
 # Why a job failed, for an editor; the runner's own message follows with the details.
 PLAIN_REASONS = {
     ErrorCode.NO_IMAGE: "There is no presenter image.",
@@ -57,6 +63,18 @@ def queued_ahead(job: VideoJob) -> int:
     )
 
 
+def renderer_label(renderer: str) -> str:
+    """What the renderer made, in plain words: ``Still image (no talking head)`` for ``still``."""
+    return RENDERER_LABELS.get(renderer, f"Made by the {renderer} renderer")
+
+
+def voice_note(job: VideoJob) -> str | None:
+    """A plain sentence when the voice heard is not the one asked for (the runner fell back), else None."""
+    if not job.voice_used or job.voice_used == job.voice:
+        return None
+    return f"The voice {job.voice} was not available, so the offline voice {job.voice_used} speaks instead."
+
+
 def job_state(job: VideoJob | None, runner: RunnerCapabilities) -> dict[str, Any] | None:
     """One job as the panel shows it: status, progress, result or reason, in words an editor reads."""
     if job is None:
@@ -76,6 +94,8 @@ def job_state(job: VideoJob | None, runner: RunnerCapabilities) -> dict[str, Any
         voice_engine=job.voice_engine or None,
         renderer=job.renderer,
         renderer_used=job.renderer_used or None,
+        renderer_label=renderer_label(job.renderer_used) if job.renderer_used else None,
+        voice_note=voice_note(job),
         fallbacks=list(job.fallbacks or []),
         is_current=job.is_current,
         playback=playback.as_json() if playback else None,
@@ -98,6 +118,8 @@ def history(page_id: int) -> list[dict[str, Any]]:
                 "is_current": job.is_current,
                 "voice_used": job.voice_used or job.voice,
                 "renderer_used": job.renderer_used or job.renderer,
+                "renderer_label": renderer_label(job.renderer_used or job.renderer),
+                "voice_note": voice_note(job),
                 "duration_s": playback.duration_s if playback else None,
                 "video_url": playback.video_url if playback else None,
                 "poster_url": playback.poster_url if playback else None,

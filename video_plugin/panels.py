@@ -76,6 +76,7 @@ class VideoPanel(Panel):
                 "status": reverse("video_plugin:status", args=[page_id]),
                 "script": reverse("video_plugin:script", args=[page_id]),
                 "faceCheck": reverse("video_plugin:face_check", args=[page_id]),
+                "voicePreview": reverse("video_plugin:voice_preview", args=[page_id]),
                 "cancel": reverse("video_plugin:cancel", args=job),
                 "current": reverse("video_plugin:make_current", args=job),
             }

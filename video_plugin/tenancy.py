@@ -9,6 +9,7 @@ so it never imports the host's models.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,8 @@ class OrganizationInfo:
     default_voice: str
     default_presenter_image: AbstractImage | None
     auto_generate_on_publish: bool
+    # How people name the organization on a command line (``generate_videos --org SLUG``).
+    slug: str = ""
 
 
 class Tenancy:
@@ -60,6 +63,14 @@ class Tenancy:
 
     def role_of(self, user: AbstractBaseUser | AnonymousUser, organization_id: int) -> Role | None:
         """The user's role in the organization, or ``None`` for a non-member."""
+        raise NotImplementedError
+
+    def organizations(self) -> list[OrganizationInfo]:
+        """Every organization (the admin's token and webhook forms, ``generate_videos --org``)."""
+        raise NotImplementedError
+
+    def pages_of(self, organization_id: int) -> Iterable[Page]:
+        """The organization's live pages that can have a video (``VideoPageMixin``), for batch generation."""
         raise NotImplementedError
 
 

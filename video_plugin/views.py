@@ -27,6 +27,7 @@ from video_plugin.models import VideoJob
 from video_plugin.panel_state import job_state, panel_state
 from video_plugin.scripts import TONES, estimated_speech_seconds, write_script
 from video_plugin.tenancy import OrganizationInfo, can_generate, can_view, get_tenancy
+from video_plugin.voice_previews import is_current, request_preview, stored_preview
 
 
 class BadRequest(Exception):
@@ -198,3 +199,34 @@ def face_check(request: HttpRequest, page_id: int) -> JsonResponse:
     except BadRequest as exc:
         return bad_request(str(exc))
     return JsonResponse(check_face(image).as_json())
+
+
+@require_POST
+def voice_preview(request: HttpRequest, page_id: int) -> JsonResponse:
+    """A sample of ``voice`` (the organization's default when empty) for the panel's player.
+
+    200 with the audio URL once a runner has stored it (then for good: one preview per voice); otherwise 202
+    after asking a runner for one, and the panel asks again shortly.
+    """
+    page = get_object_or_404(Page, pk=page_id)
+    organization = organization_of(page)
+    if not can_generate(request.user, organization.id):
+        return forbidden("only owners and admins of this organization can preview voices")
+    try:
+        data = request_data(request)
+    except BadRequest as exc:
+        return bad_request(str(exc))
+    voice = str(data.get("voice") or "").strip() or organization.default_voice or video_settings.DEFAULT_VOICE
+    preview = stored_preview(voice)
+    if preview is not None and is_current(preview):
+        return JsonResponse(preview.as_json())
+    runner = read_capabilities()
+    if runner.known and not runner.online:
+        return JsonResponse(
+            {"error": "no video runner is online to voice a preview; start one (python -m gpu_runner serve)"},
+            status=409,
+        )
+    if runner.online and not runner.offers_voice(voice):
+        return bad_request(f"voice {voice!r} is not offered by any online runner; choose one from the list")
+    request_preview(voice)
+    return JsonResponse({"ready": False, "voice": voice}, status=202)

@@ -1,13 +1,47 @@
-"""Wagtail API v2: a product page's ai_video, absolute for local storage, null without a video."""
+"""Wagtail API v2: a product page's ai_video (every field, absolute URLs, null without a video), and listings
+whose query count does not grow with the number of pages."""
 
 from __future__ import annotations
 
-import pytest
+from decimal import Decimal
 
-from gpu_runner.protocol import RenderResult, poster_key
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from gpu_runner.protocol import RenderResult, captions_key, poster_key
+from shop.models import ProductPage
+from video_plugin.api import voice_language
 from video_plugin.attach import attach_video
 from video_plugin.jobs import request_video
 from video_plugin.models import VideoJob
+
+
+def render_result(job: VideoJob, captions: bool = True) -> RenderResult:
+    return RenderResult(
+        key=job.output_key,
+        poster_key=poster_key(job.output_key),
+        captions_key=captions_key(job.output_key) if captions else None,
+        duration_s=4.0,
+        width=512,
+        height=512,
+        bytes=1,
+        sha256="0" * 64,
+        timings={},
+        voice_engine="edge",
+        voice="en-US-JennyNeural",
+        renderer="still",
+        weights="none",
+    )
+
+
+def give_video(page) -> VideoJob:
+    job = request_video(page, None, VideoJob.Trigger.EDITOR)
+    # What lifecycle.apply_event does with a succeeded report before it attaches the video.
+    job.status = VideoJob.Status.SUCCEEDED
+    job.voice_engine, job.voice_used = "edge", "en-US-JennyNeural"
+    attach_video(job, render_result(job))
+    return job
 
 
 def page_json(client, page):
@@ -16,44 +50,86 @@ def page_json(client, page):
     return response.json()
 
 
-@pytest.mark.django_db
-def test_ai_video_is_null_without_a_current_video(world, client, settings):
+@pytest.fixture
+def api_host(settings):
     settings.ALLOWED_HOSTS = ["shop.example"]
+    # Wagtail's default of 20 per response would split a 50-page listing.
+    settings.WAGTAILAPI_LIMIT_MAX = 100
+
+
+@pytest.mark.django_db
+def test_ai_video_is_null_without_a_current_video(world, client, api_host):
     assert page_json(client, world.product["acme"])["ai_video"] is None
 
 
 @pytest.mark.django_db
-def test_ai_video_describes_the_current_video_with_absolute_urls(world, client, settings):
-    settings.ALLOWED_HOSTS = ["shop.example"]
+def test_ai_video_describes_the_current_video_with_absolute_urls(world, client, api_host):
     page = world.product["acme"]
-    job = request_video(page, None, VideoJob.Trigger.EDITOR)
-    attach_video(
-        job,
-        RenderResult(
-            key=job.output_key,
-            poster_key=poster_key(job.output_key),
-            captions_key=None,
-            duration_s=4.0,
-            width=512,
-            height=512,
-            bytes=1,
-            sha256="0" * 64,
-            timings={},
-            voice_engine="espeak",
-            voice="en-us",
-            renderer="still",
-            weights="none",
-        ),
-    )
+    job = give_video(page)
     data = page_json(client, page)
-    assert data["ai_video"] == {
-        "url": f"http://shop.example/media/{job.output_key}",
-        "poster_url": f"http://shop.example/media/{poster_key(job.output_key)}",
+    video = data["ai_video"]
+    assert video.pop("created_at") == job.media.created_at.isoformat()
+    base = "http://shop.example/media/"
+    assert video == {
+        "url": base + job.output_key,
+        "poster_url": base + poster_key(job.output_key),
+        "captions_url": base + captions_key(job.output_key),
+        "mime_type": "video/mp4",
         "duration": 4.0,
         "width": 512,
         "height": 512,
+        "voice": "edge:en-US-JennyNeural",
+        "language": "en-US",
     }
     assert data["price"] == "24.00"
+
+
+@pytest.mark.parametrize(
+    ("voice", "language"),
+    [
+        ("espeak:en-us", "en-US"),
+        ("espeak:de", "de"),
+        ("edge:fr-FR-DeniseNeural", "fr-FR"),
+        ("piper:x", None),
+        ("", None),
+    ],
+)
+def test_voice_language_reads_the_language_from_the_voice_id(voice, language):
+    assert voice_language(voice) == language
+
+
+def add_products(index, first: int, last: int) -> None:
+    for number in range(first, last):
+        page = index.add_child(
+            instance=ProductPage(title=f"Product {number}", slug=f"product-{number}", price=Decimal("1.00"))
+        )
+        # Every other page has a video, so both branches of the field are serialized.
+        if number % 2 == 0:
+            give_video(page)
+
+
+def listing(client, index) -> tuple[list[dict], int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(
+            f"/api/v2/pages/?type=shop.ProductPage&child_of={index.pk}&fields=ai_video&limit=100",
+            HTTP_HOST="shop.example",
+        )
+    assert response.status_code == 200
+    return response.json()["items"], len(queries)
+
+
+@pytest.mark.django_db
+def test_listing_with_ai_video_runs_the_same_queries_for_1_10_and_50_pages(world, client, api_host):
+    index = world.index["acme"]
+    give_video(world.product["acme"])
+    queries_by_size = {}
+    for first, last in ((1, 1), (1, 10), (10, 50)):
+        add_products(index, first, last)
+        items, queries = listing(client, index)
+        queries_by_size[len(items)] = queries
+        assert sum(item["ai_video"] is not None for item in items) == (last + 1) // 2
+    assert sorted(queries_by_size) == [1, 10, 50]
+    assert len(set(queries_by_size.values())) == 1, f"queries per listing size: {queries_by_size}"
 
 
 @pytest.mark.django_db

@@ -1,0 +1,1 @@
+"""Fuzzing of the video job API against its own OpenAPI document."""

@@ -1,0 +1,225 @@
+"""The job API: token auth per organization, create/get/list/cancel, the in-flight limit, JSON errors, and
+the OpenAPI document matching the routes."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import redis
+from django.urls import reverse
+from django.utils import timezone
+from dramatiq.brokers.redis import RedisBroker
+
+from gpu_runner.protocol import cancel_key
+from tests.conftest import make_image
+from video_plugin.jobs import request_video
+from video_plugin.jobs_api import urls as api_urls
+from video_plugin.jobs_api.openapi import DOCUMENT
+from video_plugin.models import ApiToken, VideoJob
+
+BASE = "/api/video/v1"
+
+
+@pytest.fixture
+def tokens(world):
+    """A plain token for each organization."""
+    return {slug: ApiToken.issue(org.pk, f"{slug} automation")[1] for slug, org in world.orgs.items()}
+
+
+def call(client, method: str, path: str, token: str | None = None, body=None, **extra):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    kwargs = {"data": json.dumps(body), "content_type": "application/json"} if body is not None else {}
+    return getattr(client, method)(BASE + path, **kwargs, **headers, **extra)
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    return error
+
+
+@pytest.mark.django_db
+def test_tokens_are_stored_hashed_and_shown_once(world):
+    token, plain = ApiToken.issue(world.orgs["acme"].pk, "sync")
+    assert plain.startswith("vt_") and len(plain) > 40
+    stored = ApiToken.objects.get(pk=token.pk)
+    assert plain not in {stored.token_hash, stored.prefix, stored.name}
+    assert stored.token_hash == ApiToken.hash(plain)
+    assert plain.startswith(stored.prefix)
+
+
+@pytest.mark.django_db
+def test_requests_without_a_valid_token_get_401_json(world, client, tokens):
+    assert_error(call(client, "get", "/jobs/"), 401, "not_authenticated")
+    assert_error(call(client, "get", "/jobs/", token="vt_nope"), 401, "authentication_failed")
+    response = client.get(BASE + "/jobs/", HTTP_AUTHORIZATION="Token abc")
+    assert_error(response, 401, "authentication_failed")
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.django_db
+def test_a_deleted_token_stops_working(world, client, tokens):
+    ApiToken.objects.filter(organization_id=world.orgs["acme"].pk).delete()
+    assert_error(call(client, "get", "/jobs/", tokens["acme"]), 401, "authentication_failed")
+
+
+@pytest.mark.django_db
+def test_create_get_and_list_a_job(world, client, tokens, sent_renders, django_capture_on_commit_callbacks):
+    page = world.product["acme"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = call(
+            client,
+            "post",
+            "/jobs/",
+            tokens["acme"],
+            {"page": page.pk, "script": "Hello there.", "voice": "espeak:de"},
+        )
+    assert response.status_code == 201, response.content
+    job = response.json()
+    assert (job["status"], job["trigger"], job["page"]) == ("queued", "api", page.pk)
+    assert (job["script"], job["voice"]) == ("Hello there.", "espeak:de")
+    assert [render["job_id"] for render in sent_renders()] == [job["id"]]
+
+    assert call(client, "get", f"/jobs/{job['id']}/", tokens["acme"]).json() == job
+    again = call(client, "post", "/jobs/", tokens["acme"], {"page": page.pk})
+    assert again.status_code == 200 and again.json()["id"] == job["id"], "a page's job in flight is joined"
+
+    listing = call(client, "get", "/jobs/", tokens["acme"]).json()
+    assert listing["count"] == 1 and listing["results"][0]["id"] == job["id"]
+
+
+@pytest.mark.django_db
+def test_a_custom_presenter_image_must_be_the_organizations(world, client, tokens):
+    own = make_image("acme other", world.orgs["acme"].collection)
+    foreign = make_image("bluebird other", world.orgs["bluebird"].collection)
+    page = world.product["acme"]
+    error = assert_error(
+        call(client, "post", "/jobs/", tokens["acme"], {"page": page.pk, "image": foreign.pk}), 400, "invalid"
+    )
+    assert "image" in error["fields"]
+    created = call(client, "post", "/jobs/", tokens["acme"], {"page": page.pk, "image": own.pk})
+    assert created.status_code == 201 and created.json()["image"] == own.pk
+
+
+@pytest.mark.django_db
+def test_organizations_never_see_each_others_pages_or_jobs(world, client, tokens):
+    foreign_page = world.product["bluebird"]
+    assert_error(call(client, "post", "/jobs/", tokens["acme"], {"page": foreign_page.pk}), 404, "not_found")
+    foreign_job = request_video(foreign_page, None, VideoJob.Trigger.EDITOR)
+    assert_error(call(client, "get", f"/jobs/{foreign_job.job_id}/", tokens["acme"]), 404, "not_found")
+    assert_error(
+        call(client, "post", f"/jobs/{foreign_job.job_id}/cancel/", tokens["acme"]), 404, "not_found"
+    )
+    assert call(client, "get", "/jobs/", tokens["acme"]).json() == {"count": 0, "results": []}
+    assert VideoJob.objects.get(pk=foreign_job.pk).status == VideoJob.Status.QUEUED
+
+
+@pytest.mark.django_db
+def test_list_filters(world, client, tokens):
+    acme = world.product["acme"]
+    old = request_video(acme, None, VideoJob.Trigger.EDITOR)
+    VideoJob.objects.filter(pk=old.pk).update(
+        status=VideoJob.Status.FAILED, created_at=timezone.now() - timedelta(days=3)
+    )
+    new = request_video(acme, None, VideoJob.Trigger.PUBLISH)
+
+    def ids(query: str) -> list[str]:
+        response = call(client, "get", f"/jobs/?{query}", tokens["acme"])
+        assert response.status_code == 200, response.content
+        return [job["id"] for job in response.json()["results"]]
+
+    assert ids("") == [new.job_id, old.job_id]
+    assert ids("status=failed") == [old.job_id]
+    assert ids("trigger=publish") == [new.job_id]
+    assert ids(f"page={acme.pk}&status=queued") == [new.job_id]
+    since = (timezone.now() - timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    assert ids(f"created_after={since}") == [new.job_id]
+    assert ids(f"created_before={since}") == [old.job_id]
+    assert ids("limit=1&offset=1") == [old.job_id]
+    assert_error(call(client, "get", "/jobs/?status=bogus", tokens["acme"]), 400, "invalid")
+
+
+@pytest.mark.django_db
+def test_cancel_marks_the_job_and_sets_the_runners_cancel_key(world, client, tokens, settings):
+    try:
+        broker = RedisBroker(url="redis://127.0.0.1:6379/15")
+        broker.client.ping()
+    except redis.RedisError:
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    import dramatiq
+
+    dramatiq.set_broker(broker)  # the stub_broker fixture restores the previous broker afterwards
+    job = request_video(world.product["acme"], None, VideoJob.Trigger.API)
+    try:
+        response = call(client, "post", f"/jobs/{job.job_id}/cancel/", tokens["acme"])
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "cancelled"
+        assert broker.client.exists(cancel_key(job.job_id))
+        assert 0 < broker.client.ttl(cancel_key(job.job_id))
+        assert_error(call(client, "post", f"/jobs/{job.job_id}/cancel/", tokens["acme"]), 409, "job_finished")
+    finally:
+        broker.client.delete(cancel_key(job.job_id))
+        broker.close()
+
+
+@pytest.mark.django_db
+def test_too_many_jobs_in_flight_answers_429_with_retry_after(world, client, tokens, settings):
+    settings.WAGTAIL_VIDEO = {**settings.WAGTAIL_VIDEO, "API_MAX_IN_FLIGHT": 1, "API_RETRY_AFTER_S": 45}
+    from shop.models import ProductPage
+
+    second = world.index["acme"].add_child(instance=ProductPage(title="Second", slug="second", price=1))
+    running = request_video(world.product["acme"], None, VideoJob.Trigger.EDITOR)
+    response = call(client, "post", "/jobs/", tokens["acme"], {"page": second.pk})
+    assert_error(response, 429, "too_many_jobs")
+    assert response["Retry-After"] == "45"
+    VideoJob.objects.filter(pk=running.pk).update(status=VideoJob.Status.RUNNING, eta_s=7.2)
+    assert call(client, "post", "/jobs/", tokens["acme"], {"page": second.pk})["Retry-After"] == "8"
+    # The other organization's limit is its own.
+    other = call(client, "post", "/jobs/", tokens["bluebird"], {"page": world.product["bluebird"].pk})
+    assert other.status_code == 201
+
+
+@pytest.mark.django_db
+def test_every_error_is_json(world, client, tokens):
+    assert_error(call(client, "get", "/nowhere/", tokens["acme"]), 404, "not_found")
+    assert_error(call(client, "get", "/jobs/unknownjob/", tokens["acme"]), 404, "not_found")
+    assert_error(call(client, "delete", "/jobs/", tokens["acme"]), 405, "method_not_allowed")
+    assert_error(call(client, "post", "/jobs/", tokens["acme"], {"page": "x"}), 400, "invalid")
+    assert_error(call(client, "post", "/jobs/", tokens["acme"], {"page": 2**70}), 400, "invalid")
+    long_script = {"page": world.product["acme"].pk, "script": "a" * 3001}
+    assert (
+        "script"
+        in assert_error(call(client, "post", "/jobs/", tokens["acme"], long_script), 400, "invalid")["fields"]
+    )
+    bad_json = client.post(
+        BASE + "/jobs/",
+        data="{",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {tokens['acme']}",
+    )
+    assert_error(bad_json, 400, "parse_error")
+    form = client.post(BASE + "/jobs/", data={"page": 1}, HTTP_AUTHORIZATION=f"Bearer {tokens['acme']}")
+    assert_error(form, 415, "unsupported_media_type")
+
+
+def test_openapi_document_is_served_and_names_every_route(client):
+    from openapi_spec_validator import validate
+
+    response = client.get(BASE + "/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    validate(document)
+    assert document == json.loads(json.dumps(DOCUMENT))
+    # Every named route of the API, with a sample job id, is a documented path, and the other way round.
+    routed = {
+        reverse(name, kwargs={"job_id": "SAMPLE"} if name != "video-api-jobs" else None).replace(
+            "SAMPLE", "{job_id}"
+        )
+        for name in ("video-api-jobs", "video-api-job", "video-api-cancel")
+    }
+    assert routed == set(document["paths"])
+    assert len([p for p in api_urls.urlpatterns if p.name]) == len(document["paths"]) + 1  # + openapi.json

@@ -1,0 +1,191 @@
+"""Wagtail admin screens for the headless API: API tokens, webhook endpoints, and the webhook delivery log.
+
+Who may open them is Wagtail's model permissions (superusers, and any group the host grants
+``video_plugin.add_apitoken`` etc.). What they see is scoped by the tenancy: the organizations where the user
+may generate videos (owners and admins), every organization for superusers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from video_plugin.models import ApiToken, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from video_plugin.tenancy import can_generate, get_tenancy
+
+
+def manageable_organizations(user: Any) -> dict[int, str]:
+    """Organization id → name, for the organizations whose tokens and webhooks ``user`` may manage."""
+    return {
+        organization.id: organization.name
+        for organization in get_tenancy().organizations()
+        if can_generate(user, organization.id)
+    }
+
+
+class OrganizationScopedViews:
+    """Index and object views limited to the user's manageable organizations."""
+
+    def get_base_queryset(self) -> QuerySet:
+        queryset = super().get_base_queryset()
+        return queryset.filter(organization_id__in=manageable_organizations(self.request.user))
+
+    def get_object(self, queryset: QuerySet | None = None) -> Any:
+        obj = super().get_object(queryset)
+        if obj.organization_id not in manageable_organizations(self.request.user):
+            raise PermissionDenied
+        return obj
+
+
+class OrganizationForm(WagtailAdminModelForm):
+    """A form whose ``organization_id`` is a choice among the user's organizations, fixed once saved."""
+
+    organization_id = forms.TypedChoiceField(label="Organization", coerce=int)
+
+    def __init__(self, *args: Any, for_user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if self.instance.pk:
+            del self.fields["organization_id"]
+        else:
+            self.fields["organization_id"].choices = sorted(
+                manageable_organizations(for_user).items(), key=lambda item: item[1]
+            )
+
+
+class ApiTokenForm(OrganizationForm):
+    class Meta:
+        model = ApiToken
+        fields = ["name", "organization_id"]
+
+
+class ApiTokenCreateView(OrganizationScopedViews, generic.CreateView):
+    """Issues the token and shows it once; only its hash is kept."""
+
+    def save_instance(self) -> ApiToken:
+        data = self.form.cleaned_data
+        token, plain = ApiToken.issue(data["organization_id"], data["name"], self.request.user)
+        messages.warning(
+            self.request, f"Copy the token '{token.name}' now; it will not be shown again: {plain}"
+        )
+        return token
+
+    def get_success_message(self, instance: Any) -> None:
+        return None  # the token's own message says everything
+
+
+class ApiTokenViewSet(ModelViewSet):
+    model = ApiToken
+    name = "video_api_tokens"
+    url_prefix = "video-api/tokens"
+    icon = "key"
+    menu_label = "API tokens"
+    copy_view_enabled = False
+    index_view_class = type("ApiTokenIndexView", (OrganizationScopedViews, generic.IndexView), {})
+    add_view_class = ApiTokenCreateView
+    edit_view_class = type("ApiTokenEditView", (OrganizationScopedViews, generic.EditView), {})
+    delete_view_class = type("ApiTokenDeleteView", (OrganizationScopedViews, generic.DeleteView), {})
+    list_display = ["name", "prefix", "organization_id", "created_at", "last_used_at"]
+    form_fields = ["name", "organization_id"]
+
+    def get_form_class(self, for_update: bool = False) -> type[forms.ModelForm]:
+        return ApiTokenForm
+
+
+class WebhookEndpointForm(OrganizationForm):
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What to send to this URL.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "events", "is_active", "organization_id"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Receivers need the secret to verify signatures (docs/api.md), so it is shown to the managers.
+            self.fields["url"].help_text = f"Signing secret: {self.instance.secret}"
+
+
+class WebhookEndpointViewSet(ModelViewSet):
+    model = WebhookEndpoint
+    name = "video_api_webhooks"
+    url_prefix = "video-api/webhooks"
+    icon = "link"
+    menu_label = "Webhooks"
+    copy_view_enabled = False
+    index_view_class = type("WebhookIndexView", (OrganizationScopedViews, generic.IndexView), {})
+    add_view_class = type("WebhookCreateView", (OrganizationScopedViews, generic.CreateView), {})
+    edit_view_class = type("WebhookEditView", (OrganizationScopedViews, generic.EditView), {})
+    delete_view_class = type("WebhookDeleteView", (OrganizationScopedViews, generic.DeleteView), {})
+    list_display = ["url", "events", "is_active", "organization_id", "created_at"]
+    form_fields = ["url", "events", "is_active", "organization_id"]
+
+    def get_form_class(self, for_update: bool = False) -> type[forms.ModelForm]:
+        return WebhookEndpointForm
+
+
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """The delivery log is written by the events worker only; people read it."""
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        if action in ("add", "change", "delete"):
+            return False
+        return user.is_active and (user.is_superuser or super().user_has_permission(user, "view"))
+
+
+class WebhookDeliveryViewSet(ModelViewSet):
+    model = WebhookDelivery
+    name = "video_api_deliveries"
+    url_prefix = "video-api/deliveries"
+    icon = "list-ul"
+    menu_label = "Webhook deliveries"
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    index_view_class = type("DeliveryIndexView", (OrganizationScopedViews, generic.IndexView), {})
+    inspect_view_class = type("DeliveryInspectView", (OrganizationScopedViews, generic.InspectView), {})
+    list_display = [
+        "event",
+        Column("endpoint", accessor="endpoint", label="Endpoint"),
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "created_at",
+        "delivered_at",
+    ]
+    list_filter = ["status", "event"]
+    inspect_view_fields = [
+        "delivery_id",
+        "event",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "delivered_at",
+        "payload",
+    ]
+    form_fields = ["event"]  # never rendered: ReadOnlyPolicy (registered in admin_hooks) allows no change
+
+
+class HeadlessAPIViewSetGroup(ViewSetGroup):
+    """The Settings → "Video API" menu."""
+
+    menu_label = "Video API"
+    menu_icon = "code"
+    add_to_settings_menu = True
+    items = (ApiTokenViewSet, WebhookEndpointViewSet, WebhookDeliveryViewSet)

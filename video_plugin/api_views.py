@@ -1,0 +1,18 @@
+"""Wagtail API v2 endpoints of the plugin (kept apart from :mod:`video_plugin.api`, which models import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wagtail.api.v2.views import PagesAPIViewSet
+
+from video_plugin.api import prefetch_current_videos
+
+
+class VideoPagesAPIViewSet(PagesAPIViewSet):
+    """Wagtail's pages endpoint, loading the current videos of a listing's pages in one query."""
+
+    def paginate_queryset(self, queryset: Any) -> list[Any]:
+        pages = list(super().paginate_queryset(queryset))
+        prefetch_current_videos(pages)
+        return pages

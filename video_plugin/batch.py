@@ -1,0 +1,82 @@
+"""Batch generation: request videos for many pages at once, at the runners' lowest priority.
+
+Shared by ``manage.py generate_videos`` and the page listing's bulk action, so both skip, join and report
+alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from video_plugin.jobs import VideoRequestError, active_job, request_video
+from video_plugin.mixins import VideoPageMixin
+from video_plugin.models import VideoJob
+
+
+@dataclass
+class BatchReport:
+    """What a batch did (or, for a dry run, would do), page by page."""
+
+    dry_run: bool
+    requested: list[Any] = field(default_factory=list)  # pages that got (or would get) a new job
+    in_flight: list[Any] = field(default_factory=list)  # pages whose job already queued or running was joined
+    has_video: list[Any] = field(default_factory=list)  # pages skipped by missing_only
+    failed: list[tuple[Any, str]] = field(default_factory=list)  # (page, why) for jobs that failed at once
+    not_narratable: list[tuple[Any, str]] = field(
+        default_factory=list
+    )  # (page, why) for pages without videos
+
+    def summary(self) -> str:
+        verb = "would request" if self.dry_run else "requested"
+        return (
+            f"{verb} {len(self.requested)} video(s); {len(self.in_flight)} already in flight; "
+            f"{len(self.has_video)} skipped with a video; {len(self.failed)} failed at once; "
+            f"{len(self.not_narratable)} page(s) cannot have a video"
+        )
+
+
+def pages_with_current_video(page_ids: Iterable[int]) -> set[int]:
+    return set(
+        VideoJob.objects.filter(page_id__in=list(page_ids), is_current=True).values_list("page_id", flat=True)
+    )
+
+
+def generate_videos(
+    pages: Iterable[Any], user: Any = None, missing_only: bool = False, dry_run: bool = False
+) -> BatchReport:
+    """Request a batch-priority video for each page; with ``missing_only``, only for pages without one.
+
+    Each page is requested on its own: one page's missing image fails that page's job, not the batch. The
+    ``render_video`` messages go to the batch queue, which runners take only when no editor or API job waits.
+    """
+    pages = [page.specific for page in pages]
+    report = BatchReport(dry_run=dry_run)
+    with_video = pages_with_current_video(page.pk for page in pages) if missing_only else set()
+    for page in pages:
+        if not isinstance(page, VideoPageMixin):
+            report.not_narratable.append((page, f"{type(page).__name__} pages have no presenter video"))
+        elif page.pk in with_video:
+            report.has_video.append(page)
+        elif active_job(page) is not None:
+            report.in_flight.append(page)
+        elif dry_run:
+            report.requested.append(page)
+        else:
+            request_one(page, user, report)
+    return report
+
+
+def request_one(page: Any, user: Any, report: BatchReport) -> None:
+    try:
+        job = request_video(page, user, VideoJob.Trigger.BATCH)
+    except VideoRequestError as exc:
+        report.not_narratable.append((page, str(exc)))
+        return
+    if job.status == VideoJob.Status.FAILED:
+        report.failed.append((page, job.error_message))
+    elif job.trigger != VideoJob.Trigger.BATCH:
+        report.in_flight.append(page)  # another request won the race for this page
+    else:
+        report.requested.append(page)

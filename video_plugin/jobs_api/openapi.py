@@ -1,0 +1,260 @@
+"""The job API's OpenAPI 3.1 document, served at ``/api/video/v1/openapi.json``.
+
+Written by hand rather than generated: it is the public contract, and a test checks it against the routes
+and, through schemathesis, against the responses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+
+from video_plugin.models import VideoJob
+
+API_VERSION = "1.0.0"
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+JOB_ID = {
+    "name": "job_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+}
+ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+
+COMMON_ERRORS = {
+    "401": error_response("No token, or an unknown or deleted one."),
+    "405": error_response("Method not allowed."),
+    "406": error_response("The Accept header asks for something other than JSON."),
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "examples": ["invalid", "not_found", "too_many_jobs"]},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }
+        },
+    },
+    "Video": {
+        "type": "object",
+        "required": ["url", "poster_url", "captions_url", "mime_type", "duration", "width", "height"],
+        "properties": {
+            "url": {"type": "string"},
+            "poster_url": nullable({"type": "string"}),
+            "captions_url": nullable({"type": "string"}),
+            "mime_type": {"type": "string"},
+            "duration": nullable({"type": "number"}),
+            "width": nullable({"type": "integer"}),
+            "height": nullable({"type": "integer"}),
+        },
+    },
+    "Job": {
+        "type": "object",
+        "required": [
+            "id",
+            "status",
+            "trigger",
+            "page",
+            "stage",
+            "fraction",
+            "eta_s",
+            "script",
+            "voice",
+            "image",
+            "error",
+            "video",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "status": {"type": "string", "enum": list(VideoJob.Status.values)},
+            "trigger": {"type": "string", "enum": list(VideoJob.Trigger.values)},
+            "page": {"type": "integer"},
+            "stage": nullable({"type": "string"}),
+            "fraction": nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "eta_s": nullable({"type": "number"}),
+            "script": {"type": "string"},
+            "voice": {"type": "string"},
+            "image": nullable({"type": "integer"}),
+            "error": nullable(
+                {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                }
+            ),
+            "video": nullable({"$ref": "#/components/schemas/Video"}),
+            "created_at": {"type": "string", "format": "date-time"},
+            "started_at": nullable({"type": "string", "format": "date-time"}),
+            "finished_at": nullable({"type": "string", "format": "date-time"}),
+        },
+    },
+    "JobList": {
+        "type": "object",
+        "required": ["count", "results"],
+        "properties": {
+            "count": {"type": "integer", "minimum": 0},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+        },
+    },
+    "JobCreate": {
+        "type": "object",
+        "required": ["page"],
+        "properties": {
+            "page": {**ID, "description": "A product page of the token's organization."},
+            "script": {
+                "type": "string",
+                "maxLength": 3000,
+                # PostgreSQL text cannot hold NUL characters, so the API refuses them.
+                "pattern": "^[^\\x00]*$",
+                "description": "Empty: composed from the page.",
+            },
+            "voice": {"type": "string", "pattern": "^[a-z][a-z0-9_]*:[A-Za-z0-9_.\\-]+$", "maxLength": 200},
+            "image": {**ID, "description": "A presenter image in the organization's collection."},
+        },
+    },
+}
+
+
+def job_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}},
+    }
+
+
+PATHS: dict[str, Any] = {
+    "/api/video/v1/jobs/": {
+        "get": {
+            "operationId": "listJobs",
+            "summary": "List the organization's jobs, newest first.",
+            "parameters": [
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": list(VideoJob.Status.values)},
+                },
+                {
+                    "name": "trigger",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": list(VideoJob.Trigger.values)},
+                },
+                {"name": "page", "in": "query", "schema": ID},
+                {"name": "created_after", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                {
+                    "name": "created_before",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date-time"},
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                },
+                {
+                    "name": "offset",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000, "default": 0},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "A page of jobs.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobList"}}},
+                },
+                "400": error_response("A filter is not valid."),
+                **COMMON_ERRORS,
+            },
+        },
+        "post": {
+            "operationId": "createJob",
+            "summary": "Request a presenter video for a page (joins the page's job in flight, if any).",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobCreate"}}},
+            },
+            "responses": {
+                "201": job_response("The new job (already failed, with a reason, when an input is missing)."),
+                "200": job_response("The page's job already in flight, joined."),
+                "400": error_response("The body is not valid, or the page cannot have a video."),
+                "404": error_response("No such page in this organization."),
+                "415": error_response("The body is not JSON."),
+                "429": {
+                    **error_response("Too many jobs in flight; retry after the given number of seconds."),
+                    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+                },
+                **COMMON_ERRORS,
+            },
+        },
+    },
+    "/api/video/v1/jobs/{job_id}/": {
+        "get": {
+            "operationId": "getJob",
+            "summary": "One job.",
+            "parameters": [JOB_ID],
+            "responses": {
+                "200": job_response("The job."),
+                "404": error_response("No such job."),
+                **COMMON_ERRORS,
+            },
+        }
+    },
+    "/api/video/v1/jobs/{job_id}/cancel/": {
+        "post": {
+            "operationId": "cancelJob",
+            "summary": "Cancel a queued or running job.",
+            "parameters": [JOB_ID],
+            "responses": {
+                "200": job_response("The cancelled job."),
+                "404": error_response("No such job."),
+                "409": error_response("The job has already ended."),
+                **COMMON_ERRORS,
+            },
+        }
+    },
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Presenter video jobs",
+        "version": API_VERSION,
+        "description": "Order and follow an organization's presenter videos. See docs/api.md.",
+    },
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {
+            "token": {"type": "http", "scheme": "bearer", "description": "An API token (vt_…)."}
+        },
+    },
+    "security": [{"token": []}],
+}
+
+
+def openapi_document(request: HttpRequest) -> JsonResponse:
+    """The OpenAPI document; public, so clients and tools can read it without a token."""
+    return JsonResponse(DOCUMENT)

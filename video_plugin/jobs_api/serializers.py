@@ -1,0 +1,89 @@
+"""The job API's request and response bodies. Webhook payloads use the same job representation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from rest_framework import serializers
+
+from video_plugin.conf import video_settings
+from video_plugin.models import VideoJob
+from video_plugin.playback import playback_for
+from video_plugin.public_urls import playback_urls
+
+# Database ids are 64-bit; a larger number would overflow the query instead of simply matching nothing.
+MAX_ID = 2**63 - 1
+VOICE_PATTERN = r"^[a-z][a-z0-9_]*:[A-Za-z0-9_.\-]+$"
+
+
+def job_representation(job: VideoJob, request: HttpRequest | None = None) -> dict[str, Any]:
+    """A job as the API and webhooks show it (schema ``Job`` in :mod:`video_plugin.jobs_api.openapi`)."""
+    playback = playback_for(job)
+    video = None
+    if playback is not None:
+        video = {
+            **playback_urls(playback, request),
+            "duration": playback.duration_s,
+            "width": playback.width,
+            "height": playback.height,
+        }
+    return {
+        "id": job.job_id,
+        "status": job.status,
+        "trigger": job.trigger,
+        "page": job.page_id,
+        "stage": job.stage or None,
+        "fraction": job.fraction,
+        "eta_s": job.eta_s,
+        "script": job.script,
+        "voice": job.voice,
+        "image": job.image_id,
+        "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
+        "video": video,
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+class JobCreateSerializer(serializers.Serializer):
+    """``POST /jobs/``: the page, and optionally what to say, in which voice, with which presenter image."""
+
+    page = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    script = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
+    voice = serializers.RegexField(VOICE_PATTERN, required=False, max_length=200)
+    image = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+    def validate_script(self, script: str) -> str:
+        limit = video_settings.MAX_SCRIPT_CHARS
+        if len(script) > limit:
+            raise serializers.ValidationError(f"the script has {len(script)} characters; at most {limit}")
+        return script
+
+
+class JobFilterSerializer(serializers.Serializer):
+    """``GET /jobs/`` query parameters."""
+
+    status = serializers.ChoiceField(choices=VideoJob.Status.choices, required=False)
+    trigger = serializers.ChoiceField(choices=VideoJob.Trigger.choices, required=False)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
+    offset = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000_000, default=0)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        # A misspelt filter (?stauts=failed) silently ignored would list every job; refuse it instead.
+        problems = {
+            name: f"unknown query parameter; known: {', '.join(self.fields)}"
+            for name in data
+            if name not in self.fields
+        }
+        # DRF reads an empty query value as "absent"; a client that wrote ``?status=`` meant something.
+        problems |= {
+            name: "must not be empty; leave the parameter out" for name in self.fields if data.get(name) == ""
+        }
+        if problems:
+            raise serializers.ValidationError(problems)
+        return super().to_internal_value(data)

@@ -1,0 +1,138 @@
+"""The job API's endpoints: create, list, get and cancel an organization's video jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from video_plugin.cancellation import cancel_job
+from video_plugin.jobs import VideoRequestError, active_job, request_video
+from video_plugin.jobs_api.auth import HasOrganizationToken, OrganizationTokenAuthentication, organization_id
+from video_plugin.jobs_api.errors import JobAlreadyFinished, PageNotNarratable, exception_handler
+from video_plugin.jobs_api.limits import check_jobs_in_flight
+from video_plugin.jobs_api.serializers import JobCreateSerializer, JobFilterSerializer, job_representation
+from video_plugin.mixins import VideoPageMixin
+from video_plugin.models import VideoJob
+from video_plugin.tenancy import OrganizationInfo, get_tenancy
+
+
+class JobAPIView(APIView):
+    """Token-authenticated JSON in and out, with the API's error shape."""
+
+    authentication_classes = [OrganizationTokenAuthentication]
+    permission_classes = [HasOrganizationToken]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+    def jobs(self) -> QuerySet[VideoJob]:
+        """The jobs of the token's organization: the only ones this API ever shows."""
+        return VideoJob.objects.filter(organization_id=organization_id(self.request)).select_related("media")
+
+    def get_job(self, job_id: str) -> VideoJob:
+        job = self.jobs().filter(job_id=job_id).first()
+        if job is None:
+            raise exceptions.NotFound(f"no job {job_id!r} in this organization; list jobs with GET /jobs/")
+        return job
+
+
+class JobListView(JobAPIView):
+    """``GET /jobs/`` lists jobs, newest first; ``POST /jobs/`` requests a video for a page."""
+
+    def get(self, request: Request) -> Response:
+        filters = JobFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        query = filters.validated_data
+        jobs = self.jobs()
+        for name in ("status", "trigger"):
+            if name in query:
+                jobs = jobs.filter(**{name: query[name]})
+        if "page" in query:
+            jobs = jobs.filter(page_id=query["page"])
+        if "created_after" in query:
+            jobs = jobs.filter(created_at__gte=query["created_after"])
+        if "created_before" in query:
+            jobs = jobs.filter(created_at__lt=query["created_before"])
+        offset, limit = query["offset"], query["limit"]
+        return Response(
+            {
+                "count": jobs.count(),
+                "results": [job_representation(job, request) for job in jobs[offset : offset + limit]],
+            }
+        )
+
+    def post(self, request: Request) -> Response:
+        body = JobCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        page, organization = self.organization_page(data["page"])
+        image = self.organization_image(data["image"], organization) if "image" in data else None
+        in_flight = active_job(page)
+        if in_flight is not None:
+            return Response(job_representation(in_flight, request), status=status.HTTP_200_OK)
+        check_jobs_in_flight(organization.id)
+        try:
+            job = request_video(
+                page,
+                None,
+                VideoJob.Trigger.API,
+                script=data.get("script"),
+                voice=data.get("voice"),
+                image=image,
+            )
+        except VideoRequestError as exc:
+            raise PageNotNarratable(str(exc)) from None
+        # 201 even in the rare race where another request created the page's job a moment before this one.
+        return Response(job_representation(job, request), status=status.HTTP_201_CREATED)
+
+    def organization_page(self, page_id: int) -> tuple[Any, OrganizationInfo]:
+        """The page, if it belongs to the token's organization; other organizations' pages do not exist."""
+        page = Page.objects.filter(pk=page_id).first()
+        organization = get_tenancy().organization_for_page(page) if page is not None else None
+        if organization is None or organization.id != organization_id(self.request):
+            raise exceptions.NotFound(f"no page {page_id} in this organization")
+        page = page.specific
+        if not isinstance(page, VideoPageMixin):
+            raise PageNotNarratable(
+                f"page {page_id} ({type(page).__name__}) cannot have a presenter video; use a product page"
+            )
+        return page, organization
+
+    def organization_image(self, image_id: int, organization: OrganizationInfo) -> Any:
+        """The image, if it is in the organization's collection (or one below it)."""
+        collections = organization.collection.get_descendants(inclusive=True)
+        image = get_image_model().objects.filter(pk=image_id, collection__in=collections).first()
+        if image is None:
+            raise exceptions.ValidationError(
+                {"image": f"no image {image_id} in the collection of organization {organization.name!r}"}
+            )
+        return image
+
+
+class JobDetailView(JobAPIView):
+    """``GET /jobs/{id}/``: one job."""
+
+    def get(self, request: Request, job_id: str) -> Response:
+        return Response(job_representation(self.get_job(job_id), request))
+
+
+class JobCancelView(JobAPIView):
+    """``POST /jobs/{id}/cancel/``: stop a queued or running job."""
+
+    def post(self, request: Request, job_id: str) -> Response:
+        cancellation = cancel_job(self.get_job(job_id), f"API token {request.auth.name!r}")
+        job = cancellation.job
+        if not cancellation.cancelled:
+            raise JobAlreadyFinished(f"job {job_id} already {job.status}; only queued or running jobs cancel")
+        return Response(job_representation(job, request))

@@ -1,0 +1,44 @@
+"""``manage.py generate_videos --org SLUG [--missing-only] [--dry-run]``: a batch for one organization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from video_plugin.batch import generate_videos
+from video_plugin.tenancy import get_tenancy
+
+
+class Command(BaseCommand):
+    help = (
+        "Request presenter videos for every live page of an organization, at batch priority "
+        "(editors' and API jobs go first)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", required=True, metavar="SLUG", help="the organization's slug")
+        parser.add_argument(
+            "--missing-only", action="store_true", help="skip pages that already have a current video"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="list what would be requested; send nothing"
+        )
+
+    def handle(self, *args: Any, org: str, missing_only: bool, dry_run: bool, **options: Any) -> None:
+        tenancy = get_tenancy()
+        organizations = tenancy.organizations()
+        organization = next((o for o in organizations if o.slug == org), None)
+        if organization is None:
+            known = ", ".join(sorted(o.slug for o in organizations)) or "none"
+            raise CommandError(f"no organization with slug {org!r}; known slugs: {known}")
+        report = generate_videos(
+            tenancy.pages_of(organization.id), user=None, missing_only=missing_only, dry_run=dry_run
+        )
+        for page in report.requested:
+            self.stdout.write(f"{'would request' if dry_run else 'requested'}: page {page.pk} {page.title!r}")
+        for page, why in report.failed:
+            self.stdout.write(self.style.WARNING(f"failed: page {page.pk} {page.title!r}: {why}"))
+        for page, why in report.not_narratable:
+            self.stdout.write(self.style.WARNING(f"skipped: page {page.pk} {page.title!r}: {why}"))
+        self.stdout.write(self.style.SUCCESS(f"{organization.name}: {report.summary()}"))

@@ -1,0 +1,1 @@
+"""Webhooks: organizations' URLs told, with a signed POST, when their videos succeed or fail."""
