@@ -165,6 +165,14 @@ def parse_storage_url(url: str) -> StorageLocation:
         unknown = set(query) - {"endpoint", "region", "public_url"}
         if unknown:
             raise ProtocolError(f"VIDEO_STORAGE_URL has unknown parameter(s) {sorted(unknown)}")
+        # The URL is logged and shown in error messages, so a key written into it would leak with them.
+        hosts = {"bucket": parts.netloc, **{name: urlsplit(value).netloc for name, value in query.items()}}
+        for where, host in hosts.items():
+            if "@" in host:
+                raise ProtocolError(
+                    f"VIDEO_STORAGE_URL carries credentials in its {where}; remove the 'user:password@' part "
+                    "and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead"
+                )
         return StorageLocation(
             kind="s3",
             bucket=parts.netloc,
@@ -248,10 +256,36 @@ class RenderRequest:
             raise ProtocolError("options must be an object")
         if len(repr(self.options)) > MAX_OPTIONS_BYTES:
             raise ProtocolError("options are too large")
-        if len(self.image_key) > 1024 or ".." in self.image_key.split("/") or self.image_key.startswith("/"):
-            raise ProtocolError(f"image_key {self.image_key[:80]!r} is not a storage key")
+        check_image_key(self.image_key, self.organization_id)
         if len(self.voice) > 200:
             raise ProtocolError("voice name is too long")
+
+
+# Control characters (NUL above all) and backslashes mean nothing in an object key but can mean a lot to a
+# file system.
+_KEY_FORBIDDEN_RE = re.compile(r"[\x00-\x1f\x7f\\]")
+_ORG_PREFIX_RE = re.compile(r"^(\d+)/")
+
+
+def check_image_key(key: str, organization_id: int) -> None:
+    """Refuse an ``image_key`` that could read outside the job's own organization's objects.
+
+    A storage-relative key has no ``..`` segment, no leading ``/``, no control characters or backslashes,
+    and does not start with another organization's prefix (``{org_id}/``: its videos, posters and captions).
+    An empty key passes: the runner fails that job with ``no_image``, a reason the editor can act on.
+    """
+    segments = key.split("/")
+    if (
+        len(key) > 1024
+        or key.startswith("/")
+        or ".." in segments
+        or "." in segments
+        or _KEY_FORBIDDEN_RE.search(key)
+    ):
+        raise ProtocolError(f"image_key {key[:80]!r} is not a storage key (relative, no '..', at most 1024)")
+    prefix = _ORG_PREFIX_RE.match(key)
+    if prefix and int(prefix[1]) != organization_id:
+        raise ProtocolError(f"image_key {key[:80]!r} is outside organization {organization_id}")
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,24 @@ COLLECTION_ACTIONS: dict[Role, tuple[str, ...]] = {
     Role.EDITOR: ("add", "choose"),
 }
 
+# The headless API's admin screens (Settings → Video API): owners and admins manage their organization's API
+# tokens and webhooks and read its delivery log; the screens themselves show only organizations where the user
+# is owner or admin (video_plugin.admin_views). Editors get none of them.
+API_ADMIN_PERMISSIONS: tuple[str, ...] = (
+    "add_apitoken",
+    "change_apitoken",
+    "delete_apitoken",
+    "add_webhookendpoint",
+    "change_webhookendpoint",
+    "delete_webhookendpoint",
+    "view_webhookdelivery",
+)
+MODEL_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.OWNER: API_ADMIN_PERMISSIONS,
+    Role.ADMIN: API_ADMIN_PERMISSIONS,
+    Role.EDITOR: (),
+}
+
 
 def group_name(organization: Any, role: Role) -> str:
     """The Wagtail group for a role, named by organization id so that renaming keeps it."""
@@ -53,7 +71,7 @@ def ensure_organization_access(organization: Any) -> None:
         admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
         for role in Role:
             group, _ = Group.objects.get_or_create(name=group_name(organization, role))
-            group.permissions.add(admin_access)
+            group.permissions.add(admin_access, *model_permissions(role))
             for permission in collection_permissions(role):
                 GroupCollectionPermission.objects.get_or_create(
                     group=group, collection=organization.collection, permission=permission
@@ -69,6 +87,15 @@ def page_permissions(role: Role) -> list[Permission]:
     page_type = ContentType.objects.get_for_model(Page)
     codenames = [f"{action}_{Page._meta.model_name}" for action in PAGE_ACTIONS[role]]
     return list(Permission.objects.filter(content_type=page_type, codename__in=codenames))
+
+
+def model_permissions(role: Role) -> list[Permission]:
+    """The role's permissions on the plugin's own models (tokens, webhooks, deliveries)."""
+    return list(
+        Permission.objects.filter(
+            content_type__app_label="video_plugin", codename__in=MODEL_PERMISSIONS[role]
+        )
+    )
 
 
 def collection_permissions(role: Role) -> list[Permission]:

@@ -8,17 +8,18 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.documents import urls as wagtaildocs_urls
-from wagtail.images.api.v2.views import ImagesAPIViewSet
 
 from shop.health import healthz
 from video_plugin.api_views import VideoPagesAPIViewSet
 from video_plugin.storage import LOCAL_MEDIA_URL, is_local
 
-# wagtailmedia's media endpoint is left out on purpose: it lists every organization's files, unscoped.
+# Only pages are exposed. A headless shop front end gets what it shows from them: each product page carries
+# its product image as a rendition URL and its current video as ai_video. Wagtail's images endpoint and
+# wagtailmedia's media endpoint are left out on purpose: both list every organization's files, presenter
+# photos included, with no scoping by collection.
 api_router = WagtailAPIRouter("wagtailapi")
-# Wagtail's pages endpoint, loading a listing's ai_video fields in one query.
+# Wagtail's pages endpoint (live, public pages only), loading a listing's ai_video fields in one query.
 api_router.register_endpoint("pages", VideoPagesAPIViewSet)
-api_router.register_endpoint("images", ImagesAPIViewSet)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

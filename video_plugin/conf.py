@@ -19,6 +19,9 @@ key                       meaning (default)
 ``STUCK_RUNNING_S``       a running job with no report from the runner this long fails ``timed_out`` (1800)
 ``STUCK_QUEUED_S``        a job that no runner has started this long after queueing: ``timed_out`` (86400)
 ========================  ====================================================================================
+
+``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` (``False``): send webhooks to private, loopback and link-local addresses,
+which are refused by default (see :mod:`video_plugin.webhooks.destinations`).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_TIMEOUT_S": 5,
     "WEBHOOK_MAX_ATTEMPTS": 8,
     "WEBHOOK_BACKOFF_S": 10,
+    # Off: an admin's webhook URL must not make the events worker call internal services (SSRF).
+    "WEBHOOK_ALLOW_PRIVATE_NETWORKS": False,
     # See video_plugin.watchdog: STUCK_RUNNING_S must exceed the runner's heartbeat timeout plus a boot, so a
     # job whose runner died is redelivered before it is declared stuck.
     "WATCHDOG_INTERVAL_S": 60,

@@ -23,6 +23,7 @@ from gpu_runner.protocol import EVENTS_QUEUE
 from video_plugin.conf import video_settings
 from video_plugin.jobs_api.serializers import job_representation
 from video_plugin.models import VideoJob, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from video_plugin.webhooks.destinations import webhook_opener
 from video_plugin.webhooks.signing import signed_headers
 
 logger = logging.getLogger(__name__)
@@ -102,20 +103,12 @@ class AttemptOutcome:
     error: str
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # Following a redirect would turn the POST into a GET and drop the body; the receiver must fix its URL.
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def post(url: str, body: bytes, headers: dict[str, str]) -> AttemptOutcome:
-    """POST once; any 2xx is success, anything else (3xx included) a failure with its reason."""
+    """POST once; any 2xx is success, anything else (3xx and private addresses included) a failure with its
+    reason."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with _opener.open(request, timeout=float(video_settings.WEBHOOK_TIMEOUT_S)) as response:
+        with webhook_opener().open(request, timeout=float(video_settings.WEBHOOK_TIMEOUT_S)) as response:
             return AttemptOutcome(ok=200 <= response.status < 300, status_code=response.status, error="")
     except urllib.error.HTTPError as exc:
         excerpt = exc.read(RESPONSE_EXCERPT_CHARS).decode("utf-8", "replace")

@@ -1,0 +1,128 @@
+"""Storage keys are never built from user text, claim 3 of issue 7 part 4.
+
+- Pages with hostile titles and slugs (``../../etc``, ``%2e%2e``, unicode, very long) still get output keys
+  matching ``protocol.VIDEO_KEY_RE``, under their own organization's prefix.
+- An image uploaded with a hostile file name gets an ``image_key`` that stays inside the storage folder and
+  passes the runner's checks.
+- The runner refuses an ``output_key`` or ``image_key`` that escapes: ``..``, an absolute path, another
+  organization's prefix, control characters (``RenderRequest.validate``).
+
+Every key is made by the server: the editor, an outsider and an anonymous visitor have no say in it, so the
+actors of the other files reduce here to the hostile input itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from gpu_runner.protocol import VIDEO_KEY_RE, ProtocolError, RenderRequest
+from shop.models import ProductPage
+from tests.conftest import make_image
+from video_plugin.jobs import request_video
+from video_plugin.models import VideoJob
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE_TEXT = [
+    "../../etc/passwd",
+    "%2e%2e%2f%2e%2e%2fetc",
+    "..\\..\\windows",
+    "/absolute/path",
+    "ünïcødé ☃ 漢字 \u202e",
+    "x" * 255,
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_TEXT)
+def test_hostile_titles_and_slugs_give_keys_of_the_fixed_shape(world, sent_renders, hostile):
+    organization = world.orgs["acme"]
+    page = world.index["acme"].add_child(
+        instance=ProductPage(
+            title=hostile, slug=f"p-{len(hostile)}", price=Decimal("1"), video_script=hostile
+        )
+    )
+    job = request_video(page, None, VideoJob.Trigger.EDITOR)
+    assert job.status == VideoJob.Status.QUEUED, job.error_message
+    match = VIDEO_KEY_RE.match(job.output_key)
+    assert match and int(match["org"]) == organization.pk and int(match["page"]) == page.pk
+
+
+@pytest.mark.parametrize(
+    "file_name",
+    [
+        "../../../../etc/passwd.png",
+        "..%2f..%2fsecret.png",
+        "/etc/shadow.png",
+        "ünï çødé ☃.png",
+        "a" * 300 + ".png",
+    ],
+)
+def test_hostile_image_file_names_stay_inside_storage_and_pass_the_runner(world, video_storage, file_name):
+    image = make_image("presenter", world.orgs["acme"].collection)
+    image.file.save(file_name, image.file.file, save=True)  # the name an upload form would pass on
+    key = image.file.name
+    assert not key.startswith("/") and ".." not in key.split("/")
+    assert (video_storage / key).resolve().is_relative_to(video_storage.resolve())
+    assert Path(video_storage / key).is_file()
+    job = request_video(world.product["acme"], None, VideoJob.Trigger.EDITOR, image=image)
+    assert job.image_key == key
+    RenderRequest.from_dict(request_for(job).to_dict())  # the runner accepts it
+
+
+def request_for(job: VideoJob) -> RenderRequest:
+    return RenderRequest(
+        job_id=job.job_id,
+        organization_id=job.organization_id,
+        page_id=job.page_id,
+        image_key=job.image_key,
+        script=job.script,
+        voice=job.voice,
+        renderer=job.renderer,
+        output_key=job.output_key,
+    )
+
+
+GOOD = RenderRequest(
+    job_id="job1",
+    organization_id=7,
+    page_id=3,
+    image_key="original_images/lamp.png",
+    script="Hello.",
+    voice="espeak:en-us",
+    renderer="still",
+    output_key="7/videos/ai-generated/3-0123456789abcdef.mp4",
+)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"output_key": "8/videos/ai-generated/3-0123456789abcdef.mp4"},  # another organization's prefix
+        {"output_key": "7/videos/ai-generated/../../8/x.mp4"},
+        {"output_key": "/7/videos/ai-generated/3-0123456789abcdef.mp4"},
+        {"output_key": "7/videos/ai-generated/3-../../etc.mp4"},
+        {"image_key": "../secrets/key.png"},
+        {"image_key": "original_images/../../etc/passwd"},
+        {"image_key": "/etc/passwd"},
+        {"image_key": "8/videos/ai-generated/3-0123456789abcdef.jpg"},  # another organization's poster
+        {"image_key": "original_images/a\x00.png"},
+        {"image_key": "original_images\\..\\..\\x.png"},
+        {"image_key": "./original_images/lamp.png"},
+        {"image_key": "x" * 1025},
+    ],
+)
+def test_the_runner_refuses_keys_that_escape(changes):
+    with pytest.raises(ProtocolError):
+        RenderRequest.from_dict(dataclasses.replace(GOOD, **changes).to_dict())
+
+
+def test_the_runner_accepts_its_own_organizations_keys():
+    """The control for the refusals above."""
+    RenderRequest.from_dict(GOOD.to_dict())
+    RenderRequest.from_dict(
+        dataclasses.replace(GOOD, image_key="7/videos/ai-generated/3-0123456789abcdef.jpg").to_dict()
+    )

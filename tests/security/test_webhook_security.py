@@ -1,0 +1,209 @@
+"""Webhook security, claim 5 of issue 7 part 4.
+
+- Signatures can be verified: a real delivery, received over HTTP, verifies with the scheme documented in
+  ``docs/api.md`` written here with the standard library only; a tampered body, a tampered or an old timestamp
+  fail.
+- No SSRF: URLs pointing at private, loopback or link-local addresses are refused when the endpoint is saved
+  (a form error the owner can act on) and again at delivery, against the address actually connected to
+  (DNS can change after saving), unless ``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` is on.
+- Only owners and admins of acme register acme's webhooks (another organization's owner and admin cannot
+  pick acme; editors and anonymous visitors cannot open the form).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tests.security.conftest import client_as, finished_video
+from video_plugin.models import WebhookDelivery, WebhookEndpoint
+from video_plugin.webhooks.delivery import deliver, queue_deliveries
+from video_plugin.webhooks.destinations import is_public_address
+
+pytestmark = pytest.mark.django_db
+
+
+def verify_as_documented(secret: str, headers: dict[str, str], body: bytes, now: float) -> bool:
+    """docs/api.md's receiver check, from its words alone: HMAC-SHA256 of ``timestamp + "." + raw body``,
+    ``v1=`` + hex, constant-time comparison, at most 5 minutes from the receiver's clock."""
+    timestamp = headers["X-Video-Webhook-Timestamp"]
+    if abs(now - int(timestamp)) > 300:
+        return False
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v1={digest}", headers["X-Video-Webhook-Signature"])
+
+
+class Receiver:
+    """An HTTP server on loopback recording each POST's headers and raw body."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        received = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+                received.append((dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+def allow_private(settings, allowed: bool) -> None:
+    settings.WAGTAIL_VIDEO = {
+        **settings.WAGTAIL_VIDEO,
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": allowed,
+        "WEBHOOK_MAX_ATTEMPTS": 1,
+    }
+
+
+def delivery_to(world, url: str) -> WebhookDelivery:
+    """A pending delivery of acme's video to ``url``, saved as if DNS had answered otherwise at save time."""
+    endpoint = WebhookEndpoint.objects.create(
+        organization_id=world.orgs["acme"].pk, url=url, events=["video.succeeded"]
+    )
+    [delivery] = queue_deliveries(finished_video(world.product["acme"]))
+    assert delivery.endpoint == endpoint
+    return delivery
+
+
+def test_a_delivered_request_verifies_with_the_documented_scheme_and_tampering_fails(
+    world, settings, receiver
+):
+    allow_private(settings, True)
+    delivery = delivery_to(world, receiver.url)
+    assert deliver(delivery.delivery_id).status == WebhookDelivery.Status.SUCCEEDED
+    [(headers, body)] = receiver.requests
+    secret = delivery.endpoint.secret
+    now = time.time()
+    assert verify_as_documented(secret, headers, body, now)
+    assert not verify_as_documented("whsec_wrong", headers, body, now)
+    assert not verify_as_documented(secret, headers, body.replace(b"succeeded", b"failed"), now)
+    assert not verify_as_documented(secret, headers, body + b" ", now)
+    stamp = int(headers["X-Video-Webhook-Timestamp"])
+    assert not verify_as_documented(
+        secret, {**headers, "X-Video-Webhook-Timestamp": str(stamp + 1)}, body, now
+    )
+    assert not verify_as_documented(secret, headers, body, now + 301)  # replayed six minutes later
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1"]
+    + ["fe80::1", "fd00::1", "::ffff:127.0.0.1", "224.0.0.1"],
+)
+def test_private_loopback_and_link_local_addresses_are_not_public(address):
+    assert not is_public_address(address)
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111"])
+def test_internet_addresses_are_public(address):
+    assert is_public_address(address)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:6379/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/hook",
+        "http://[::1]:8000/hook",
+        "http://localhost:8000/hook",
+        "ftp://files.example/hook",
+    ],
+)
+def test_private_urls_are_refused_when_saved(world, settings, url):
+    allow_private(settings, False)
+    endpoint = WebhookEndpoint(organization_id=world.orgs["acme"].pk, url=url, events=["video.succeeded"])
+    with pytest.raises(ValidationError) as refused:
+        endpoint.full_clean()
+    assert "url" in refused.value.message_dict
+    response = client_as(world, "owner").post(
+        "/admin/video-api/webhooks/new/",
+        {
+            "url": url,
+            "events": ["video.succeeded"],
+            "is_active": "on",
+            "organization_id": world.orgs["acme"].pk,
+        },
+    )
+    assert response.status_code == 200  # the form again, with the error
+    fix = "must start with http" if url.startswith("ftp") else "WEBHOOK_ALLOW_PRIVATE_NETWORKS"
+    assert fix in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_private_urls_are_accepted_when_the_setting_allows_them(world, settings):
+    allow_private(settings, True)
+    endpoint = WebhookEndpoint(
+        organization_id=world.orgs["acme"].pk, url="http://127.0.0.1:9/hook", events=["video.succeeded"]
+    )
+    endpoint.full_clean()
+
+
+def test_delivery_refuses_a_private_address_even_if_saved_before(world, settings, receiver):
+    allow_private(settings, False)
+    delivery = deliver(delivery_to(world, receiver.url).delivery_id)
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert "private address 127.0.0.1" in delivery.last_error
+    assert receiver.requests == []
+
+
+def test_delivery_to_a_name_that_resolves_to_loopback_is_refused(world, settings, receiver):
+    """A public-looking name whose DNS answer is private (here ``localhost``) is checked after resolution."""
+    allow_private(settings, False)
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    delivery = deliver(delivery_to(world, url).delivery_id)
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert "private address" in delivery.last_error
+    assert receiver.requests == []
+
+
+@pytest.mark.parametrize("actor", ["other_org_owner", "other_org_admin"])
+def test_another_organization_cannot_register_a_webhook_for_acme(world, actor):
+    response = client_as(world, actor).post(
+        "/admin/video-api/webhooks/new/",
+        {
+            "url": "https://hooks.example/",
+            "events": ["video.succeeded"],
+            "is_active": "on",
+            "organization_id": world.orgs["acme"].pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("actor", ["editor", "anonymous"])
+def test_editors_and_anonymous_visitors_cannot_register_webhooks(world, actor):
+    response = client_as(world, actor).post(
+        "/admin/video-api/webhooks/new/",
+        {
+            "url": "https://hooks.example/",
+            "events": ["video.succeeded"],
+            "organization_id": world.orgs["acme"].pk,
+        },
+    )
+    assert response.status_code == 302
+    assert not WebhookEndpoint.objects.exists()
