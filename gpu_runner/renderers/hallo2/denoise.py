@@ -10,11 +10,9 @@ A sampling loop over one clip uses it like this (``scheduler`` is a diffusers ``
         pred = predict_noise(net, latents, t, cond, banks)
         latents = scheduler.step(pred.guided(3.5), t, latents, eta=0.0).prev_sample
 
-Classifier-free guidance is built in, as in the reference: the batch is ``[uncond, cond]``; the
-unconditional row
-gets the identity projection of a zero embedding, zero face-locator features, zero audio tokens and no
-reference
-image in its self-attention (it still gets the motion frames).
+Classifier-free guidance is built in, as in the reference: the batch is ``[uncond, cond]``; the unconditional
+row gets the identity projection of a zero embedding, zero face-locator features, zero audio tokens and no
+reference image in its self-attention (it still gets the motion frames).
 """
 
 from __future__ import annotations
@@ -156,8 +154,7 @@ def reference_pass(net: Net, reference_latents: torch.Tensor, cond: Conditioning
     images = reference_latents.shape[0]
     batch = reference_latents.to(dtype).repeat(cond.rows, 1, 1, 1)
     # The reference tiles the guidance batch's tokens over the image batch, so the images [ref, m1, m2, ref,
-    # m1, m2]
-    # meet the tokens [u, c, u, c, u, c]; the released weights were evaluated with that pairing.
+    # m1, m2] meet the tokens [u, c, u, c, u, c]; the released weights were evaluated with that pairing.
     tokens = cond.face_tokens.repeat(batch.shape[0] // cond.rows, 1, 1)
     timestep = torch.zeros((), dtype=torch.long, device=batch.device)
     with capturing_norm1(net.reference_unet) as captured:

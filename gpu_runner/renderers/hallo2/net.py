@@ -46,8 +46,7 @@ class NetConfig:
 
     Defaults are the released model: SD1.5's UNet plus ``configs/inference/long.yaml``'s
     ``unet_additional_kwargs`` (motion modules of 8 heads with positions up to 32 frames, audio attention
-    width
-    768) and the projection models of ``scripts/inference_long.py``.
+    width 768) and the projection models of ``scripts/inference_long.py``.
     """
 
     unet: UNetConfig = field(default_factory=UNetConfig)

@@ -3,8 +3,8 @@
 
 Every attention of the Hallo2 networks goes through these few functions, so all of them run on
 ``F.scaled_dot_product_attention`` and the key/value projection can be split from the query side: the
-denoising
-UNet projects the reference features once per clip and reuses them on every step (see ``denoise.py``).
+denoising UNet projects the reference features once per clip and reuses them on every step (see
+``denoise.py``).
 """
 
 from __future__ import annotations

@@ -73,9 +73,8 @@ class AudioBlock(nn.Module):
 class AudioModule(nn.Module):
     """GroupNorm → 1×1 conv → one :class:`AudioBlock` → 1×1 conv, plus the residual; per frame.
 
-    ``inner_channels`` differs from ``channels`` in some blocks of the released model (the inner width
-    follows the
-    block's input width, not its output width); the weights fix it, so it is kept.
+    ``inner_channels`` differs from ``channels`` in some blocks of the released model (the inner width follows
+    the block's input width, not its output width); the weights fix it, so it is kept.
     """
 
     def __init__(

@@ -1,8 +1,7 @@
 """The AnimateDiff-style motion module: attention along the frame axis at every latent pixel.
 
 The clip's frames are preceded by the motion frames (features of the previous clip's last frames, taken from
-the
-reference bank), so motion continues across clips; only the clip's own frames are returned.
+the reference bank), so motion continues across clips; only the clip's own frames are returned.
 """
 
 from __future__ import annotations

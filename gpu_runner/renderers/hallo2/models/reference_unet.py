@@ -1,8 +1,7 @@
 """The reference UNet: SD1.5's 2D UNet, run once per clip on the reference image and motion frames.
 
 Only the input of each transformer block's self-attention (its ``norm1`` output) is used, so the released
-weights
-have no output head (``conv_norm_out``/``conv_out``); we build the stock diffusers UNet without them.
+weights have no output head (``conv_norm_out``/``conv_out``); we build the stock diffusers UNet without them.
 """
 
 from __future__ import annotations

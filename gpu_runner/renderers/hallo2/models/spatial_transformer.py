@@ -1,15 +1,12 @@
-"""The denoising UNet's spatial transformer: self-attention that also reads the reference image, then face
-tokens.
+"""The denoising UNet's spatial transformer: self-attention that also reads the reference image, then the
+face tokens.
 
 The self-attention keys/values of each frame are ``[own tokens ‖ reference-image tokens]`` (the reference
-features
-come from the reference UNet through a :class:`ReferenceBank`). See :meth:`ReferenceReadingBlock.forward`
-for which
-reference row each frame reads. The unconditional half of a classifier-free-guidance batch uses plain
-self-attention instead, which is what the released weights were evaluated with: the reference implementation
-computes the reference attention for every row and then overwrites the unconditional rows; computing each
-row once
-gives the same result at half the cost.
+features come from the reference UNet through a :class:`ReferenceBank`). See
+:meth:`ReferenceReadingBlock.forward` for which reference row each frame reads. The unconditional half of a
+classifier-free-guidance batch uses plain self-attention instead, which is what the released weights were
+evaluated with: the reference implementation computes the reference attention for every row and then
+overwrites the unconditional rows; computing each row once gives the same result at half the cost.
 """
 
 from __future__ import annotations
@@ -55,10 +52,9 @@ class ReferenceReadingBlock(nn.Module):
         if len(cond):
             key, value = project_key_value(self.attn1, cond)
             # Batch row r of the (rows·frames) batch reads the reference features of row r % rows: the
-            # reference
-            # tiles the per-row reference features over the frames instead of repeating each, so with two
-            # guidance rows the conditional frames alternate between the unconditional and the conditional
-            # reference pass. The released weights were evaluated that way.
+            # reference tiles the per-row reference features over the frames instead of repeating each, so
+            # with two guidance rows the conditional frames alternate between the unconditional and the
+            # conditional reference pass. The released weights were evaluated that way.
             source = torch.arange(split, norm.shape[0], device=norm.device) % bank.key.shape[0]
             ref_key = bank.key[source]
             ref_value = bank.value[source]

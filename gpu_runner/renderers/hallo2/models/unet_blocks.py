@@ -1,16 +1,12 @@
 """The denoising UNet's blocks. Tensors are (rows·frames, C, H, W): every layer except the motion modules
-works
-frame by frame, so the frames ride along in the batch dimension.
+works frame by frame, so the frames ride along in the batch dimension.
 
 Block behaviour follows the released weights, which were trained and evaluated with the reference's
-training-mode,
-gradient-checkpointing branch (its inference script never calls ``eval()`` on the denoising UNet). We
-reproduce that
-branch on purpose, whatever ``self.training`` says:
+training-mode, gradient-checkpointing branch (its inference script never calls ``eval()`` on the denoising
+UNet). We reproduce that branch on purpose, whatever ``self.training`` says:
 
 - in the cross-attention blocks each layer runs resnet → spatial attention → audio module (with
-``motion_scale``)
-  → motion module on ``[motion frames ‖ clip frames]``;
+  ``motion_scale``) → motion module on ``[motion frames ‖ clip frames]``;
 - the plain ``DownBlock3D``/``UpBlock3D`` run their resnets only: their motion modules are loaded, never run;
 - the mid block runs resnet, then attention → audio → motion → resnet.
 """
