@@ -140,6 +140,9 @@ class JobReporter(StageReporter):
 
     def failed(self, error: JobError) -> None:
         self._close_stage()
+        # The stages reached and their times go with the failure: the job record then shows how far the job
+        # got (a face refusal with no "render" time cost no GPU work) without the runner's log.
+        self.info["timings"] = dict(self.timings)
         self._send("failed", stage=self._stage, error=error)
 
     def cancelled(self) -> None:

@@ -49,9 +49,18 @@ def load_presenter_image(
             image.load()
     except Image.DecompressionBombError as exc:
         raise RenderRefused(
-            ErrorCode.IMAGE_TOO_LARGE, f"{name} is too large to decode safely: {exc}"
+            ErrorCode.IMAGE_TOO_LARGE,
+            f"{name} is too large to decode safely ({exc}). Upload a photo of at most "
+            f"{max_pixels / 1e6:.0f} megapixels.",
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except UnidentifiedImageError:
+        # Pillow's own message names only the in-memory buffer ("<_io.BytesIO object at 0x…>").
+        raise RenderRefused(
+            ErrorCode.IMAGE_UNREADABLE,
+            f"{name} could not be read as an image: its content is not a picture format, whatever its "
+            "name says. Upload a JPEG or PNG photo.",
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
         # Pillow reports truncated data as OSError and some malformed headers as SyntaxError or ValueError.
         raise RenderRefused(
             ErrorCode.IMAGE_UNREADABLE,

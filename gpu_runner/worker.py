@@ -99,6 +99,9 @@ class Runner:
             if isinstance(job_id, str) and JOB_ID_RE.fullmatch(job_id):
                 reporter = JobReporter(job_id, self._next_attempt(job_id, retries), self.publish)
                 reporter.failed(JobError(ErrorCode.BAD_MESSAGE, f"the render request was malformed: {exc}"))
+                # It was reported as a failed job, so /health counts it as one.
+                with self._lock:
+                    self.jobs_failed += 1
             return
         self.run(request, retries)
 

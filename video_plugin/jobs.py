@@ -17,7 +17,7 @@ from video_plugin.conf import video_settings
 from video_plugin.messaging import send_render_request
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import VideoJob
-from video_plugin.scripts import compose_script
+from video_plugin.scripts import compose_script, without_control_characters
 from video_plugin.tenancy import OrganizationInfo, get_tenancy
 from video_plugin.webhooks.delivery import queue_deliveries
 
@@ -144,7 +144,7 @@ def build_job(
     image: Any,
 ) -> VideoJob:
     """An unsaved job with every default resolved; already failed when an input is missing."""
-    script = (script or "").strip() or compose_script(page.video_script_source())
+    script = without_control_characters(script or "").strip() or compose_script(page.video_script_source())
     image = image or page.video_presenter_image() or organization.default_presenter_image
     job = VideoJob(
         organization_id=organization.id,

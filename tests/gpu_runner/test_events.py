@@ -60,7 +60,8 @@ def test_stage_timings_accumulate_and_failure_names_the_stage() -> None:
     job.failed(JobError("tts_failed", "boom"))
     assert job.timings == {"tts": 3.0, "render": 3.0}
     assert sent[-1].type == "failed" and sent[-1].stage == "tts"
-    assert sent[-1].info == {"voice": "espeak:en-us"}
+    # The timings travel with the failure, so the job record shows how far it got.
+    assert sent[-1].info == {"voice": "espeak:en-us", "timings": {"tts": 3.0, "render": 3.0}}
 
 
 def test_cancel_is_checked_at_most_once_a_second() -> None:
