@@ -1,8 +1,7 @@
 """Settings for the example shop, read from the environment (twelve-factor).
 
 Every value that differs between a laptop demo and production comes from an environment variable with a
-default
-that runs the embedded demo: SQLite and a storage folder under ``demo-data/``, and a local Redis.
+default that runs the embedded demo: SQLite and a storage folder under ``demo-data/``, and a local Redis.
 """
 
 from __future__ import annotations
@@ -36,8 +35,7 @@ def env_flag(name: str, default: bool) -> bool:
 
 DEBUG = env_flag("DJANGO_DEBUG", False)
 # Without DJANGO_SECRET_KEY a demo key is used, so management commands and tests run with no environment; it
-# is
-# refused outside DEBUG by shop.wsgi (gunicorn) and by `manage.py check --deploy` (see shop.checks).
+# is refused outside DEBUG by shop.wsgi (gunicorn) and by `manage.py check --deploy` (see shop.checks).
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or INSECURE_DEMO_SECRET_KEY
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h

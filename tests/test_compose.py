@@ -87,7 +87,9 @@ def test_runner_healthcheck_uses_the_configured_health_port():
     assert runner["healthcheck"]["test"][-1] == f"http://localhost:{port}/health"
 
 
-@pytest.mark.parametrize(("service", "side"), [("web", "django"), ("events", "django"), ("gpu_runner", "runner")])
+@pytest.mark.parametrize(
+    ("service", "side"), [("web", "django"), ("events", "django"), ("gpu_runner", "runner")]
+)
 def test_every_environment_variable_is_read_by_the_code(service, side):
     source = _source_text(side)
     for variable in SERVICES[service]["environment"]:

@@ -22,8 +22,7 @@ def attach_video(job: VideoJob, result: RenderResult) -> Any:
     video.
 
     The file is already in storage under ``result.key``: assigning the key to ``Media.file`` records it
-    without
-    uploading anything. Calling this again for the same job returns the same Media.
+    without uploading anything. Calling this again for the same job returns the same Media.
     """
     if result.key != job.output_key or organization_of_key(result.key) != job.organization_id:
         # The runner writes only where it was told; anything else would attach another organization's file.

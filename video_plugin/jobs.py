@@ -39,10 +39,8 @@ def request_video(
     """Ask the runner for a presenter video of ``page`` and return the job that tracks it.
 
     A job already queued or running for the page is returned instead of a new one. Missing inputs (no script,
-    no
-    presenter image) give a job that has already failed with a message saying what to set, and nothing is
-    sent.
-    The ``render_video`` message leaves only once the surrounding transaction commits.
+    no presenter image) give a job that has already failed with a message saying what to set, and nothing is
+    sent. The ``render_video`` message leaves only once the surrounding transaction commits.
     """
     page = page.specific
     if not isinstance(page, VideoPageMixin):

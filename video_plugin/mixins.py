@@ -15,8 +15,7 @@ class VideoPageMixin:
     like.
 
     Override :meth:`video_script_source` and :meth:`video_presenter_image`; the defaults speak the title only
-    and
-    fall back to the organization's default presenter.
+    and fall back to the organization's default presenter.
     """
 
     def video_script_source(self) -> ScriptSource:

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from nanoid import generate as nanoid
@@ -26,8 +27,7 @@ class VideoJob(models.Model):
     """A render job: ``queued → running → succeeded | failed | cancelled``.
 
     The runner reports on a job by ``job_id`` and ``attempt``; :mod:`video_plugin.lifecycle` applies those
-    reports
-    and is the only code that moves a job between states.
+    reports and is the only code that moves a job between states.
     """
 
     class Status(models.TextChoices):
@@ -216,6 +216,13 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    def clean(self) -> None:
+        # Imported here: destinations reads the plugin's settings, which models must not need at import.
+        from video_plugin.webhooks.destinations import url_refusal
+
+        if reason := url_refusal(self.url):
+            raise ValidationError({"url": reason})
 
 
 class WebhookDelivery(models.Model):

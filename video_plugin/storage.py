@@ -2,9 +2,8 @@
 ``VIDEO_STORAGE_URL``.
 
 The runner reads presenter images and writes videos through the same location (``gpu_runner.protocol`` parses
-the
-URL for both sides), so a Media row can point at the runner's key and an image's ``file.name`` is the runner's
-key.
+the URL for both sides), so a Media row can point at the runner's key and an image's ``file.name`` is the
+runner's key.
 """
 
 from __future__ import annotations
@@ -22,8 +21,7 @@ def storage_backend(url: str) -> dict[str, Any]:
     """The ``STORAGES["default"]`` entry for ``VIDEO_STORAGE_URL``.
 
     A folder gives a ``FileSystemStorage`` served under :data:`LOCAL_MEDIA_URL`; ``s3://`` gives django-
-    storages'
-    ``S3Storage`` with R2-safe checksum settings. Credentials come from ``AWS_ACCESS_KEY_ID`` and
+    storages' ``S3Storage`` with R2-safe checksum settings. Credentials come from ``AWS_ACCESS_KEY_ID`` and
     ``AWS_SECRET_ACCESS_KEY`` (or boto3's usual chain when unset), never from the URL.
     """
     location = parse_storage_url(url)

@@ -2,8 +2,7 @@
 
 Wagtail has no notion of a tenant, so the host supplies one: a :class:`Tenancy` subclass named in
 ``WAGTAIL_VIDEO["TENANCY"]``. The plugin stores only organization ids and asks the tenancy for everything
-else,
-so it never imports the host's models.
+else, so it never imports the host's models.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The renderer interface: a presenter image and a voice track in, a stream of video frames out.
 
-A renderer is constructed and :meth:`Renderer.load`-ed once, when the runner boots, and then renders many jobs.
-Everything heavy (weights, CUDA context, compiled kernels) belongs in ``load``; ``render`` must not load anything.
+A renderer is constructed and :meth:`Renderer.load`-ed once, when the runner boots, and then renders many
+jobs. Everything heavy (weights, CUDA context, compiled kernels) belongs in ``load``; ``render`` must not load
+anything.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ FPS = 25
 
 
 class RenderRefused(Exception):
-    """The input cannot be rendered (no face, several faces, …). Not retried; the message is shown to the editor."""
+    """The input cannot be rendered (no face, several faces, …).
+
+    Not retried; the message is shown to the editor, so it says what to change.
+    """
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -65,7 +69,7 @@ class FrameStream:
     fps: int
     frame_count: int
     frames: Iterator[np.ndarray]
-    # Plain-words notes on anything the renderer did instead of the normal path (recorded on the job's result).
+    # Plain words on anything the renderer did instead of the normal path, recorded on the job's result.
     fallbacks: list[str] = field(default_factory=list)
 
 
@@ -78,7 +82,7 @@ class StageReporter(abc.ABC):
 
     @abc.abstractmethod
     def progress(self, fraction: float) -> None:
-        """Fraction of the current stage done, 0..1. Cheap to call often: the runner throttles what it sends."""
+        """Fraction of the current stage done, 0..1; cheap to call often (the runner throttles sending)."""
 
     @abc.abstractmethod
     def check_cancelled(self) -> None:
@@ -119,7 +123,7 @@ class Renderer(abc.ABC):
 
     @abc.abstractmethod
     def render(self, job: RenderInput, reporter: StageReporter) -> FrameStream:
-        """Render ``job``. May raise :class:`RenderRefused` before doing expensive work, or :class:`JobCancelled`."""
+        """Render ``job``; raises :class:`RenderRefused` before expensive work, or :class:`JobCancelled`."""
 
     def describe(self) -> dict[str, Any]:
         """What ``/health`` shows about this renderer."""

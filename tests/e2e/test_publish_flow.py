@@ -1,4 +1,4 @@
-"""Publishing a product page renders its video on the runner, stores it in S3 and shows it in the page's JSON."""
+"""Publishing a product page renders its video on the runner, stores it in S3 and shows it in the API."""
 
 from __future__ import annotations
 
