@@ -27,7 +27,7 @@ from video_plugin.models import VideoJob
 from video_plugin.panel_state import job_state, panel_state
 from video_plugin.scripts import TONES, estimated_speech_seconds, write_script
 from video_plugin.tenancy import OrganizationInfo, can_generate, can_view, get_tenancy
-from video_plugin.voice_previews import is_current, request_preview, stored_preview
+from video_plugin.voice_previews import is_servable, request_preview, stored_preview
 
 
 class BadRequest(Exception):
@@ -218,7 +218,7 @@ def voice_preview(request: HttpRequest, page_id: int) -> JsonResponse:
         return bad_request(str(exc))
     voice = str(data.get("voice") or "").strip() or organization.default_voice or video_settings.DEFAULT_VOICE
     preview = stored_preview(voice)
-    if preview is not None and is_current(preview):
+    if preview is not None and is_servable(preview):
         return JsonResponse(preview.as_json())
     runner = read_capabilities()
     if runner.known and not runner.online:

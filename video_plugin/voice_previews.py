@@ -95,7 +95,7 @@ def stored_preview(voice: str) -> VoicePreview | None:
         return None
 
 
-def is_current(preview: VoicePreview, now: float | None = None) -> bool:
+def is_servable(preview: VoicePreview, now: float | None = None) -> bool:
     """Whether ``preview`` can be served as it is: always, unless it is an old fallback."""
     now = time.time() if now is None else now
     return not preview.is_fallback or now - preview.made_at < FALLBACK_PREVIEW_MAX_AGE_S

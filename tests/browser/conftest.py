@@ -17,8 +17,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-# The stack of the end-to-end tests (S3 server, runner and events worker), shared rather than copied.
-from tests.e2e.conftest import e2e_s3_endpoint, stack  # noqa: F401
+# The S3 server of the end-to-end tests, shared rather than copied.
+from tests.e2e.conftest import e2e_s3_endpoint  # noqa: F401
+from tests.stack import Stack, running_stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,6 +33,12 @@ CHROMIUM_ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
+# Per frame of the still renderer (25 fps), so a render of a few seconds of speech lasts long enough to be
+# seen running, and to be cancelled, in the browser.
+SLOW_FRAME_DELAY_S = "0.08"
+# Wagtail's sticky header and action footer would cover part of the panel in a screenshot; hidden, not moved,
+# so the page's layout is what the editor sees.
+SCREENSHOT_STYLE = ".w-sticky, .w-slim-header, footer.footer { visibility: hidden !important; }"
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run beside one unless told
 # that the test knows the calls are synchronous (they are: the loop only drives the browser).
@@ -60,6 +67,25 @@ def browser_page(transactional_db: None) -> Iterator[Any]:
         # Connections opened while the loop ran belong to its context; left open they block the database's
         # teardown at the end of the session.
         connections.close_all()
+
+
+@pytest.fixture
+def slow_stack(
+    transactional_db: None,
+    stub_broker: Any,
+    e2e_s3_endpoint: str,  # noqa: F811 - the fixture imported above, requested by name
+    settings: Any,
+    tmp_path: Path,
+) -> Iterator[Stack]:
+    """The end-to-end stack with a still renderer slowed to :data:`SLOW_FRAME_DELAY_S` per frame."""
+    with running_stack(
+        settings,
+        settings.REDIS_URL,
+        e2e_s3_endpoint,
+        tmp_path,
+        GPU_RUNNER_TEST_FRAME_DELAY_S=SLOW_FRAME_DELAY_S,
+    ) as running:
+        yield running
 
 
 @pytest.fixture
@@ -103,6 +129,23 @@ def wait_for_panel_state(page: Any, *states: str, timeout_ms: int = 20_000) -> s
         timeout=timeout_ms,
     )
     return panel_state(page)
+
+
+def screenshot_panel(page: Any, path: Path) -> None:
+    """The whole video panel, however tall, with nothing of Wagtail's sticky chrome over it.
+
+    The window is made taller than the panel for the shot: Chromium paints nothing of an element outside the
+    viewport of Wagtail's scrolling layout, which left the top of a tall panel blank.
+    """
+    panel = page.locator(".w-video-panel")
+    viewport = page.viewport_size
+    page.set_viewport_size(
+        {"width": viewport["width"], "height": round(panel.bounding_box()["height"]) + 400}
+    )
+    try:
+        panel.screenshot(path=path, style=SCREENSHOT_STYLE, animations="disabled")
+    finally:
+        page.set_viewport_size(viewport)
 
 
 def forged_post(page: Any, url: str) -> dict[str, Any]:

@@ -9,6 +9,9 @@
   const ACTIVE = ['queued', 'running'];
   // While nothing is in flight the panel still refreshes the runner status, just less often.
   const IDLE_POLL_FACTOR = 5;
+  // A runner voices a preview in a second or two; asking for half a minute covers a cold or busy runner.
+  const PREVIEW_POLL_MS = 1000;
+  const PREVIEW_TRIES = 30;
 
   const icon = (name) => {
     const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
@@ -29,6 +32,14 @@
     return node;
   };
 
+  // The runner's messages start in lower case ("this runner serves…"); shown after a reason, they open a sentence.
+  const sentence = (text) => {
+    const trimmed = (text || '').trim();
+    if (!trimmed) return '';
+    const capitalized = trimmed[0].toUpperCase() + trimmed.slice(1);
+    return /[.!?]$/.test(capitalized) ? capitalized : `${capitalized}.`;
+  };
+
   const seconds = (value) => {
     const total = Math.max(0, Math.round(value));
     return total >= 60 ? `${Math.floor(total / 60)} min ${total % 60} s` : `${total} s`;
@@ -38,6 +49,7 @@
     static targets = [
       'runner', 'state', 'controls', 'tone', 'script', 'scriptCount', 'voice', 'voiceHelp', 'presenter',
       'faceCheck', 'generate', 'generateLabel', 'cancel', 'error', 'history', 'playerTemplate',
+      'previewButton', 'preview', 'previewAudio', 'previewHelp',
     ];
 
     static values = {
@@ -68,6 +80,7 @@
 
     disconnect() {
       clearTimeout(this.timer);
+      clearTimeout(this.previewTimer);
       if (this.presenterInput) this.presenterInput.removeEventListener('change', this.onPresenterChange);
     }
 
@@ -170,15 +183,24 @@
         );
       } else if (job.status === 'succeeded') {
         parts.push(this.player(job));
-      } else {
-        const heading = job.status === 'cancelled' ? 'Cancelled' : 'Failed';
+      } else if (job.status === 'cancelled') {
         parts.push(
           element(
             'div',
-            { class: `help-block ${job.status === 'cancelled' ? 'help-warning' : 'help-critical'}` },
-            icon(job.status === 'cancelled' ? 'warning' : 'error'),
-            element('strong', {}, ` ${heading}: `),
-            `${job.reason || ''} ${job.error_message || ''}`.trim(),
+            { class: 'help-block help-warning' },
+            icon('warning'),
+            element('strong', {}, ' Cancelled: '),
+            `no video was made${job.error_message ? ` (${job.error_message})` : ''}.`,
+          ),
+        );
+      } else {
+        parts.push(
+          element(
+            'div',
+            { class: 'help-block help-critical' },
+            icon('error'),
+            element('strong', {}, ' Failed: '),
+            `${job.reason || ''} ${sentence(job.error_message)}`.trim(),
           ),
         );
       }
@@ -201,9 +223,14 @@
       const asked = job.voice && job.voice_used && job.voice !== job.voice_used ? ` (asked for ${job.voice})` : '';
       field('voice').textContent = `${job.voice_used || job.voice}${asked}`;
       field('renderer').textContent = job.renderer_used || job.renderer;
+      field('kind').textContent = job.renderer_label || '';
+      if (job.voice_note) {
+        field('voiceNote').hidden = false;
+        field('voiceNote').textContent = job.voice_note;
+      }
       if (job.fallbacks.length) {
         field('fallbacks').hidden = false;
-        field('fallbacks').textContent = `Fallback used: ${job.fallbacks.join('; ')}`;
+        field('fallbacks').textContent = `Details: ${job.fallbacks.join('; ')}`;
       }
       field('download').href = playback.video_url;
       video.load();
@@ -213,7 +240,14 @@
     renderHistory(history) {
       const items = history.map((entry) => {
         const when = new Date(entry.created_at).toLocaleString();
-        const facts = `${when} · ${entry.duration_s ? seconds(entry.duration_s) : '?'} · ${entry.voice_used} · ${entry.renderer_used}`;
+        const voice = entry.voice_note ? `${entry.voice_used} (fallback voice)` : entry.voice_used;
+        const facts = [
+          when,
+          entry.duration_s ? seconds(entry.duration_s) : '?',
+          entry.renderer_label,
+          `renderer ${entry.renderer_used}`,
+          `voice ${voice}`,
+        ].join(' · ');
         const item = element(
           'li',
           { 'data-job-id': entry.job_id },
@@ -283,6 +317,65 @@
       }
     }
 
+    // --- voice preview ----------------------------------------------------------------------------------
+
+    voiceChanged() {
+      // A preview of the previous voice must not be taken for the new one.
+      clearTimeout(this.previewTimer);
+      this.previewTarget.hidden = true;
+      this.previewAudioTarget.removeAttribute('src');
+      this.previewButtonTarget.disabled = false;
+    }
+
+    previewVoice() {
+      clearTimeout(this.previewTimer);
+      this.previewButtonTarget.disabled = true;
+      this.previewTarget.hidden = false;
+      this.previewAudioTarget.hidden = true;
+      this.previewHelpTarget.className = 'help-block';
+      this.previewHelpTarget.textContent = 'Asking a runner to voice a sample…';
+      this.askForPreview(this.voiceTarget.value, PREVIEW_TRIES);
+    }
+
+    async askForPreview(voice, triesLeft) {
+      try {
+        const body = await this.request(this.url('voicePreview'), { method: 'POST', body: JSON.stringify({ voice }) });
+        if (voice !== this.voiceTarget.value) return; // the editor picked another voice meanwhile
+        if (body.ready) {
+          this.showPreview(body);
+        } else if (triesLeft > 1) {
+          this.previewTimer = setTimeout(() => this.askForPreview(voice, triesLeft - 1), PREVIEW_POLL_MS);
+        } else {
+          this.previewFailed('No runner voiced the sample in time; the runners may be busy. Try again in a minute.');
+        }
+      } catch (error) {
+        this.previewFailed(error.message);
+      }
+    }
+
+    showPreview(preview) {
+      const audio = this.previewAudioTarget;
+      audio.src = preview.audio_url;
+      audio.hidden = false;
+      this.previewButtonTarget.disabled = false;
+      if (preview.is_fallback) {
+        this.previewHelpTarget.className = 'help-block help-warning';
+        this.previewHelpTarget.textContent = preview.fallback_note;
+      } else {
+        this.previewHelpTarget.className = 'help-block';
+        this.previewHelpTarget.textContent = `${preview.voice_used}: "${preview.sample}"`;
+      }
+      // The editor clicked for this, but browsers may still refuse playback that starts after a network
+      // wait; the visible controls then let them press play.
+      audio.play().catch(() => {});
+    }
+
+    previewFailed(message) {
+      this.previewButtonTarget.disabled = false;
+      this.previewHelpTarget.className = 'help-block help-critical';
+      this.previewHelpTarget.textContent = message;
+    }
+
     // --- presenter face check ---------------------------------------------------------------------------
 
     async checkFace() {
@@ -326,6 +419,8 @@
       try {
         const body = await this.request(this.url('generate'), { method: 'POST', body: JSON.stringify(payload) });
         this.render({ ...this.state, job: body.job });
+        // The queue length and runner line changed too: refresh them now rather than at the next poll.
+        this.poll();
       } catch (error) {
         this.showError(error.message);
         this.generateTarget.disabled = false;
