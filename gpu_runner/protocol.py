@@ -26,13 +26,38 @@ EVENTS_QUEUE = "video-events"
 RENDER_ACTOR = "render_video"
 EVENT_ACTOR = "video_event"
 
-# Background work (publish-triggered and batch jobs) has its own queue and actor, with the same message. The
-# Redis broker has no per-message priority, so a runner consumes both queues with one worker thread and gives
-# the actors distinct Dramatiq priorities (lower runs first): an editor's click overtakes a batch of hundreds.
-RENDER_BATCH_QUEUE = "video-render-batch"
-RENDER_BATCH_ACTOR = "render_video_batch"
-RENDER_PRIORITY = 0
-RENDER_BATCH_PRIORITY = 100
+
+@dataclass(frozen=True)
+class RenderLane:
+    """One render queue with its actor; all lanes carry the same ``render_video`` message."""
+
+    queue: str
+    actor: str
+    priority: int  # Dramatiq actor priority: lower runs first
+
+
+# The Redis broker has no per-message priority, so each kind of job has a lane of its own. A runner consumes
+# every lane with its one worker thread, prefetching one message from each, and Dramatiq hands the thread the
+# waiting message whose actor ranks first: an editor's click (or an API call), then a publish, then a batch.
+INTERACTIVE_LANE = RenderLane(RENDER_QUEUE, RENDER_ACTOR, priority=0)
+PUBLISH_LANE = RenderLane("video-render-publish", "render_video_publish", priority=50)
+BATCH_LANE = RenderLane("video-render-batch", "render_video_batch", priority=100)
+RENDER_LANES = (INTERACTIVE_LANE, PUBLISH_LANE, BATCH_LANE)
+_LANE_OF_TRIGGER = {
+    "editor": INTERACTIVE_LANE,
+    "api": INTERACTIVE_LANE,
+    "publish": PUBLISH_LANE,
+    "batch": BATCH_LANE,
+}
+
+
+def render_lane(trigger: str) -> RenderLane:
+    """The lane of a job started by ``trigger`` (``editor``, ``api``, ``publish`` or ``batch``)."""
+    try:
+        return _LANE_OF_TRIGGER[trigger]
+    except KeyError:
+        raise ProtocolError(f"no render lane for trigger {trigger!r}") from None
+
 
 # A voice preview (a fixed sample sentence, TTS only) has a queue of its own, which the runner consumes on a
 # separate worker thread: an editor trying voices never waits behind a render.

@@ -29,11 +29,7 @@ from .protocol import (
     PREVIEW_ACTOR,
     PREVIEW_QUEUE,
     RENDER_ACTOR,
-    RENDER_BATCH_ACTOR,
-    RENDER_BATCH_PRIORITY,
-    RENDER_BATCH_QUEUE,
-    RENDER_PRIORITY,
-    RENDER_QUEUE,
+    RENDER_LANES,
     ErrorCode,
     JobError,
     ProtocolError,
@@ -231,10 +227,11 @@ def build_broker(settings: RunnerSettings) -> Any:
 
 
 def register_actor(broker: Any, runner: Runner, settings: RunnerSettings) -> Callable[..., None]:
-    """Declare ``render_video`` (interactive) and ``render_video_batch`` (background) on ``broker``.
+    """Declare the render actor of every lane (``protocol.RENDER_LANES``) on ``broker``.
 
-    Both run the same job; their Dramatiq priorities differ, so when one message of each is waiting, the
-    single worker thread takes the interactive one first. Returns the interactive actor.
+    They all run the same job; their Dramatiq priorities differ, so when messages of several lanes are
+    waiting, the single worker thread takes the editor's first, then the publish, then the batch. Returns the
+    interactive actor.
     """
     import dramatiq
     from dramatiq.middleware import CurrentMessage
@@ -244,23 +241,19 @@ def register_actor(broker: Any, runner: Runner, settings: RunnerSettings) -> Cal
         retries = int(message.options.get("retries", 0)) if message is not None else 0
         runner.handle_message(args, kwargs, retries)
 
-    lanes = (
-        (RENDER_BATCH_ACTOR, RENDER_BATCH_QUEUE, RENDER_BATCH_PRIORITY),
-        (RENDER_ACTOR, RENDER_QUEUE, RENDER_PRIORITY),
-    )
-    actors = [
-        dramatiq.actor(
+    actors = {
+        lane.actor: dramatiq.actor(
             render_video,
             broker=broker,
-            actor_name=actor_name,
-            queue_name=queue_name,
-            priority=priority,
+            actor_name=lane.actor,
+            queue_name=lane.queue,
+            priority=lane.priority,
             max_retries=0,
             time_limit=settings.job_time_limit_s * 1000,
         )
-        for actor_name, queue_name, priority in lanes
-    ]
-    return actors[-1]
+        for lane in RENDER_LANES
+    }
+    return actors[RENDER_ACTOR]
 
 
 def register_preview_actor(broker: Any, previewer: VoicePreviewer) -> Callable[..., None]:
@@ -286,10 +279,10 @@ def start_preview_worker(broker: Any) -> Any:
 
 
 def start_worker(broker: Any) -> Any:
-    """Start one Dramatiq worker thread on both render queues, prefetching a single message from each."""
+    """Start one Dramatiq worker thread on every render lane, prefetching a single message from each."""
     import dramatiq
 
-    worker = dramatiq.Worker(broker, worker_threads=1, queues={RENDER_QUEUE, RENDER_BATCH_QUEUE})
+    worker = dramatiq.Worker(broker, worker_threads=1, queues={lane.queue for lane in RENDER_LANES})
     # dramatiq reads dramatiq_queue_prefetch when it is first imported, which may precede our environment
     # setting (cli.serve sets it early); the attribute is what the consumer uses, so pin it here too.
     worker.queue_prefetch = 1
@@ -322,9 +315,8 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     logger.info(
-        "consuming %s and %s, and %s on its own thread; health on http://%s:%d/health",
-        RENDER_QUEUE,
-        RENDER_BATCH_QUEUE,
+        "consuming %s, and %s on its own thread; health on http://%s:%d/health",
+        ", ".join(lane.queue for lane in RENDER_LANES),
         PREVIEW_QUEUE,
         settings.health_host,
         health.port,

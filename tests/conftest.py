@@ -17,7 +17,7 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
-from gpu_runner.protocol import EVENTS_QUEUE, RENDER_BATCH_QUEUE, RENDER_QUEUE
+from gpu_runner.protocol import EVENTS_QUEUE, RENDER_LANES
 
 
 @pytest.fixture(autouse=True)
@@ -48,8 +48,8 @@ def stub_broker() -> Any:
     previous = dramatiq.get_broker()
     broker = StubBroker()
     broker.emit_after("process_boot")
-    broker.declare_queue(RENDER_QUEUE)
-    broker.declare_queue(RENDER_BATCH_QUEUE)
+    for lane in RENDER_LANES:
+        broker.declare_queue(lane.queue)
     broker.declare_queue(EVENTS_QUEUE)
     dramatiq.set_broker(broker)
     yield broker
@@ -59,11 +59,11 @@ def stub_broker() -> Any:
 
 @pytest.fixture
 def sent_renders(stub_broker: StubBroker) -> Any:
-    """A callable returning the ``request`` payloads of every render message on the stub broker (the
-    interactive queue's first, then the batch queue's)."""
+    """A callable returning the ``request`` payloads of every render message on the stub broker, lane by lane
+    in the order runners take them."""
 
     def read() -> list[dict[str, Any]]:
-        raws = [*stub_broker.queues[RENDER_QUEUE].queue, *stub_broker.queues[RENDER_BATCH_QUEUE].queue]
+        raws = [raw for lane in RENDER_LANES for raw in stub_broker.queues[lane.queue].queue]
         return [dramatiq.Message.decode(raw).kwargs["request"] for raw in raws]
 
     return read

@@ -1,4 +1,4 @@
-"""docker-compose.yml cannot be run here (no Docker engine), so check that it agrees with the code it starts."""
+"""docker-compose.yml cannot run here (no Docker engine), so check that it agrees with the code it starts."""
 
 from __future__ import annotations
 

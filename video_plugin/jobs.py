@@ -204,16 +204,12 @@ def fail(job: VideoJob, code: str, message: str) -> None:
     job.finished_at = timezone.now()
 
 
-# Jobs nobody is waiting for at the screen: they yield the runners to editors' and API clients' jobs.
-BACKGROUND_TRIGGERS = frozenset({VideoJob.Trigger.PUBLISH, VideoJob.Trigger.BATCH})
-
-
 def send_or_fail(job: VideoJob, request: RenderRequest) -> None:
     """Send the render request; if the broker is unreachable, record that on the job rather than leave it
     queued.
     """
     try:
-        send_render_request(request, background=job.trigger in BACKGROUND_TRIGGERS)
+        send_render_request(request, job.trigger)
     except Exception as exc:  # noqa: BLE001 - any broker failure leaves the job unsent, which the editor must see
         logger.exception("could not send render_video for job %s", job.job_id)
         VideoJob.objects.filter(pk=job.pk, status=VideoJob.Status.QUEUED).update(

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import dramatiq
 
-from gpu_runner.protocol import (
-    RENDER_ACTOR,
-    RENDER_BATCH_ACTOR,
-    RENDER_BATCH_QUEUE,
-    RENDER_QUEUE,
-    RenderRequest,
-)
+from gpu_runner.protocol import RenderRequest, render_lane
 
 
-def send_render_request(request: RenderRequest, background: bool = False) -> dramatiq.Message:
-    """Put one ``render_video`` message on a render queue of the current Dramatiq broker.
+def send_render_request(request: RenderRequest, trigger: str) -> dramatiq.Message:
+    """Put one ``render_video`` message on the render lane of ``trigger`` on the current Dramatiq broker.
 
-    ``background`` jobs (publish-triggered and batch) go to the batch queue, which runners take only when no
-    interactive job (editor, API) is waiting.
+    Runners take an editor's or API client's job first, then publish-triggered ones, then batch jobs
+    (``gpu_runner.protocol.RENDER_LANES``).
     """
     request.validate()
-    queue, actor = (RENDER_BATCH_QUEUE, RENDER_BATCH_ACTOR) if background else (RENDER_QUEUE, RENDER_ACTOR)
+    lane = render_lane(trigger)
+    queue, actor = lane.queue, lane.actor
     broker = dramatiq.get_broker()
     # The web process declares no actors on this queue; declaring it is how a broker learns the queue exists.
     if queue not in broker.get_declared_queues():

@@ -11,14 +11,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from gpu_runner.protocol import RENDER_BATCH_ACTOR, RENDER_BATCH_QUEUE, RENDER_QUEUE
+from gpu_runner.protocol import BATCH_LANE, INTERACTIVE_LANE, PUBLISH_LANE
 from shop.models import ProductPage
 from video_plugin.jobs import request_video
 from video_plugin.models import VideoJob
 
 
 def batch_messages(broker) -> list[dramatiq.Message]:
-    return [dramatiq.Message.decode(raw) for raw in broker.queues[RENDER_BATCH_QUEUE].queue]
+    return [dramatiq.Message.decode(raw) for raw in broker.queues[BATCH_LANE.queue].queue]
 
 
 @pytest.fixture
@@ -59,8 +59,9 @@ def test_generate_videos_requests_every_page_at_batch_priority(
     assert sorted(m.kwargs["request"]["job_id"] for m in messages) == sorted(
         jobs.values_list("job_id", flat=True)
     )
-    assert {m.actor_name for m in messages} == {RENDER_BATCH_ACTOR}
-    assert stub_broker.queues[RENDER_QUEUE].qsize() == 0, "batch jobs never use the interactive queue"
+    assert {m.actor_name for m in messages} == {BATCH_LANE.actor}
+    for lane in (INTERACTIVE_LANE, PUBLISH_LANE):
+        assert stub_broker.queues[lane.queue].qsize() == 0, f"batch jobs never use {lane.queue}"
     assert "requested 4 video(s)" in output
     assert not VideoJob.objects.filter(organization_id=world.orgs["bluebird"].pk).exists()
 

@@ -1,5 +1,6 @@
-"""Batch jobs yield to interactive ones: the runner's one worker thread, consuming both render queues from
-real Redis with a prefetch of one, takes an editor's job before the batch jobs already waiting."""
+"""Jobs nobody waits for at the screen yield: the runner's one worker thread, consuming every render lane from
+real Redis with a prefetch of one, takes an editor's job first, then a publish, then the batch already
+waiting."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage
 
-from gpu_runner.protocol import RENDER_ACTOR, RENDER_BATCH_ACTOR, RENDER_BATCH_QUEUE, RENDER_QUEUE
+from gpu_runner.protocol import BATCH_LANE, INTERACTIVE_LANE, PUBLISH_LANE, RenderLane
 from gpu_runner.settings import RunnerSettings
 from gpu_runner.worker import register_actor, start_worker
 
@@ -36,10 +37,14 @@ class RecordingRunner:
         self.order.append(kwargs["request"]["job_id"])
 
 
-def enqueue(broker: RedisBroker, queue: str, actor: str, job_id: str) -> None:
+def enqueue(broker: RedisBroker, lane: RenderLane, job_id: str) -> None:
     broker.enqueue(
         dramatiq.Message(
-            queue_name=queue, actor_name=actor, args=(), kwargs={"request": {"job_id": job_id}}, options={}
+            queue_name=lane.queue,
+            actor_name=lane.actor,
+            args=(),
+            kwargs={"request": {"job_id": job_id}},
+            options={},
         )
     )
 
@@ -57,26 +62,25 @@ def broker():
     broker.close()
 
 
-def test_an_editors_job_overtakes_a_batch_in_progress(broker, tmp_path):
+def test_an_editors_job_then_a_publish_overtake_a_batch_in_progress(broker, tmp_path):
     runner = RecordingRunner()
     register_actor(broker, runner, RunnerSettings(redis_url=REDIS_URL, storage_url=str(tmp_path)))
-    enqueue(broker, RENDER_BATCH_QUEUE, RENDER_BATCH_ACTOR, "batch-0")
+    enqueue(broker, BATCH_LANE, "batch-0")
     worker = start_worker(broker)
     try:
         assert runner.first_started.wait(10), "the runner took no batch job"
-        # While batch-0 renders, the rest of the batch and then an editor's job arrive.
+        # While batch-0 renders, the rest of the batch, then a publish, then an editor's job arrive.
         for number in range(1, 4):
-            enqueue(broker, RENDER_BATCH_QUEUE, RENDER_BATCH_ACTOR, f"batch-{number}")
-        enqueue(broker, RENDER_QUEUE, RENDER_ACTOR, "editor")
-        time.sleep(0.5)  # time for the interactive queue's consumer to hand its message to the worker
+            enqueue(broker, BATCH_LANE, f"batch-{number}")
+        enqueue(broker, PUBLISH_LANE, "publish")
+        enqueue(broker, INTERACTIVE_LANE, "editor")
+        time.sleep(0.5)  # time for each lane's consumer to hand its message to the worker
         runner.release_first.set()
         deadline = time.monotonic() + 15
-        while len(runner.order) < 5 and time.monotonic() < deadline:
+        while len(runner.order) < 6 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         runner.release_first.set()
         worker.stop()
-    assert runner.order[:2] == ["batch-0", "editor"], (
-        f"the editor's job waited behind the batch: {runner.order}"
-    )
-    assert sorted(runner.order) == ["batch-0", "batch-1", "batch-2", "batch-3", "editor"]
+    assert runner.order[:3] == ["batch-0", "editor", "publish"], f"the lanes ran out of order: {runner.order}"
+    assert sorted(runner.order) == ["batch-0", "batch-1", "batch-2", "batch-3", "editor", "publish"]
