@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
@@ -81,6 +81,34 @@ def ensure_organization_access(organization: Any) -> None:
                     GroupPagePermission.objects.get_or_create(
                         group=group, page=index_page, permission=permission
                     )
+
+
+def sync_every_organization() -> int:
+    """Run :func:`ensure_organization_access` for every organization; returns how many there are.
+
+    Role groups only ever gain what is missing: a permission a role no longer lists is left in place."""
+    from shop.models import Organization
+
+    organizations = list(Organization.objects.select_related("collection", "index_page"))
+    for organization in organizations:
+        ensure_organization_access(organization)
+    return len(organizations)
+
+
+def sync_after_migrate(sender: Any, using: str = DEFAULT_DB_ALIAS, verbosity: int = 1, **kwargs: Any) -> None:
+    """``post_migrate`` receiver: give existing organizations' role groups the permissions added since they
+    were created, so that an upgrade needs no manual step. Idempotent, and quiet below verbosity 2."""
+    from shop.models import Organization
+
+    # ensure_organization_access writes through the default database; a migrate of another alias has nothing
+    # to do with it. After ``migrate shop zero`` there is no table to read.
+    if using != DEFAULT_DB_ALIAS:
+        return
+    if Organization._meta.db_table not in connections[using].introspection.table_names():
+        return
+    count = sync_every_organization()
+    if verbosity >= 2:
+        print(f"Synced the role groups of {count} organization(s).")
 
 
 def page_permissions(role: Role) -> list[Permission]:

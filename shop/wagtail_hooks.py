@@ -1,8 +1,12 @@
-"""Admin registration: organizations and memberships as snippets under one menu."""
+"""Admin registration: organizations and memberships as snippets under one menu, and the media chooser
+scoped to the user's collections."""
 
+from django.urls import URLPattern
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from shop import media_chooser
 from shop.models import Membership, Organization
 
 
@@ -27,3 +31,10 @@ class OrganizationsGroup(SnippetViewSetGroup):
 
 
 register_snippet(OrganizationsGroup)
+
+
+# The first matching URL wins: ordered before wagtailmedia's hook (order 0) whatever the order of
+# INSTALLED_APPS, so these views answer wagtailmedia's chooser URLs.
+@hooks.register("register_admin_urls", order=-1)
+def register_scoped_media_chooser() -> list[URLPattern]:
+    return media_chooser.urlpatterns

@@ -101,12 +101,8 @@ def test_another_organizations_media_cannot_be_chosen_or_edited(world, acme_vide
     assert get_media_model().objects.filter(pk=acme_video.media_id).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wagtailmedia 0.19's chooser lists every collection's name (Collection.objects.all()); the "
-    "media items themselves are scoped (tests above). Known and reported; to fix in wagtailmedia.",
-)
 def test_the_media_chooser_does_not_name_other_organizations_collections(world):
+    """wagtailmedia 0.19 names every collection there; shop.media_chooser limits it to the user's own."""
     body = client_as(world, "owner").get("/admin/media/chooser/").content.decode()
     assert "Bluebird" not in body
 
