@@ -2,8 +2,7 @@
 
 Each organization gets a Collection (child of the root) and, per role, a Group holding page permissions on its
 index page and collection permissions on its collection. A Membership puts its user in exactly the groups of
-its
-role, so Wagtail's admin enforces the tenancy boundary for pages, images and media without custom code.
+its role, so Wagtail's admin enforces the tenancy boundary for pages, images and media without custom code.
 """
 
 from __future__ import annotations
