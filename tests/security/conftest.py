@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from gpu_runner.protocol import RenderResult, captions_key, poster_key
+from gpu_runner.protocol import captions_key
+from tests.factories import still_render_result
 from video_plugin.attach import attach_video
 from video_plugin.jobs import request_video
 from video_plugin.models import VideoJob
@@ -49,21 +50,7 @@ def client_as(world: Any, actor: str, enforce_csrf: bool = False) -> Client:
 
 def finish(job: VideoJob) -> VideoJob:
     """Mark a queued job succeeded and attach its video, as the events worker does for a runner's report."""
-    result = RenderResult(
-        key=job.output_key,
-        poster_key=poster_key(job.output_key),
-        captions_key=captions_key(job.output_key),
-        duration_s=2.0,
-        width=64,
-        height=64,
-        bytes=1,
-        sha256="0" * 64,
-        timings={},
-        voice_engine="espeak",
-        voice="en-us",
-        renderer="still",
-        weights="none",
-    )
+    result = still_render_result(job.output_key, captions_key=captions_key(job.output_key))
     VideoJob.objects.filter(pk=job.pk).update(status=VideoJob.Status.SUCCEEDED)
     job.refresh_from_db()
     attach_video(job, result)

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gpu_runner.protocol import RenderResult, captions_key, poster_key
 from shop.models import ProductPage
+from tests.factories import still_render_result
 from video_plugin.api import voice_language
 from video_plugin.attach import attach_video
 from video_plugin.jobs import request_video
@@ -18,20 +19,14 @@ from video_plugin.models import VideoJob
 
 
 def render_result(job: VideoJob, captions: bool = True) -> RenderResult:
-    return RenderResult(
-        key=job.output_key,
-        poster_key=poster_key(job.output_key),
+    return still_render_result(
+        job.output_key,
         captions_key=captions_key(job.output_key) if captions else None,
         duration_s=4.0,
         width=512,
         height=512,
-        bytes=1,
-        sha256="0" * 64,
-        timings={},
         voice_engine="edge",
         voice="en-US-JennyNeural",
-        renderer="still",
-        weights="none",
     )
 
 

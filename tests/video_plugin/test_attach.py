@@ -5,29 +5,15 @@ from __future__ import annotations
 import pytest
 from django.core.files.storage import FileSystemStorage, default_storage
 
-from gpu_runner.protocol import ProtocolError, RenderResult, poster_key
+from gpu_runner.protocol import ProtocolError, poster_key
+from tests.factories import still_render_result
 from video_plugin.attach import attach_video
 from video_plugin.jobs import request_video
 from video_plugin.models import VideoJob
 
 
 def result_for(job, key=None):
-    key = key or job.output_key
-    return RenderResult(
-        key=key,
-        poster_key=poster_key(key),
-        captions_key=None,
-        duration_s=3.0,
-        width=512,
-        height=640,
-        bytes=10,
-        sha256="0" * 64,
-        timings={},
-        voice_engine="espeak",
-        voice="en-us",
-        renderer="still",
-        weights="none",
-    )
+    return still_render_result(key or job.output_key, duration_s=3.0, width=512, height=640, bytes=10)
 
 
 @pytest.fixture

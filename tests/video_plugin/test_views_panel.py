@@ -15,7 +15,8 @@ from PIL import Image as PILImage
 from skimage import data as sample_images
 from wagtail.images import get_image_model
 
-from gpu_runner.protocol import PROTOCOL_VERSION, RenderResult, cancel_key, poster_key, runner_key
+from gpu_runner.protocol import PROTOCOL_VERSION, cancel_key, runner_key
+from tests.factories import still_render_result
 from video_plugin import cancellation, capabilities
 from video_plugin.attach import attach_video
 from video_plugin.jobs import request_video
@@ -48,21 +49,7 @@ def post_json(client, url, data=None):
 
 def finished_job(page):
     job = request_video(page, None, VideoJob.Trigger.EDITOR)
-    result = RenderResult(
-        key=job.output_key,
-        poster_key=poster_key(job.output_key),
-        captions_key=None,
-        duration_s=2.0,
-        width=64,
-        height=64,
-        bytes=1,
-        sha256="0" * 64,
-        timings={},
-        voice_engine="espeak",
-        voice="en-us",
-        renderer="still",
-        weights="none",
-    )
+    result = still_render_result(job.output_key)
     VideoJob.objects.filter(pk=job.pk).update(status=VideoJob.Status.SUCCEEDED)
     job.refresh_from_db()
     attach_video(job, result)

@@ -13,7 +13,8 @@ import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 
-from gpu_runner.protocol import EVENTS_QUEUE, JobError, RenderResult, VideoEvent, poster_key
+from gpu_runner.protocol import EVENTS_QUEUE, JobError, VideoEvent
+from tests.factories import still_render_result
 from video_plugin.actors import deliver_webhook
 from video_plugin.jobs import request_video
 from video_plugin.lifecycle import apply_event
@@ -89,21 +90,7 @@ def worker(stub_broker: StubBroker) -> Iterator[dramatiq.Worker]:
 def finish(job: VideoJob, outcome: str) -> bool:
     """Apply the runner's final report for ``job``, as the events worker would."""
     if outcome == "succeeded":
-        result = RenderResult(
-            key=job.output_key,
-            poster_key=poster_key(job.output_key),
-            captions_key=None,
-            duration_s=3.0,
-            width=512,
-            height=512,
-            bytes=10,
-            sha256="0" * 64,
-            timings={},
-            voice_engine="espeak",
-            voice="en-us",
-            renderer="still",
-            weights="none",
-        )
+        result = still_render_result(job.output_key, duration_s=3.0, width=512, height=512, bytes=10)
         event = VideoEvent(job_id=job.job_id, attempt=1, type="succeeded", result=result)
     else:
         event = VideoEvent(job_id=job.job_id, attempt=1, type="failed", error=JobError("no_face", "no face"))

@@ -1,0 +1,28 @@
+"""Test data shared across areas: what a runner reports for a finished render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gpu_runner.protocol import RenderResult, poster_key
+
+
+def still_render_result(key: str, **overrides: Any) -> RenderResult:
+    """A runner's result for a still render stored at ``key``; ``overrides`` set what a test cares about."""
+    fields: dict[str, Any] = {
+        "key": key,
+        "poster_key": poster_key(key),
+        "captions_key": None,
+        "duration_s": 2.0,
+        "width": 64,
+        "height": 64,
+        "bytes": 1,
+        "sha256": "0" * 64,
+        "timings": {},
+        "voice_engine": "espeak",
+        "voice": "en-us",
+        "renderer": "still",
+        "weights": "none",
+    }
+    fields.update(overrides)
+    return RenderResult(**fields)
