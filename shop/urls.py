@@ -27,6 +27,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
+    path("video/", include("video_plugin.site_urls")),
     path("api/video/v1/", include("video_plugin.jobs_api.urls")),
 ]
 

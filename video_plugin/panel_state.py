@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.urls import reverse
 
 from gpu_runner.protocol import ErrorCode
 from video_plugin.capabilities import RunnerCapabilities, read_capabilities
 from video_plugin.models import VideoJob
-from video_plugin.playback import playback_for
+from video_plugin.playback import Playback, playback_for
 
 HISTORY_LENGTH = 20
 
@@ -75,6 +76,16 @@ def voice_note(job: VideoJob) -> str | None:
     return f"The voice {job.voice} was not available, so the offline voice {job.voice_used} speaks instead."
 
 
+def panel_playback(job: VideoJob, playback: Playback | None) -> dict[str, Any] | None:
+    """The player's URLs; captions come through the admin, from the site's origin (see ``captions.py``)."""
+    if playback is None:
+        return None
+    urls = playback.as_json()
+    if playback.captions_url:
+        urls["captions_url"] = reverse("video_plugin:job_captions", args=[job.page_id, job.job_id])
+    return urls
+
+
 def job_state(job: VideoJob | None, runner: RunnerCapabilities) -> dict[str, Any] | None:
     """One job as the panel shows it: status, progress, result or reason, in words an editor reads."""
     if job is None:
@@ -98,7 +109,7 @@ def job_state(job: VideoJob | None, runner: RunnerCapabilities) -> dict[str, Any
         voice_note=voice_note(job),
         fallbacks=list(job.fallbacks or []),
         is_current=job.is_current,
-        playback=playback.as_json() if playback else None,
+        playback=panel_playback(job, playback),
     )
     return state
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gpu_runner.protocol import captions_key
 from video_plugin.models import VideoJob
 
 
@@ -31,8 +30,8 @@ def playback_for(job: VideoJob | None) -> Playback | None:
         return None
     media = job.media
     storage = media.file.storage
-    # The runner writes the WebVTT beside the MP4 (protocol.captions_key); the Media row has no field for it.
-    captions = storage.url(captions_key(media.file.name)) if media.file.name.endswith(".mp4") else None
+    # The job records the WebVTT the runner wrote beside the MP4; the Media row has no field for it.
+    captions = storage.url(job.captions_key) if job.captions_key else None
     return Playback(
         video_url=media.url,
         poster_url=media.thumbnail.url if media.thumbnail else None,

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.images import get_image_model
@@ -20,6 +20,7 @@ from wagtail.permissions import policy_registry
 
 from video_plugin.cancellation import cancel_job
 from video_plugin.capabilities import read_capabilities
+from video_plugin.captions import captions_response
 from video_plugin.conf import video_settings
 from video_plugin.face_check import check_face
 from video_plugin.jobs import VideoRequestError, request_video
@@ -128,6 +129,17 @@ def status(request: HttpRequest, page_id: int) -> JsonResponse:
     if not can_view(request.user, organization.id):
         return forbidden("only members of this organization can see its video jobs")
     return JsonResponse(panel_state(page.pk))
+
+
+@require_GET
+def job_captions(request: HttpRequest, page_id: int, job_id: str) -> HttpResponse:
+    """A job's captions for the panel's player (any of the page's finished videos, drafts included)."""
+    page, job = page_job(page_id, job_id)
+    if not can_view(request.user, organization_of(page).id):
+        return forbidden("only members of this organization can see its videos")
+    response = captions_response(job)
+    response["Cache-Control"] = f"private, {response['Cache-Control']}"
+    return response
 
 
 def page_job(page_id: int, job_id: str) -> tuple[Page, VideoJob]:
