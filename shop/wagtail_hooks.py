@@ -1,12 +1,12 @@
-"""Admin registration: organizations and memberships as snippets under one menu, and the media chooser
-scoped to the user's collections."""
+"""Admin registration: organizations and memberships as snippets under one menu, and the image and media
+screens (listings and choosers) scoped to the user's collections and their tags."""
 
 from django.urls import URLPattern
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from shop import media_chooser
+from shop import image_views, media_chooser, media_listing
 from shop.models import Membership, Organization
 
 
@@ -33,8 +33,18 @@ class OrganizationsGroup(SnippetViewSetGroup):
 register_snippet(OrganizationsGroup)
 
 
-# The first matching URL wins: ordered before wagtailmedia's hook (order 0) whatever the order of
-# INSTALLED_APPS, so these views answer wagtailmedia's chooser URLs.
+# The first matching URL wins: these hooks are ordered before Wagtail's and wagtailmedia's (order 0)
+# whatever the order of INSTALLED_APPS, so their views answer those libraries' URLs.
 @hooks.register("register_admin_urls", order=-1)
 def register_scoped_media_chooser() -> list[URLPattern]:
     return media_chooser.urlpatterns
+
+
+@hooks.register("register_admin_urls", order=-1)
+def register_scoped_media_listing() -> list[URLPattern]:
+    return media_listing.urlpatterns
+
+
+@hooks.register("register_admin_urls", order=-1)
+def register_scoped_image_views() -> list[URLPattern]:
+    return image_views.urlpatterns

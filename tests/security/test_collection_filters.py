@@ -112,11 +112,6 @@ def test_the_media_chooser_suggests_only_tags_of_media_the_user_may_choose(world
     assert "bluebird-launch" not in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Wagtail 8's image listing and chooser suggest the most used tags of every image in the site "
-    "(popular_tags_for_model); collections are scoped, tags are not. Not yet replaced here.",
-)
 @pytest.mark.parametrize("url", ["/admin/images/", "/admin/images/chooser/"])
 def test_image_screens_suggest_only_tags_of_images_the_user_may_see(world, url):
     world.orgs["bluebird"].default_presenter_image.tags.add("bluebird-launch")
