@@ -19,12 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, re_path, reverse
 from django.utils.translation import gettext_lazy as _
-from taggit.models import Tag
 from wagtail import hooks
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.forms.search import SearchForm
@@ -36,6 +34,8 @@ from wagtailmedia.models import get_media_model
 from wagtailmedia.utils import paginate
 from wagtailmedia.views import chooser as wagtailmedia_chooser
 
+from shop.popular_tags import popular_tags
+
 # wagtailmedia has no "choose" permission: its chooser lists the media the user may change or delete, so the
 # collection filter offers the collections holding such media and nothing else.
 LISTED_ACTIONS = ("change", "delete")
@@ -43,7 +43,6 @@ LISTED_ACTIONS = ("change", "delete")
 RESULTS_PARAMETERS = ("q", "p", "tag", "collection_id")
 MEDIA_TYPES = ("audio", "video")
 UPLOAD_FORM_PREFIX = "media-chooser-upload"  # the prefix wagtailmedia's chooser JavaScript posts with
-POPULAR_TAG_COUNT = 10
 TITLES = {None: _("Choose a media item"), "audio": _("Choose audio"), "video": _("Choose video")}
 
 
@@ -132,19 +131,6 @@ def listed_media(request: HttpRequest, media_type: str | None) -> QuerySet:
     for hook in hooks.get_hooks("construct_media_chooser_queryset"):
         media_files = hook(media_files, request)
     return media_files.filter(type=media_type) if media_type else media_files
-
-
-def popular_tags(media_files: QuerySet, count: int = POPULAR_TAG_COUNT) -> QuerySet:
-    """The tags used most among ``media_files`` (Wagtail's ``popular_tags_for_model`` counts every item)."""
-    content_type = ContentType.objects.get_for_model(media_files.model)
-    return (
-        Tag.objects.filter(
-            taggit_taggeditem_items__content_type=content_type,
-            taggit_taggeditem_items__object_id__in=media_files.values("pk"),
-        )
-        .annotate(item_count=Count("taggit_taggeditem_items"))
-        .order_by("-item_count", "name")[:count]
-    )
 
 
 def upload_form(request: HttpRequest, media_type: str, data: Any = None, files: Any = None) -> Any:
