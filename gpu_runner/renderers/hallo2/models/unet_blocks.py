@@ -102,6 +102,11 @@ class AttentionLayers(nn.Module):
         return self.motion_modules[index](hidden_states, bank.motion, ctx.frames)
 
 
+def _downsamplers(channels: int) -> nn.ModuleList:
+    """The strided conv that ends a down block (a list, for the released weights' key names)."""
+    return nn.ModuleList([Downsample2D(channels, use_conv=True, out_channels=channels, padding=1, name="op")])
+
+
 class CrossAttnDownBlock3D(AttentionLayers):
     """Down block with attention: per layer resnet → attention → audio → motion; then a strided conv."""
 
@@ -112,13 +117,7 @@ class CrossAttnDownBlock3D(AttentionLayers):
         # The audio module's inner width follows the layer's input width (a quirk the weights carry).
         widths = [(in_channels if i == 0 else out_channels, out_channels) for i in range(layers)]
         self._init_layers([(i, o, i) for i, o in widths], s, mask_level=depth)
-        self.downsamplers = (
-            nn.ModuleList(
-                [Downsample2D(out_channels, use_conv=True, out_channels=out_channels, padding=1, name="op")]
-            )
-            if downsample
-            else None
-        )
+        self.downsamplers = _downsamplers(out_channels) if downsample else None
 
     def forward(
         self, hidden_states: torch.Tensor, ctx: StepContext
@@ -148,13 +147,7 @@ class DownBlock3D(nn.Module):
                 for _ in range(layers)
             ]
         )
-        self.downsamplers = (
-            nn.ModuleList(
-                [Downsample2D(out_channels, use_conv=True, out_channels=out_channels, padding=1, name="op")]
-            )
-            if downsample
-            else None
-        )
+        self.downsamplers = _downsamplers(out_channels) if downsample else None
 
     def forward(
         self, hidden_states: torch.Tensor, ctx: StepContext
