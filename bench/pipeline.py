@@ -103,9 +103,9 @@ def run(jobs: int) -> None:
                 page = index.add_child(
                     instance=ProductPage(title=f"Bench product {number}", price=Decimal("10.00"), live=True)
                 )
-                job = request_video(
-                    page, admin, VideoJob.Trigger.EDITOR, script=SCRIPTS[number % len(SCRIPTS)]
-                )
+                # Each script differs, or identical input would reuse the first video instead of rendering.
+                script = f"{SCRIPTS[number % len(SCRIPTS)]} Item {number + 1} of {jobs}."
+                job = request_video(page, admin, VideoJob.Trigger.EDITOR, script=script)
                 deadline = time.monotonic() + 120
                 while not job.is_terminal:
                     if time.monotonic() > deadline:
