@@ -99,6 +99,11 @@ def main() -> None:
     manage = [sys.executable, str(ROOT / "manage.py")]
     children: list[subprocess.Popen] = []
 
+    if not shutil.which("espeak-ng"):
+        sys.exit(
+            "error: espeak-ng is not installed; the demo's offline voice needs it.\n"
+            "  Install it (Debian/Ubuntu: apt-get install espeak-ng; macOS: brew install espeak-ng)."
+        )
     print("Preparing the demo database and content…")
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT)
