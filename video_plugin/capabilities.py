@@ -44,6 +44,16 @@ class RunnerCapabilities:
         """How many online runners are rendering a job right now."""
         return sum(1 for runner in self.runners if runner.get("status") == "busy")
 
+    def weights_of(self, renderer: str) -> set[str]:
+        """The weights the online runners of ``renderer`` render with (empty when none reports them)."""
+        return {
+            str(record["renderer"]["weights"])
+            for record in self.runners
+            if isinstance(record.get("renderer"), dict)
+            and record["renderer"].get("name") == renderer
+            and record["renderer"].get("weights")
+        }
+
     def offers_voice(self, voice: str) -> bool:
         """Whether some online runner lists ``voice`` among its voices."""
         return any(voice in voices for voices in self.voices.values())

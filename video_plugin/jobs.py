@@ -13,6 +13,7 @@ from nanoid import generate as nanoid
 from wagtail.models import Page
 
 from gpu_runner.protocol import TOKEN_ALPHABET, TOKEN_LENGTH, ErrorCode, RenderRequest, video_key
+from video_plugin.capabilities import read_capabilities
 from video_plugin.conf import video_settings
 from video_plugin.messaging import send_render_request
 from video_plugin.mixins import VideoPageMixin
@@ -92,23 +93,23 @@ def request_video(
 def finished_twin(job: VideoJob) -> VideoJob | None:
     """A succeeded job of the same organization with the same ``input_hash`` whose video still exists.
 
-    The hash covers the image's bytes, the script, the voice, the renderer and the render options, so the
-    twin's video is what a new render would produce; the organization is part of the match because a video
-    belongs to one organization's collection.
+    The hash covers the image's bytes, the script, the voice, the renderer and the render options; the
+    organization is part of the match because a video belongs to one organization's collection. The weights
+    are known only to the runners: when online runners report theirs, a twin rendered with other weights (an
+    older model) is not reused, so a model upgrade re-renders rather than serving the old video.
     """
     if not job.input_hash:
         return None
-    return (
-        VideoJob.objects.filter(
-            organization_id=job.organization_id,
-            input_hash=job.input_hash,
-            status=VideoJob.Status.SUCCEEDED,
-            media__isnull=False,
-        )
-        .select_related("media")
-        .order_by("-finished_at", "-pk")
-        .first()
+    twins = VideoJob.objects.filter(
+        organization_id=job.organization_id,
+        input_hash=job.input_hash,
+        status=VideoJob.Status.SUCCEEDED,
+        media__isnull=False,
     )
+    current_weights = read_capabilities().weights_of(job.renderer)
+    if current_weights:
+        twins = twins.filter(weights__in=current_weights)
+    return twins.select_related("media").order_by("-finished_at", "-pk").first()
 
 
 def reuse_video(job: VideoJob, twin: VideoJob) -> None:
