@@ -106,10 +106,12 @@ def finished_twin(job: VideoJob) -> VideoJob | None:
         status=VideoJob.Status.SUCCEEDED,
         media__isnull=False,
     )
+    twins = twins.select_related("media").order_by("-finished_at", "-pk")
+    # Asking Redis what the runners render with is only worth it when there is a twin to compare.
+    if not twins.exists():
+        return None
     current_weights = read_capabilities().weights_of(job.renderer)
-    if current_weights:
-        twins = twins.filter(weights__in=current_weights)
-    return twins.select_related("media").order_by("-finished_at", "-pk").first()
+    return (twins.filter(weights__in=current_weights) if current_weights else twins).first()
 
 
 def reuse_video(job: VideoJob, twin: VideoJob) -> None:

@@ -8,7 +8,6 @@ import io
 import json
 
 import pytest
-import redis as redis_client
 from django.core.files.images import ImageFile
 from django.urls import reverse
 from PIL import Image as PILImage
@@ -17,30 +16,14 @@ from wagtail.images import get_image_model
 
 from gpu_runner.protocol import PROTOCOL_VERSION, cancel_key, runner_key
 from tests.factories import still_render_result
-from video_plugin import cancellation, capabilities
+from video_plugin import capabilities
 from video_plugin.attach import attach_video
 from video_plugin.jobs import request_video
 from video_plugin.models import VideoJob
 
+from .conftest import publish_runner
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def redis(settings, monkeypatch):
-    """The real Redis, as the broker's client would be, emptied of runner records and cancel flags."""
-    client = redis_client.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(match="aivideo:*"):
-        client.delete(key)
-    monkeypatch.setattr(capabilities, "broker_redis", lambda: client)
-    monkeypatch.setattr(cancellation, "broker_redis", lambda: client)
-    yield client
-    for key in client.scan_iter(match="aivideo:*"):
-        client.delete(key)
-
-
-def publish_runner(redis, voices):
-    record = {"v": PROTOCOL_VERSION, "runner_id": "gpu-1", "renderer": {"name": "still"}, "voices": voices}
-    redis.set(runner_key("gpu-1"), json.dumps(record), ex=30)
 
 
 def post_json(client, url, data=None):

@@ -10,7 +10,6 @@ import time
 
 import dramatiq
 import pytest
-import redis as redis_client
 from django.urls import reverse
 
 from gpu_runner.protocol import (
@@ -26,25 +25,9 @@ from video_plugin.jobs import request_video
 from video_plugin.models import VideoJob
 from video_plugin.panel_state import job_state
 
+from .conftest import publish_runner
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def redis(settings, monkeypatch):
-    """The real Redis as the broker's client, emptied of runner records and preview flags."""
-    client = redis_client.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(match="aivideo:*"):
-        client.delete(key)
-    monkeypatch.setattr(capabilities, "broker_redis", lambda: client)
-    monkeypatch.setattr(voice_previews, "broker_redis", lambda: client)
-    yield client
-    for key in client.scan_iter(match="aivideo:*"):
-        client.delete(key)
-
-
-def publish_runner(redis, voices):
-    record = {"v": PROTOCOL_VERSION, "runner_id": "gpu-1", "renderer": {"name": "still"}, "voices": voices}
-    redis.set(runner_key("gpu-1"), json.dumps(record), ex=30)
 
 
 def store_preview(folder, voice, voice_used=None, fallbacks=(), made_at=None):

@@ -102,6 +102,18 @@ class AttentionLayers(nn.Module):
         return self.motion_modules[index](hidden_states, bank.motion, ctx.frames)
 
 
+def _upsamplers(channels: int) -> nn.ModuleList:
+    """The conv upsampler that ends an up block (a list, for the released weights' key names)."""
+    return nn.ModuleList([Upsample2D(channels, use_conv=True, out_channels=channels)])
+
+
+def _skipped_motion_modules(channels: int, layers: int, s: BlockSettings) -> nn.ModuleList:
+    """Motion modules of a block without attention: loaded with the weights, never run (module docstring)."""
+    return nn.ModuleList(
+        [MotionModule(channels, s.motion_heads, s.motion_max_len, s.norm_groups) for _ in range(layers)]
+    )
+
+
 def _downsamplers(channels: int) -> nn.ModuleList:
     """The strided conv that ends a down block (a list, for the released weights' key names)."""
     return nn.ModuleList([Downsample2D(channels, use_conv=True, out_channels=channels, padding=1, name="op")])
@@ -141,12 +153,7 @@ class DownBlock3D(nn.Module):
         self.resnets = nn.ModuleList(
             [_resnet(in_channels if i == 0 else out_channels, out_channels, s) for i in range(layers)]
         )
-        self.motion_modules = nn.ModuleList(
-            [
-                MotionModule(out_channels, s.motion_heads, s.motion_max_len, s.norm_groups)
-                for _ in range(layers)
-            ]
-        )
+        self.motion_modules = _skipped_motion_modules(out_channels, layers, s)
         self.downsamplers = _downsamplers(out_channels) if downsample else None
 
     def forward(
@@ -208,11 +215,7 @@ class CrossAttnUpBlock3D(AttentionLayers):
         # The audio module's inner width is the block's skip width ``in_channels`` (a quirk the weights
         # carry).
         self._init_layers([(i, o, in_channels) for i, o in widths], s, mask_level=depth)
-        self.upsamplers = (
-            nn.ModuleList([Upsample2D(out_channels, use_conv=True, out_channels=out_channels)])
-            if upsample
-            else None
-        )
+        self.upsamplers = _upsamplers(out_channels) if upsample else None
 
     def forward(
         self,
@@ -245,17 +248,8 @@ class UpBlock3D(nn.Module):
         super().__init__()
         widths = _up_resnet_widths(in_channels, prev_channels, out_channels, layers)
         self.resnets = nn.ModuleList([_resnet(i, o, s) for i, o in widths])
-        self.motion_modules = nn.ModuleList(
-            [
-                MotionModule(out_channels, s.motion_heads, s.motion_max_len, s.norm_groups)
-                for _ in range(layers)
-            ]
-        )
-        self.upsamplers = (
-            nn.ModuleList([Upsample2D(out_channels, use_conv=True, out_channels=out_channels)])
-            if upsample
-            else None
-        )
+        self.motion_modules = _skipped_motion_modules(out_channels, layers, s)
+        self.upsamplers = _upsamplers(out_channels) if upsample else None
 
     def forward(
         self,

@@ -1,0 +1,31 @@
+"""Fixtures of the panel view tests: the real Redis standing in for the broker's client."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import redis as redis_client
+
+from gpu_runner.protocol import PROTOCOL_VERSION, runner_key
+from video_plugin import cancellation, capabilities, voice_previews
+
+
+@pytest.fixture
+def redis(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The real Redis as the broker's client, emptied of runner records, cancel and preview flags."""
+    client = redis_client.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter(match="aivideo:*"):
+        client.delete(key)
+    for module in (capabilities, cancellation, voice_previews):
+        monkeypatch.setattr(module, "broker_redis", lambda: client)
+    yield client
+    for key in client.scan_iter(match="aivideo:*"):
+        client.delete(key)
+
+
+def publish_runner(redis: Any, voices: dict[str, list[str]]) -> None:
+    """A still runner's capabilities record offering ``voices`` (language → voice ids)."""
+    record = {"v": PROTOCOL_VERSION, "runner_id": "gpu-1", "renderer": {"name": "still"}, "voices": voices}
+    redis.set(runner_key("gpu-1"), json.dumps(record), ex=30)
