@@ -26,3 +26,19 @@ def still_render_result(key: str, **overrides: Any) -> RenderResult:
     }
     fields.update(overrides)
     return RenderResult(**fields)
+
+
+def make_media(collection: Any, title: str, *tags: str) -> Any:
+    """A saved wagtailmedia video in ``collection`` with ``tags`` (a few placeholder bytes as its file)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from wagtailmedia.models import get_media_model
+
+    media = get_media_model().objects.create(
+        title=title,
+        type="video",
+        collection=collection,
+        file=SimpleUploadedFile(f"{title}.mp4", b"\x00" * 16),
+        duration=1.0,
+    )
+    media.tags.add(*tags)
+    return media

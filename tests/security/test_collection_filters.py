@@ -11,10 +11,9 @@ import re
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from wagtailmedia.models import get_media_model
 
 from shop.models import Membership, Organization
+from tests.factories import make_media
 from tests.security.conftest import client_as
 
 pytestmark = pytest.mark.django_db
@@ -36,18 +35,6 @@ def modal_html(response: Any) -> str:
     """The HTML of a Wagtail modal response (wagtailmedia's chooser answers JSON)."""
     assert response.status_code == 200, response.status_code
     return response.json()["html"]
-
-
-def add_media(collection: Any, title: str, *tags: str) -> Any:
-    media = get_media_model().objects.create(
-        title=title,
-        type="video",
-        collection=collection,
-        file=SimpleUploadedFile(f"{title}.mp4", b"\x00" * 16),
-        duration=1.0,
-    )
-    media.tags.add(*tags)
-    return media
 
 
 @pytest.fixture
@@ -91,7 +78,7 @@ def test_no_admin_screen_names_another_organizations_collection(world, url, acto
 
 
 def test_the_media_listing_filter_offers_only_the_users_collections(world, two_org_owner):
-    add_media(world.orgs["acme"].collection, "acme-teaser")
+    make_media(world.orgs["acme"].collection, "acme-teaser")
     body = client_as(world, "owner").get("/admin/media/").content.decode()
     assert collection_options(body) == ["Acme", "Cobalt"]
 
@@ -105,8 +92,8 @@ def test_the_image_listing_and_chooser_filters_offer_only_the_users_collections(
 
 @pytest.mark.parametrize("url", ["/admin/media/chooser/", "/admin/media/chooser/video/"])
 def test_the_media_chooser_suggests_only_tags_of_media_the_user_may_choose(world, url):
-    add_media(world.orgs["acme"].collection, "acme-teaser", "spring-range")
-    add_media(world.orgs["bluebird"].collection, "bluebird-teaser", "bluebird-launch")
+    make_media(world.orgs["acme"].collection, "acme-teaser", "spring-range")
+    make_media(world.orgs["bluebird"].collection, "bluebird-teaser", "bluebird-launch")
     html = modal_html(client_as(world, "owner").get(url))
     assert "spring-range" in html
     assert "bluebird-launch" not in html

@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from wagtailmedia.models import get_media_model
 
 from shop.models import Membership, Organization
 from tests.conftest import make_image
+from tests.factories import make_media
 from tests.security.conftest import client_as
 
 pytestmark = pytest.mark.django_db
@@ -31,24 +30,12 @@ def body_of(response: Any) -> str:
     return response.content.decode()
 
 
-def add_media(collection: Any, title: str, *tags: str) -> Any:
-    media = get_media_model().objects.create(
-        title=title,
-        type="video",
-        collection=collection,
-        file=SimpleUploadedFile(f"{title}.mp4", b"\x00" * 16),
-        duration=1.0,
-    )
-    media.tags.add(*tags)
-    return media
-
-
 @pytest.fixture
 def tagged(world: Any) -> dict[str, str]:
     """An image and a media item tagged in each organization; the tag names, by organization."""
     for slug in ("acme", "bluebird"):
         world.orgs[slug].default_presenter_image.tags.add(f"{slug}-image-tag")
-        add_media(world.orgs[slug].collection, f"{slug}-teaser", f"{slug}-media-tag")
+        make_media(world.orgs[slug].collection, f"{slug}-teaser", f"{slug}-media-tag")
     return {"acme": "acme-", "bluebird": "bluebird-"}
 
 
@@ -58,7 +45,7 @@ def cobalt(world: Any) -> Organization:
     cobalt = Organization.objects.create(name="Cobalt", slug="cobalt")
     Membership.objects.create(user=world.users[("owner", "acme")], organization=cobalt, role="admin")
     make_image("cobalt picture", cobalt.collection).tags.add("cobalt-image-tag")
-    add_media(cobalt.collection, "cobalt-teaser", "cobalt-media-tag")
+    make_media(cobalt.collection, "cobalt-teaser", "cobalt-media-tag")
     return cobalt
 
 

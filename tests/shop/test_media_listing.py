@@ -4,27 +4,14 @@ tag, and hands the search box's results to wagtailmedia."""
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import resolve, reverse
-from wagtailmedia.models import get_media_model
 
 from shop import media_listing
 from shop.models import Membership, Organization
+from tests.factories import make_media
 
 pytestmark = pytest.mark.django_db
-
-
-def add_media(collection, title: str, *tags: str):
-    media = get_media_model().objects.create(
-        title=title,
-        type="video",
-        collection=collection,
-        file=SimpleUploadedFile(f"{title}.mp4", b"\x00" * 16),
-        duration=1.0,
-    )
-    media.tags.add(*tags)
-    return media
 
 
 @pytest.fixture
@@ -33,9 +20,9 @@ def owner_of_two(world):
     cobalt = Organization.objects.create(name="Cobalt", slug="cobalt")
     owner = world.users[("owner", "acme")]
     Membership.objects.create(user=owner, organization=cobalt, role="admin")
-    add_media(world.orgs["acme"].collection, "acme-spring-teaser", "spring-range")
-    add_media(world.orgs["acme"].collection, "acme-plain-teaser")
-    add_media(cobalt.collection, "cobalt-teaser", "cobalt-launch")
+    make_media(world.orgs["acme"].collection, "acme-spring-teaser", "spring-range")
+    make_media(world.orgs["acme"].collection, "acme-plain-teaser")
+    make_media(cobalt.collection, "cobalt-teaser", "cobalt-launch")
     client = Client()
     client.force_login(owner)
     return client, cobalt
