@@ -1,16 +1,23 @@
-"""Where the Hallo2 spec files live: the shared folder beside the checkout, else `tests/data/hallo2`.
+"""Where the Hallo2 spec files live: ``$HALLO2_SPEC_DIR`` when set, else the shared folder beside the
+checkout, else `tests/data/hallo2`.
 
 They are the parity spec, so a missing file fails the test that needs it; it is never skipped.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 _REPO = Path(__file__).resolve().parents[3]
-SEARCH_DIRS = (_REPO.parent / "shared" / "hallo2", _REPO / "tests" / "data" / "hallo2")
+# The variable serves hosts where the checkout travels without its neighbours (a GPU machine, say).
+SEARCH_DIRS = (
+    *([Path(os.environ["HALLO2_SPEC_DIR"])] if os.environ.get("HALLO2_SPEC_DIR") else []),
+    _REPO.parent / "shared" / "hallo2",
+    _REPO / "tests" / "data" / "hallo2",
+)
 
 
 def spec_file(name: str) -> Path:

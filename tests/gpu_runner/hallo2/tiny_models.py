@@ -6,8 +6,6 @@ The directory is built once per test session, whichever module asks first.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import wave
 from pathlib import Path
 
@@ -38,19 +36,15 @@ def presenter_image() -> Image.Image:
     return Image.fromarray(astronaut())
 
 
-def speak(text: str, folder: Path) -> Speech:
-    """Real speech from Debian's espeak-ng, read back as float32 samples."""
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
-    path = folder / "speech.wav"
-    subprocess.run(["espeak-ng", "-w", str(path), text], check=True, capture_output=True)
-    with wave.open(str(path)) as wav:
-        rate = wav.getframerate()
-        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
-    return Speech(samples=pcm.astype(np.float32) / 32768.0, sample_rate=rate)
+# `espeak-ng -w hello-product.wav "Hello, this is our new product."`, recorded once so the renderer tests also
+# run where no TTS engine is installed (a GPU host); tests/gpu_runner/test_tts.py drives espeak-ng itself.
+RECORDED_SPEECH = Path(__file__).resolve().parents[2] / "data" / "speech" / "hello-product.wav"
 
 
 @pytest.fixture(scope="session")
-def short_speech(tmp_path_factory: pytest.TempPathFactory) -> Speech:
-    """About two seconds of English speech: more than three 16-frame clips, the last one partial."""
-    return speak("Hello, this is our new product.", tmp_path_factory.mktemp("speech"))
+def short_speech() -> Speech:
+    """About two seconds of real English TTS speech: more than three 16-frame clips, the last one partial."""
+    with wave.open(str(RECORDED_SPEECH)) as wav:
+        rate = wav.getframerate()
+        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
+    return Speech(samples=pcm.astype(np.float32) / 32768.0, sample_rate=rate)
