@@ -5,7 +5,7 @@ render --image X --script "…" -o out.mp4 [--voice V] [--renderer R]
                                        render locally: no queue, no Redis; writes out.mp4, out.jpg, out.vtt
 fetch-models [--dir D]                 download the Hallo2 weights
 bench still                            the still renderer + encoder speed, as a multiple of real time
-bench hallo2 [--tiny|--full] [--steps N]
+bench hallo2 [--tiny|--full] [--steps N] [--seconds S]
 bench pipeline                         the whole flow, end to end
 """
 
@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--tiny", action="store_true", help="tiny random-weight models (no download needed)")
     size.add_argument("--full", action="store_true", help="the released weights from HALLO_MODELS_DIR")
     hallo2.add_argument("--steps", type=int, default=None, help="denoising steps")
+    hallo2.add_argument(
+        "--seconds", type=float, default=None, help="render only this much of the ~7 s of speech"
+    )
     hallo2.set_defaults(handler=_bench_hallo2)
     pipeline = benches.add_parser(
         "pipeline", help="the whole flow, end to end (run from the repository root)"

@@ -1,7 +1,9 @@
-"""``python -m gpu_runner bench hallo2 [--tiny|--full] [--steps N]``: where a Hallo2 render spends its time.
+"""``python -m gpu_runner bench hallo2 [--tiny|--full] [--steps N] [--seconds S]``: where a Hallo2 render
+spends its time.
 
-Prints seconds per stage (face, audio, reference pass, denoising, VAE decode, total) for one render of a few
-seconds of speech on the astronaut portrait, and the headline number: seconds of compute per second of video.
+Prints seconds per stage (face, audio, reference pass, denoising, VAE decode, total) for one render of the
+astronaut portrait speaking about 7 s (or ``--seconds``) of speech, and the headline number: seconds of
+compute per second of video.
 
 ``--tiny`` (the default) builds tiny random-weight models: it checks the plumbing and runs anywhere, but its
 timings say nothing about the real model. ``--full`` uses the released weights in ``HALLO_MODELS_DIR`` when
@@ -120,6 +122,9 @@ def main(args: argparse.Namespace) -> int:
 
         image = Image.fromarray(astronaut())
         speech, speech_source = bench_speech(scratch)
+        seconds = getattr(args, "seconds", None)
+        if seconds:
+            speech = Speech(speech.samples[: max(1, int(seconds * speech.sample_rate))], speech.sample_rate)
 
         # Warm-up on one clip: CUDA context, cuDNN algorithm choice and allocator growth are boot costs.
         warm = Speech(speech.samples[: speech.sample_rate // 2], speech.sample_rate)
