@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench gpu-check clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,14 @@ lint: setup
 
 bench: setup
 	$(PY) -m gpu_runner bench pipeline
+
+# On a GPU host: the CUDA tests (fp16 residency, fused attention, memory between jobs, a real out-of-memory error),
+# the fp16 parity test, then the full-size benchmark (released weights in HALLO_MODELS_DIR, else random ones).
+gpu-check: setup
+	@$(PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'gpu-check needs a CUDA GPU')"
+	$(PY) -m pytest -s --confcutdir tests/gpu_runner/hallo2 \
+		tests/gpu_runner/hallo2/test_cuda.py tests/gpu_runner/hallo2/test_parity_fp16.py
+	$(PY) -m gpu_runner bench hallo2 --full
 
 clean:
 	rm -rf $(VENV) demo-data
