@@ -18,6 +18,7 @@ count. There is no vocal separation: TTS speech is already clean.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ CLIP_LENGTH = 16  # long.yaml `n_sample_frames`
 WINDOW_RADIUS = 2  # frames i-2 … i+2
 SAMPLES_PER_FRAME = SAMPLE_RATE // FPS  # 640: the padding unit, as in the reference
 FETCH_MODELS_COMMAND = "python -m gpu_runner fetch-models"
+# What this module feeds wav2vec2, as its preprocessor_config.json must say: 16 kHz mono, normalised.
+EXPECTED_PREPROCESSING = {"sampling_rate": SAMPLE_RATE, "feature_size": 1, "do_normalize": True}
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,29 @@ def frame_windows(embeddings: torch.Tensor, start: int = 0, stop: int | None = N
     return embeddings[index]
 
 
+def check_preprocessing(model_dir: Path) -> None:
+    """Refuse a wav2vec2 whose ``preprocessor_config.json`` asks for other input than we give it.
+
+    The input is prepared here, not by ``Wav2Vec2FeatureExtractor``, so a model expecting another sample rate
+    or no normalisation would get the wrong signal and answer with plausible-looking noise.
+    """
+    path = model_dir / "preprocessor_config.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"wav2vec2 model directory {str(model_dir)!r} has no preprocessor_config.json; fetch the Hallo2 "
+            f"models with `{FETCH_MODELS_COMMAND}`"
+        )
+    config = json.loads(path.read_text())
+    wrong = {
+        key: config.get(key) for key, value in EXPECTED_PREPROCESSING.items() if config.get(key) != value
+    }
+    if wrong:
+        raise ValueError(
+            f"{path} asks for {wrong}, but the renderer feeds wav2vec2 {EXPECTED_PREPROCESSING}; use the "
+            f"wav2vec2-base-960h files that `{FETCH_MODELS_COMMAND}` downloads"
+        )
+
+
 class AudioEncoder:
     """wav2vec2 with Hallo2's frame-rate interpolation, in fp32 as the reference runs it. Load once."""
 
@@ -113,6 +139,7 @@ class AudioEncoder:
                 f"wav2vec2 model directory {str(path)!r} has no config.json; fetch the Hallo2 models "
                 f"with `{FETCH_MODELS_COMMAND}`"
             )
+        check_preprocessing(path)
         # The released checkpoint is a Wav2Vec2ForCTC: transformers drops its `wav2vec2.` prefix and the
         # unused CTC head, and renames the old weight_g/weight_v names of the positional convolution.
         model, loading = Wav2Vec2Model.from_pretrained(path, local_files_only=True, output_loading_info=True)

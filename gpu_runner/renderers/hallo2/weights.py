@@ -61,7 +61,7 @@ MODEL_FILES: tuple[ModelFile, ...] = (
     ModelFile(f"{WAV2VEC_DIR}/model.safetensors", "wav2vec2 audio features", "Apache-2.0", True),
     ModelFile(
         f"{WAV2VEC_DIR}/preprocessor_config.json",
-        "wav2vec2 input normalisation (for transformers tooling; audio_features.py applies the same values)",
+        "wav2vec2 input format (16 kHz, normalised), checked at load against what audio_features.py feeds",
         "Apache-2.0",
         True,
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -131,4 +132,24 @@ def test_weights_missing_tensors_are_refused(golden, tmp_path):
     del tensors["wav2vec2.encoder.layers.1.final_layer_norm.weight"]
     save_file(tensors, str(Path(folder) / "model.safetensors"), metadata={"format": "pt"})
     with pytest.raises(ValueError, match="lack 1 tensor"):
+        AudioEncoder(folder)
+
+
+@pytest.mark.parametrize(
+    "change", [{"sampling_rate": 8000}, {"do_normalize": False}], ids=["sample-rate", "not-normalised"]
+)
+def test_a_wav2vec2_expecting_other_input_is_refused(golden, tmp_path, change):
+    folder = write_wav2vec_dir(golden, tmp_path / "wav2vec2")
+    config_path = folder / "preprocessor_config.json"
+    config = json.loads(config_path.read_text())
+    config_path.write_text(json.dumps({**config, **change}))
+    with pytest.raises(ValueError, match="asks for") as caught:
+        AudioEncoder(folder)
+    assert str(change)[1:-1] in str(caught.value) and "fetch-models" in str(caught.value)
+
+
+def test_a_wav2vec2_without_its_preprocessor_config_names_the_fetch_command(golden, tmp_path):
+    folder = write_wav2vec_dir(golden, tmp_path / "wav2vec2")
+    (folder / "preprocessor_config.json").unlink()
+    with pytest.raises(FileNotFoundError, match="preprocessor_config.json.*fetch-models"):
         AudioEncoder(folder)
