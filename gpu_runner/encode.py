@@ -6,7 +6,6 @@ with the video by timestamp so the muxer never buffers more than a frame's worth
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -15,6 +14,7 @@ import av
 import numpy as np
 from PIL import Image
 
+from .checksums import file_sha256
 from .renderers.base import FrameStream, Speech
 
 AUDIO_FRAME_SAMPLES = 1024  # the AAC encoder's frame size
@@ -108,12 +108,3 @@ def _mux_audio(
         container.mux(audio.encode(frame))
         start = stop
     return start
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gpu_runner.encode import encode_mp4, file_sha256
+from gpu_runner.checksums import file_sha256
+from gpu_runner.encode import encode_mp4
 from gpu_runner.renderers.base import FrameStream, NullReporter, RenderInput, Speech
 from gpu_runner.renderers.still import StillRenderer
 

@@ -52,3 +52,12 @@ def test_building_the_still_runner_imports_no_torch() -> None:
     )
     modules = imported_after(code)
     assert "torch" not in modules and "django" not in modules
+
+
+def test_the_hallo2_renderer_needs_no_video_library_until_it_encodes() -> None:
+    # A GPU host checks and benchmarks the renderer without PyAV; only gpu_runner.encode needs it.
+    modules = imported_after(
+        "import gpu_runner.renderers.hallo2.renderer, gpu_runner.renderers.hallo2.bench, gpu_runner.cli"
+    )
+    assert "gpu_runner.renderers.hallo2.weights" in modules
+    assert "av" not in modules

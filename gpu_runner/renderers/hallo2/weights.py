@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gpu_runner.encode import file_sha256
+from gpu_runner.checksums import file_sha256
 
 if TYPE_CHECKING:
     from .net import NetConfig
