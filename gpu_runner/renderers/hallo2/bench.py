@@ -149,7 +149,13 @@ def main(args: argparse.Namespace) -> int:
         ("VAE decode", loop.get("vae_decode", 0.0)),
         ("total", total_s),
     ]
-    device = renderer.describe().get("device")
+    device = str(renderer.describe().get("device"))
+    if device.startswith("cuda"):
+        import torch
+
+        # The figure means little without the card: name it, with the PyTorch and CUDA versions.
+        card = torch.cuda.get_device_name(torch.device(device))
+        device = f"{card} (torch {torch.__version__}, CUDA {torch.version.cuda})"
     print(
         f"hallo2 bench: {weights}; {device}; {steps} steps; {stream.width}×{stream.height}; {speech_source}"
     )
