@@ -91,20 +91,34 @@ def test_a_job_renders_on_the_gpu_and_leaves_its_memory_where_it_found_it(gpu_re
         assert torch.cuda.memory_reserved() <= steady_reserved
 
 
+def fill_the_gpu() -> list[torch.Tensor]:
+    """Cap this process at the GPU memory it holds now and occupy every free byte inside it, so that the next
+    allocation fails for real. (A cap alone is not enough: tiny models' activations fit in the free gaps of
+    memory the process already holds.)"""
+    torch.cuda.empty_cache()
+    total = torch.cuda.get_device_properties(0).total_memory
+    torch.cuda.set_per_process_memory_fraction(torch.cuda.memory_reserved() / total)
+    ballast, size = [], 1 << 30
+    while size >= 512:  # the allocator's granularity
+        try:
+            ballast.append(torch.empty(size, dtype=torch.uint8, device="cuda"))
+        except torch.OutOfMemoryError:
+            size //= 2
+    return ballast
+
+
 def test_a_real_cuda_out_of_memory_error_fails_only_that_job(gpu_renderer, job):
     assert render_all(gpu_renderer, job) == expected_frames(job)
     steady_allocated = torch.cuda.memory_allocated()
 
     stream = gpu_renderer.render(job, NullReporter())  # the face and audio stages run here
-    torch.cuda.empty_cache()
-    # Cap this process at what it holds now: the clip loop's first new block of GPU memory is refused.
-    total = torch.cuda.get_device_properties(0).total_memory
-    torch.cuda.set_per_process_memory_fraction(torch.cuda.memory_reserved() / total)
+    ballast = fill_the_gpu()
     try:
         with pytest.raises(RenderRefused) as caught:
             for _ in stream.frames:
                 pass
     finally:
+        ballast.clear()
         torch.cuda.set_per_process_memory_fraction(1.0)
 
     assert caught.value.code == ErrorCode.OUT_OF_MEMORY
