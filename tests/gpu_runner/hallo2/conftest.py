@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 
+from gpu_runner.renderers.hallo2.denoise import Conditioning, prepare_conditioning
 from gpu_runner.renderers.hallo2.net import Net, NetConfig, build_net, load_net_state
 
 from .data_files import golden_path
@@ -38,3 +41,23 @@ def tiny_net(golden_step: dict) -> Net:
     state.update(golden_step["state_dict_buffers_fp32"])
     load_net_state(net, state)
     return net.eval()
+
+
+@pytest.fixture(scope="session")
+def golden_conditioning(golden_step: dict) -> Callable[[Net], Conditioning]:
+    """Our conditioning for the golden step's inputs, on a given network's device and dtype."""
+    inputs = golden_step["inputs"]
+
+    def condition(net: Net) -> Conditioning:
+        return prepare_conditioning(
+            net,
+            inputs["face_emb_raw"],
+            inputs["audio_windows"],
+            inputs["face_region"],
+            inputs["full_mask"],
+            inputs["face_mask"],
+            inputs["lip_mask"],
+            tuple(inputs["motion_scale"]),
+        )
+
+    return condition

@@ -11,7 +11,7 @@ import copy
 import pytest
 import torch
 
-from gpu_runner.renderers.hallo2.denoise import predict_noise, prepare_conditioning, reference_pass
+from gpu_runner.renderers.hallo2.denoise import predict_noise, reference_pass
 
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -21,18 +21,9 @@ def half_net(tiny_net):
     return copy.deepcopy(tiny_net).to(device=DEVICE, dtype=torch.float16).eval()
 
 
-def test_guided_prediction_in_fp16_is_within_the_fp16_bounds(half_net, golden_step):
+def test_guided_prediction_in_fp16_is_within_the_fp16_bounds(half_net, golden_step, golden_conditioning):
     inputs, expected = golden_step["inputs"], golden_step["outputs"]["noise_pred_guided"]
-    cond = prepare_conditioning(
-        half_net,
-        inputs["face_emb_raw"],
-        inputs["audio_windows"],
-        inputs["face_region"],
-        inputs["full_mask"],
-        inputs["face_mask"],
-        inputs["lip_mask"],
-        tuple(inputs["motion_scale"]),
-    )
+    cond = golden_conditioning(half_net)
     banks = reference_pass(half_net, inputs["ref_image_latents"].to(DEVICE), cond)
     latents = inputs["latents"].to(DEVICE)
     guided = predict_noise(half_net, latents, inputs["timestep"].to(DEVICE), cond, banks).guided(3.5)

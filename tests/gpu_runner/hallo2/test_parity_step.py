@@ -13,7 +13,6 @@ from gpu_runner.renderers.hallo2.denoise import (
     Conditioning,
     bank_pairing,
     predict_noise,
-    prepare_conditioning,
     reference_pass,
 )
 
@@ -35,17 +34,8 @@ def inputs(golden_step: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def cond(tiny_net, inputs) -> Conditioning:
-    return prepare_conditioning(
-        tiny_net,
-        inputs["face_emb_raw"],
-        inputs["audio_windows"],
-        inputs["face_region"],
-        inputs["full_mask"],
-        inputs["face_mask"],
-        inputs["lip_mask"],
-        tuple(inputs["motion_scale"]),
-    )
+def cond(tiny_net, golden_conditioning) -> Conditioning:
+    return golden_conditioning(tiny_net)
 
 
 @pytest.fixture(scope="module")
