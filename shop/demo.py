@@ -1,12 +1,13 @@
 """``make demo``: the whole product on its embedded default, on one laptop.
 
 SQLite, a local storage folder, a local Redis (reused if one answers, started if not), the ``still`` renderer
-and the offline espeak-ng voice. Starts the web server, the events worker and the GPU runner as children,
+and the offline espeak voice. Starts the web server, the events worker and the GPU runner as children,
 prints the URL and the logins, and stops everything on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -99,10 +100,11 @@ def main() -> None:
     manage = [sys.executable, str(ROOT / "manage.py")]
     children: list[subprocess.Popen] = []
 
-    if not shutil.which("espeak-ng"):
+    # The offline voice is libespeak-ng from the espeakng-loader wheel, loaded in-process by the runner.
+    if importlib.util.find_spec("espeakng_loader") is None:
         sys.exit(
-            "error: espeak-ng is not installed; the demo's offline voice needs it.\n"
-            "  Install it (Debian/Ubuntu: apt-get install espeak-ng; macOS: brew install espeak-ng)."
+            "error: the Python package espeakng-loader is not installed; the demo's offline voice needs it.\n"
+            f"  Install it: {sys.executable} -m pip install espeakng-loader"
         )
     print("Preparing the demo database and content…")
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)

@@ -19,7 +19,7 @@ __all__ = [
 
 
 def build_speech_service(*, default_voice: str, offline_voice: str) -> SpeechService:
-    """The runner's engines: Edge (online) and espeak-ng (offline). Call ``load()`` on the result once."""
+    """The runner's engines: Edge (online) and libespeak-ng (offline). Call ``load()`` on the result once."""
     from .edge import EdgeEngine
     from .espeak import EspeakEngine
 

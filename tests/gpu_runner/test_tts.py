@@ -1,13 +1,38 @@
-"""TTS: real espeak-ng audio, voice ids, the offline fallback when Edge cannot be reached, unknown voices."""
+"""TTS: real libespeak-ng audio, voice ids, the offline fallback when Edge is unreachable, unknown voices."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from typing import Any
 
 import numpy as np
 import pytest
 
-from gpu_runner.tts import SpeechService, TTSError, UnknownVoice
-from gpu_runner.tts.base import SpokenText, TTSEngine, Voice, language_of, spread_timings
-from gpu_runner.tts.espeak import EspeakEngine, parse_voice_list
+from gpu_runner.tts import SpeechService, TTSError, UnknownVoice, espeak
+from gpu_runner.tts.base import SpokenText, Timing, TTSEngine, Voice, language_of, spread_timings
+from gpu_runner.tts.espeak import EspeakEngine, word_timings
+
+
+@pytest.fixture(scope="module")
+def engine() -> EspeakEngine:
+    """The offline engine on its own, on the process's one initialised libespeak-ng."""
+    loaded = EspeakEngine()
+    loaded.load()
+    return loaded
+
+
+def rms(spoken: SpokenText) -> float:
+    return float(np.sqrt(np.mean(spoken.speech.samples**2)))
+
+
+def assert_timings_inside(spoken: SpokenText) -> None:
+    """Word timings start in order, never overlap and lie within the audio."""
+    timings = spoken.timings
+    assert timings and spoken.timings_exact
+    assert all(0 <= t.start_s <= t.end_s <= spoken.speech.duration_s + 0.001 for t in timings)
+    assert all(a.end_s <= b.start_s + 0.001 for a, b in zip(timings, timings[1:], strict=False))
 
 
 def test_espeak_speaks_real_audio(speech_service: SpeechService) -> None:
@@ -19,8 +44,8 @@ def test_espeak_speaks_real_audio(speech_service: SpeechService) -> None:
     assert float(np.sqrt(np.mean(speech.samples**2))) > 0.01  # not silence
     assert float(np.abs(speech.samples).max()) <= 1.0
     words = [timing.text for timing in voiced.spoken.timings]
-    assert words[0] == "Good" and words[-1] == "bright."
-    assert not voiced.spoken.timings_exact
+    assert words == "Good morning. This lamp glows warm and bright.".split()
+    assert_timings_inside(voiced.spoken)
 
 
 def test_edge_offline_falls_back_to_espeak_in_the_same_language(speech_service: SpeechService) -> None:
@@ -71,10 +96,146 @@ class BrokenEngine(TTSEngine):
         raise TTSError("service down")
 
 
-def test_failure_of_the_offline_engine_itself_is_not_hidden() -> None:
-    espeak = EspeakEngine(executable="no-such-espeak-binary")
-    with pytest.raises(TTSError, match="apt-get install espeak-ng"):
-        espeak.load()
+def test_missing_espeakng_loader_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As on a machine without the package: the import fails, and nothing is initialised yet in this process.
+    monkeypatch.setitem(sys.modules, "espeakng_loader", None)
+    monkeypatch.setattr(espeak, "_runtime", None)
+    with pytest.raises(TTSError, match=r"pip install espeakng-loader"):
+        EspeakEngine().load()
+
+
+def test_engine_used_before_load_is_an_error() -> None:
+    with pytest.raises(TTSError, match="before load"):
+        EspeakEngine().synthesize("Hello.", "en-us")
+
+
+def test_no_program_is_run(engine: EspeakEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The voice comes from the library in this process: no espeak-ng executable needs to be installed.
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"a subprocess was started: {args}")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    fresh = EspeakEngine()
+    fresh.load()
+    assert rms(fresh.synthesize("No programs here.", "en-us")) > 0.01
+
+
+def test_library_voices_are_language_codes(engine: EspeakEngine) -> None:
+    names = [voice.name for voice in engine.voices()]
+    assert {"en-us", "en-gb", "de", "fr-fr"} <= set(names)
+    assert len(names) == len(set(names)) > 50
+    assert Voice("espeak", "en-us", "en") in engine.voices()
+    assert all(
+        voice.engine == "espeak" and voice.language == language_of(voice.name) for voice in engine.voices()
+    )
+
+
+def test_every_listed_voice_speaks(engine: EspeakEngine) -> None:
+    # Listed names are languages; a few have no voice file of that name (en-gb) or mixed case
+    # (chr-US-Qaaa-x-west), and voices whose dictionary the wheel lacks must not be offered at all.
+    assert "fo" not in [voice.name for voice in engine.voices()]
+    quiet = [
+        voice.name
+        for voice in engine.voices()
+        if engine.synthesize("Hello, one two three.", voice.name).speech.duration_s < 0.5
+    ]
+    assert quiet == []
+
+
+def test_a_sentence_sounds_for_a_plausible_time(engine: EspeakEngine) -> None:
+    spoken = engine.synthesize(
+        "The quick brown fox jumps over the lazy dog, twice, before breakfast.", "en-us"
+    )
+    assert spoken.speech.sample_rate == 22050
+    assert 2.5 < spoken.speech.duration_s < 10
+    assert rms(spoken) > 0.01 and float(np.abs(spoken.speech.samples).max()) <= 1.0
+
+
+def test_german_voice_differs_from_english(engine: EspeakEngine) -> None:
+    text = "Hallo Welt, wie geht es dir heute?"
+    german, english = engine.synthesize(text, "de"), engine.synthesize(text, "en-us")
+    assert rms(german) > 0.01 and rms(english) > 0.01
+    # The same letters read by German rules and by English ones: clearly different lengths.
+    assert abs(german.speech.duration_s - english.speech.duration_s) > 0.15
+
+
+def test_word_timings_come_from_the_library(engine: EspeakEngine) -> None:
+    text = "Grüße aus Köln: 123 Äpfel, well-known — and cheap!"
+    spoken = engine.synthesize(text, "de")
+    assert [t.text for t in spoken.timings] == text.split()  # every written word, UTF-8 positions intact
+    assert_timings_inside(spoken)
+    starts = [t.start_s for t in spoken.timings if t.text != "—"]  # a lone dash is not spoken
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert spoken.timings[0].start_s < 0.2 and spoken.timings[-1].end_s > spoken.speech.duration_s - 0.5
+
+
+def test_markup_is_read_out_not_interpreted(engine: EspeakEngine) -> None:
+    plain = engine.synthesize("a bold word", "en-us")
+    marked = engine.synthesize("a <b>bold</b> word", "en-us")
+    assert marked.speech.duration_s > plain.speech.duration_s + 0.5
+    # An SSML pause would add three seconds of silence; read as text, the tag is a few spoken words.
+    paused = engine.synthesize('<speak>Hello <break time="3s"/> there</speak>', "en-us")
+    assert [t.text for t in paused.timings][0] == "<speak>Hello"
+    silent = np.abs(paused.speech.samples) < 0.01
+    longest_quiet_run = max(len(run) for run in "".join("1" if q else "0" for q in silent).split("0"))
+    assert longest_quiet_run / paused.speech.sample_rate < 1.0
+
+
+@pytest.mark.parametrize("voice", ["xx-no-such-voice", "", "en-us\0de", "é", "x" * 200])
+def test_unknown_voice_is_a_tts_error(engine: EspeakEngine, voice: str) -> None:
+    with pytest.raises(TTSError, match="unknown espeak voice"):
+        engine.synthesize("Hello.", voice)
+    assert rms(engine.synthesize("Still fine.", "en-us")) > 0.01
+
+
+def test_a_nul_in_the_text_does_not_cut_it_short(engine: EspeakEngine) -> None:
+    whole = engine.synthesize("First part and second part.", "en-us")
+    with_nul = engine.synthesize("First part\0and second part.", "en-us")
+    assert abs(with_nul.speech.duration_s - whole.speech.duration_s) < 0.3
+    assert [t.text for t in with_nul.timings][-1] == "part."
+
+
+def test_a_synthesis_past_the_timeout_is_stopped(
+    engine: EspeakEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(espeak, "SYNTHESIS_TIMEOUT_S", 0.0)
+    with pytest.raises(TTSError, match="longer than"):
+        engine.synthesize("This will be cut off at the first chunk of audio. " * 5, "en-us")
+    monkeypatch.undo()
+    assert engine.synthesize("Back to normal.", "en-us").speech.duration_s > 0.5
+
+
+def test_concurrent_calls_each_get_their_own_audio(engine: EspeakEngine) -> None:
+    jobs = {
+        "en-us": "One thread reads this English sentence aloud.",
+        "de": "Ein anderer liest diesen Satz vor.",
+    }
+    serial = {voice: engine.synthesize(text, voice) for voice, text in jobs.items()}
+    results: dict[str, list[SpokenText]] = {voice: [] for voice in jobs}
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(jobs))
+
+    def speak(voice: str) -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                results[voice].append(engine.synthesize(jobs[voice], voice))
+        except BaseException as exc:  # reported below: an exception in a thread would otherwise be lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=speak, args=(voice,)) for voice in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    for voice, spoken_list in results.items():
+        assert len(spoken_list) == 5
+        for spoken in spoken_list:
+            # espeak varies a few samples between runs; another thread's words or voice would change far more.
+            assert spoken.speech.duration_s == pytest.approx(serial[voice].speech.duration_s, rel=0.03)
+            assert [t.text for t in spoken.timings] == jobs[voice].split()
+            assert rms(spoken) > 0.01
 
 
 def test_fallback_prefers_the_same_locale() -> None:
@@ -86,12 +247,20 @@ def test_fallback_prefers_the_same_locale() -> None:
     assert voiced.voice == "espeak:en-gb" and "service down" in voiced.fallbacks[0]
 
 
-def test_voice_list_parsing_and_languages() -> None:
-    listing = (
-        "Pty Language Age/Gender VoiceName File\n 2  en-us  --/M  English_(America)  gmw/en-US  (en 3)\n"
-    )
-    assert parse_voice_list(listing) == [Voice("espeak", "en-us", "en")]
+def test_languages_of_voice_names() -> None:
     assert (language_of("en-US-JennyNeural"), language_of("pt-br"), language_of("de")) == ("en", "pt", "de")
+
+
+def test_word_timings_from_marks() -> None:
+    # (kind, 0-based character, ms): 1 = word, 5 = clause end. "123" gets three marks, "—" none.
+    marks = [(1, 0, 0), (5, 3, 400), (1, 5, 500), (1, 6, 700), (1, 7, 900), (1, 11, 1200), (5, 16, 1500)]
+    assert word_timings("Hi, 123 — there", marks, 1.6) == [
+        Timing("Hi,", 0.0, 0.4),
+        Timing("123", 0.5, 1.2),
+        Timing("—", 1.2, 1.2),
+        Timing("there", 1.2, 1.5),
+    ]
+    assert word_timings("...", [(5, 3, 10)], 0.1) == []
 
 
 def test_spread_timings_cover_the_audio_in_order() -> None:
