@@ -73,7 +73,7 @@ def run(jobs: int) -> None:
         from django.core.management import call_command
 
         from shop.models import Organization, ProductIndexPage, ProductPage
-        from video_plugin.jobs import request_video
+        from video_plugin.jobs.requests import request_video
         from video_plugin.models import VideoJob
 
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()

@@ -36,7 +36,7 @@ COLLECTION_ACTIONS: dict[Role, tuple[str, ...]] = {
 
 # The headless API's admin screens (Settings → Video API): owners and admins manage their organization's API
 # tokens and webhooks and read its delivery log; the screens themselves show only organizations where the user
-# is owner or admin (video_plugin.admin_views). Editors get none of them.
+# is owner or admin (video_plugin.api.admin_viewsets). Editors get none of them.
 API_ADMIN_PERMISSIONS: tuple[str, ...] = (
     "add_apitoken",
     "change_apitoken",

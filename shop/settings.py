@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from shop.checks import INSECURE_DEMO_SECRET_KEY
-from video_plugin.storage import LOCAL_MEDIA_URL, storage_backend
+from video_plugin.jobs.storage import LOCAL_MEDIA_URL, storage_backend
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEMO_DATA_DIR = BASE_DIR / "demo-data"
@@ -126,7 +126,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", DEMO_DATA_DIR / "static"))
 
-# One storage for images, media files and rendered videos (see video_plugin.storage).
+# One storage for images, media files and rendered videos (see video_plugin.jobs.storage).
 VIDEO_STORAGE_URL = os.environ.get("VIDEO_STORAGE_URL") or str(DEMO_DATA_DIR / "storage")
 STORAGES = {
     "default": storage_backend(VIDEO_STORAGE_URL),
@@ -148,7 +148,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.Retries",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         # Fails jobs whose runner went silent (a thread in each events worker; inert in web processes).
-        "video_plugin.watchdog_middleware.WatchdogMiddleware",
+        "video_plugin.jobs.watchdog_middleware.WatchdogMiddleware",
     ],
 }
 # rundramatiq imports each app's ``actors`` module (video_plugin.actors holds the video_event actor).

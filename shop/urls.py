@@ -10,8 +10,8 @@ from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.documents import urls as wagtaildocs_urls
 
 from shop.health import healthz
-from video_plugin.api_views import VideoPagesAPIViewSet
-from video_plugin.storage import LOCAL_MEDIA_URL, is_local
+from video_plugin.api.pages import VideoPagesAPIViewSet
+from video_plugin.jobs.storage import LOCAL_MEDIA_URL, is_local
 
 # Only pages are exposed. A headless shop front end gets what it shows from them: each product page carries
 # its product image as a rendition URL and its current video as ai_video. Wagtail's images endpoint and
@@ -27,8 +27,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
-    path("video/", include("video_plugin.site_urls")),
-    path("api/video/v1/", include("video_plugin.jobs_api.urls")),
+    path("", include("video_plugin.urls")),
 ]
 
 if is_local(settings.VIDEO_STORAGE_URL):

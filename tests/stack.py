@@ -27,8 +27,8 @@ from django.db import connection
 from dramatiq.brokers.redis import RedisBroker
 
 from tests.services import free_port, wait_for_http
+from video_plugin.jobs.storage import storage_backend
 from video_plugin.models import VideoJob
-from video_plugin.storage import storage_backend
 
 ROOT = Path(__file__).resolve().parents[1]
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "e2e-key", "AWS_SECRET_ACCESS_KEY": "e2e-secret"}

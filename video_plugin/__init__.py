@@ -2,6 +2,6 @@
 
 The app only sends ``render_video`` messages and applies ``video_event`` messages; it never renders anything
 itself. A host project adds :class:`video_plugin.mixins.VideoPageMixin` and
-:class:`video_plugin.panels.VideoPanel` to its page model and names a :class:`video_plugin.tenancy.Tenancy`
-implementation in ``WAGTAIL_VIDEO["TENANCY"]``.
+:class:`video_plugin.editor.panels.VideoPanel` to its page model; a site with organizations of its own names
+a :class:`video_plugin.tenancy.Tenancy` in ``WAGTAIL_VIDEO["TENANCY"]``.
 """

@@ -12,7 +12,7 @@ import dramatiq
 
 from gpu_runner.protocol import EVENT_ACTOR, EVENTS_QUEUE, ProtocolError, VideoEvent
 from video_plugin.conf import video_settings
-from video_plugin.lifecycle import apply_event
+from video_plugin.jobs.lifecycle import apply_event
 from video_plugin.webhooks.delivery import WEBHOOK_ACTOR, deliver
 
 logger = logging.getLogger(__name__)

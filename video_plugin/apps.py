@@ -10,6 +10,6 @@ class VideoPluginConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from video_plugin import signals
+        from video_plugin.jobs import signals
 
         signals.connect()

@@ -49,8 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_BACKOFF_S": 10,
     # Off: an admin's webhook URL must not make the events worker call internal services (SSRF).
     "WEBHOOK_ALLOW_PRIVATE_NETWORKS": False,
-    # See video_plugin.watchdog: STUCK_RUNNING_S must exceed the runner's heartbeat timeout plus a boot, so a
-    # job whose runner died is redelivered before it is declared stuck.
+    # See video_plugin.jobs.watchdog: STUCK_RUNNING_S must exceed the runner's heartbeat timeout plus a boot,
+    # so a job whose runner died is redelivered before it is declared stuck.
     "WATCHDOG_INTERVAL_S": 60,
     "STUCK_RUNNING_S": 30 * 60,
     "STUCK_QUEUED_S": 24 * 3600,

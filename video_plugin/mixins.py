@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from video_plugin.scripts import ScriptSource
+from video_plugin.jobs.scripts import ScriptSource
 
 if TYPE_CHECKING:
     from wagtail.images.models import AbstractImage

@@ -26,8 +26,8 @@ def new_job_id() -> str:
 class VideoJob(models.Model):
     """A render job: ``queued → running → succeeded | failed | cancelled``.
 
-    The runner reports on a job by ``job_id`` and ``attempt``; :mod:`video_plugin.lifecycle` applies those
-    reports and is the only code that moves a job between states.
+    The runner reports on a job by ``job_id`` and ``attempt``; :mod:`video_plugin.jobs.lifecycle` applies
+    those reports and is the only code that moves a job between states.
     """
 
     class Status(models.TextChoices):

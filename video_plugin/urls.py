@@ -1,18 +1,13 @@
-"""Admin URLs, mounted under ``/admin/video/`` by the ``register_admin_urls`` hook."""
+"""The plugin's public URLs, for the host's root URLconf: ``path("", include("video_plugin.urls"))``.
 
-from django.urls import path
+Include it before Wagtail's page catch-all. It serves the captions of a page's video (``video/…``) and the
+organization-scoped job API (``api/video/v1/…``). The editor's URLs live in the admin, registered by
+:mod:`video_plugin.wagtail_hooks`.
+"""
 
-from video_plugin import views
-
-app_name = "video_plugin"
+from django.urls import include, path
 
 urlpatterns = [
-    path("pages/<int:page_id>/generate/", views.generate, name="generate"),
-    path("pages/<int:page_id>/status/", views.status, name="status"),
-    path("pages/<int:page_id>/script/", views.written_script, name="script"),
-    path("pages/<int:page_id>/face-check/", views.face_check, name="face_check"),
-    path("pages/<int:page_id>/voice-preview/", views.voice_preview, name="voice_preview"),
-    path("pages/<int:page_id>/jobs/<str:job_id>/cancel/", views.cancel, name="cancel"),
-    path("pages/<int:page_id>/jobs/<str:job_id>/current/", views.make_current, name="make_current"),
-    path("pages/<int:page_id>/jobs/<str:job_id>/captions.vtt", views.job_captions, name="job_captions"),
+    path("video/", include("video_plugin.public.urls")),
+    path("api/video/v1/", include("video_plugin.api.urls")),
 ]

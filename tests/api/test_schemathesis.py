@@ -11,7 +11,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import ignored_auth
 
-from video_plugin.jobs_api.openapi import DOCUMENT
+from video_plugin.api.openapi import DOCUMENT
 from video_plugin.models import ApiToken
 
 schema = schemathesis.openapi.from_dict(DOCUMENT)

@@ -11,7 +11,7 @@ import pytest
 
 from shop.models import Organization, ProductPage
 from tests.browser.conftest import ROOT, log_in, screenshot_panel, wait_for_panel_state
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -8,7 +8,7 @@ import pytest
 
 from shop.models import Organization, ProductPage
 from tests.browser.conftest import forged_post, log_in, wait_for_panel_state
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -23,7 +23,7 @@ from tests.faults.bad_input import (
 )
 from tests.gpu_runner.hallo2 import tiny_models
 from tests.stack import RUNNER_BOOT_TIMEOUT_S
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -32,7 +32,7 @@ from tests.faults.bad_input import (
     stored_image,
 )
 from tests.faults.conftest import job_files, video_prefix
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

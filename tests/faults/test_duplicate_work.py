@@ -11,7 +11,7 @@ from django.db import connection
 from gpu_runner.protocol import RENDER_QUEUE
 from tests.conftest import ShopWorld
 from tests.faults.conftest import SCRIPT
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

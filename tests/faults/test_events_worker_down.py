@@ -8,7 +8,7 @@ from wagtailmedia.models import get_media_model
 
 from gpu_runner.protocol import EVENTS_QUEUE
 from tests.faults.conftest import SCRIPT, job_files, video_prefix
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -8,7 +8,7 @@ import pytest
 from wagtailmedia.models import get_media_model
 
 from tests.faults.conftest import FAST_REDELIVERY, SCRIPT, SLOW_FRAMES, job_files, video_prefix
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

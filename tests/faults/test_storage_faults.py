@@ -9,7 +9,7 @@ from gpu_runner.protocol import ErrorCode
 from tests.faults.conftest import job_files, video_prefix
 from tests.faults.storage_proxy import StorageFaultProxy
 from tests.stack import storage_url
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -7,7 +7,7 @@ import redis
 
 from gpu_runner.protocol import ErrorCode, cancel_key
 from tests.faults.conftest import SCRIPT, SLOW_FRAMES
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

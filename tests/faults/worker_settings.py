@@ -6,5 +6,8 @@ from shop.settings import DRAMATIQ_BROKER, WAGTAIL_VIDEO
 WAGTAIL_VIDEO = {**WAGTAIL_VIDEO, "WATCHDOG_INTERVAL_S": 1, "STUCK_RUNNING_S": 3}
 DRAMATIQ_BROKER = {
     **DRAMATIQ_BROKER,
-    "MIDDLEWARE": [*DRAMATIQ_BROKER["MIDDLEWARE"], "video_plugin.watchdog_middleware.WatchdogMiddleware"],
+    "MIDDLEWARE": [
+        *DRAMATIQ_BROKER["MIDDLEWARE"],
+        "video_plugin.jobs.watchdog_middleware.WatchdogMiddleware",
+    ],
 }

@@ -17,8 +17,8 @@ from django.test import Client
 
 from gpu_runner.protocol import captions_key
 from tests.factories import still_render_result
-from video_plugin.attach import attach_video
-from video_plugin.jobs import request_video
+from video_plugin.jobs.attach import attach_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 OUTSIDERS = ("other_org_owner", "other_org_admin", "anonymous")

@@ -16,7 +16,7 @@ import json
 import pytest
 
 from tests.security.conftest import NOT_ALLOWED_TO_CHANGE, OUTSIDERS, client_as, finished_video
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ import pytest
 
 from shop.models import ProductPage
 from tests.security.conftest import client_as, finish, finished_video
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ import pytest
 
 from gpu_runner.protocol import ProtocolError, parse_storage_url
 from shop.checks import INSECURE_DEMO_SECRET_KEY
-from video_plugin.storage import storage_backend
+from video_plugin.jobs.storage import storage_backend
 
 ROOT = Path(__file__).resolve().parents[2]
 

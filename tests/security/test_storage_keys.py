@@ -22,7 +22,7 @@ import pytest
 from gpu_runner.protocol import VIDEO_KEY_RE, ProtocolError, RenderRequest
 from shop.models import ProductPage
 from tests.conftest import make_image
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = pytest.mark.django_db

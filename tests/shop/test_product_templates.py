@@ -6,8 +6,8 @@ import pytest
 
 from gpu_runner.protocol import poster_key
 from tests.factories import still_render_result
-from video_plugin.attach import attach_video
-from video_plugin.jobs import request_video
+from video_plugin.jobs.attach import attach_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 

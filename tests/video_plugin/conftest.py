@@ -9,7 +9,8 @@ import pytest
 import redis as redis_client
 
 from gpu_runner.protocol import PROTOCOL_VERSION, runner_key
-from video_plugin import cancellation, capabilities, voice_previews
+from video_plugin.editor import voice_previews
+from video_plugin.jobs import cancellation, capabilities
 
 
 @pytest.fixture

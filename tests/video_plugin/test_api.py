@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from gpu_runner.protocol import RenderResult, captions_key, poster_key
 from shop.models import ProductPage
 from tests.factories import still_render_result
-from video_plugin.api import voice_language
-from video_plugin.attach import attach_video
-from video_plugin.jobs import request_video
+from video_plugin.api.fields import voice_language
+from video_plugin.jobs.attach import attach_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 

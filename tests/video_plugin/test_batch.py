@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from gpu_runner.protocol import BATCH_LANE, INTERACTIVE_LANE, PUBLISH_LANE
 from shop.models import ProductPage
-from video_plugin.jobs import request_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gpu_runner.protocol import VIDEO_KEY_RE, ErrorCode, RenderRequest
-from video_plugin.jobs import VideoRequestError, request_video
+from video_plugin.jobs.requests import VideoRequestError, request_video
 from video_plugin.models import VideoJob
 
 
@@ -129,7 +129,7 @@ def test_unreachable_broker_marks_the_job_failed(world, monkeypatch, django_capt
     def refuse(*args, **kwargs):
         raise ConnectionError("Connection refused")
 
-    monkeypatch.setattr("video_plugin.jobs.send_render_request", refuse)
+    monkeypatch.setattr("video_plugin.jobs.requests.send_render_request", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         job = request_video(world.product["acme"], None, VideoJob.Trigger.EDITOR)
     job.refresh_from_db()

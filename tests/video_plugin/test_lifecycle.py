@@ -8,8 +8,8 @@ import pytest
 from wagtailmedia.models import get_media_model
 
 from gpu_runner.protocol import EVENTS_QUEUE, ErrorCode, VideoEvent, poster_key
-from video_plugin.jobs import request_video
-from video_plugin.lifecycle import apply_event
+from video_plugin.jobs.lifecycle import apply_event
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 

@@ -14,7 +14,7 @@ from django.test import Client
 from dramatiq.brokers.redis import RedisBroker
 
 from tests.services import moto_server
-from video_plugin.storage import storage_backend
+from video_plugin.jobs.storage import storage_backend
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import still_render_result
-from video_plugin.attach import attach_video
-from video_plugin.capabilities import RunnerCapabilities
-from video_plugin.jobs import request_video
+from video_plugin.jobs.attach import attach_video
+from video_plugin.jobs.capabilities import RunnerCapabilities
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,8 @@ def finished(page, weights: str) -> VideoJob:
 def runners_with_weights(monkeypatch, weights: str | None) -> None:
     records = [] if weights is None else [{"renderer": {"name": "still", "weights": weights}}]
     monkeypatch.setattr(
-        "video_plugin.jobs.read_capabilities", lambda: RunnerCapabilities(known=True, runners=records)
+        "video_plugin.jobs.requests.read_capabilities",
+        lambda: RunnerCapabilities(known=True, runners=records),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from video_plugin.scripts import ScriptSource, compose_script
+from video_plugin.jobs.scripts import ScriptSource, compose_script
 
 
 def test_explicit_script_wins_and_loses_its_markup():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gpu_runner.protocol import ProtocolError
-from video_plugin.storage import storage_backend
+from video_plugin.jobs.storage import storage_backend
 
 
 def test_a_folder_becomes_a_file_system_storage_served_under_media(tmp_path):

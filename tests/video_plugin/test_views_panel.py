@@ -16,9 +16,9 @@ from wagtail.images import get_image_model
 
 from gpu_runner.protocol import PROTOCOL_VERSION, cancel_key, runner_key
 from tests.factories import still_render_result
-from video_plugin import capabilities
-from video_plugin.attach import attach_video
-from video_plugin.jobs import request_video
+from video_plugin.jobs import capabilities
+from video_plugin.jobs.attach import attach_video
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 from .conftest import publish_runner

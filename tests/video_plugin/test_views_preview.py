@@ -20,10 +20,11 @@ from gpu_runner.protocol import (
     voice_preview_info_key,
     voice_preview_key,
 )
-from video_plugin import capabilities, voice_previews
-from video_plugin.jobs import request_video
+from video_plugin.editor import voice_previews
+from video_plugin.editor.state import job_state
+from video_plugin.jobs import capabilities
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
-from video_plugin.panel_state import job_state
 
 from .conftest import publish_runner
 

@@ -16,8 +16,8 @@ from dramatiq.brokers.stub import StubBroker
 from gpu_runner.protocol import EVENTS_QUEUE, JobError, VideoEvent
 from tests.factories import still_render_result
 from video_plugin.actors import deliver_webhook
-from video_plugin.jobs import request_video
-from video_plugin.lifecycle import apply_event
+from video_plugin.jobs.lifecycle import apply_event
+from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob, WebhookDelivery, WebhookEndpoint
 from video_plugin.webhooks import signing
 from video_plugin.webhooks.delivery import WEBHOOK_ACTOR, backoff_s

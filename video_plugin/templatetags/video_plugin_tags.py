@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from video_plugin.playback import Playback, playback_for
+from video_plugin.public.playback import Playback, playback_for
 
 register = template.Library()
 

@@ -20,8 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from gpu_runner.protocol import EVENTS_QUEUE
+from video_plugin.api.serializers import job_representation
 from video_plugin.conf import video_settings
-from video_plugin.jobs_api.serializers import job_representation
 from video_plugin.models import VideoJob, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from video_plugin.webhooks.destinations import webhook_opener
 from video_plugin.webhooks.signing import signed_headers

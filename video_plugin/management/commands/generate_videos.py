@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from video_plugin.batch import generate_videos
+from video_plugin.jobs.batch import generate_videos
 from video_plugin.tenancy import get_tenancy
 
 

@@ -9,14 +9,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from video_plugin.conf import video_settings
-from video_plugin.watchdog import fail_stuck_jobs, watch
+from video_plugin.jobs.watchdog import fail_stuck_jobs, watch
 
 
 class Command(BaseCommand):
     help = (
         "Fail video jobs that are stuck (running without a report, or never started) with 'timed_out'. "
         "The events worker already does this every WATCHDOG_INTERVAL_S when its middleware lists "
-        "video_plugin.watchdog_middleware.WatchdogMiddleware; use this from cron, or with --loop alone."
+        "video_plugin.jobs.watchdog_middleware.WatchdogMiddleware; use this from cron, or with --loop alone."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from video_plugin.jobs import VideoRequestError, active_job, request_video
+from video_plugin.jobs.requests import VideoRequestError, active_job, request_video
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import VideoJob
 

@@ -14,12 +14,12 @@ from rest_framework.views import APIView
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from video_plugin.cancellation import cancel_job
-from video_plugin.jobs import VideoRequestError, active_job, request_video
-from video_plugin.jobs_api.auth import HasOrganizationToken, OrganizationTokenAuthentication, organization_id
-from video_plugin.jobs_api.errors import JobAlreadyFinished, PageNotNarratable, exception_handler
-from video_plugin.jobs_api.limits import check_jobs_in_flight
-from video_plugin.jobs_api.serializers import JobCreateSerializer, JobFilterSerializer, job_representation
+from video_plugin.api.auth import HasOrganizationToken, OrganizationTokenAuthentication, organization_id
+from video_plugin.api.errors import JobAlreadyFinished, PageNotNarratable, exception_handler
+from video_plugin.api.limits import check_jobs_in_flight
+from video_plugin.api.serializers import JobCreateSerializer, JobFilterSerializer, job_representation
+from video_plugin.jobs.cancellation import cancel_job
+from video_plugin.jobs.requests import VideoRequestError, active_job, request_video
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import VideoJob
 from video_plugin.tenancy import OrganizationInfo, get_tenancy

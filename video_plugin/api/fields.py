@@ -9,8 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from video_plugin.models import VideoJob
-from video_plugin.playback import playback_for
-from video_plugin.public_urls import playback_urls
+from video_plugin.public.playback import playback_for, playback_urls
 
 # Set on a page by :func:`prefetch_current_videos`: its current job with media, or None when it has none.
 CURRENT_VIDEO_ATTR = "_current_video_job"
@@ -65,7 +64,7 @@ class AIVideoField(serializers.Field):
 
     ``{url, poster_url, captions_url, mime_type, duration, width, height, created_at, voice, language}``.
     Use as ``APIField("ai_video", serializer=AIVideoField(source="*"))``, and register the pages endpoint
-    with :class:`video_plugin.api_views.VideoPagesAPIViewSet` so listings load every page's video at once.
+    with :class:`video_plugin.api.pages.VideoPagesAPIViewSet` so listings load every page's video at once.
     Local-folder URLs are made absolute with the request's host, so a headless front end on another origin
     can play them.
     """

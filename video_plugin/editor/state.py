@@ -12,9 +12,9 @@ from django.db.models import Q
 from django.urls import reverse
 
 from gpu_runner.protocol import ErrorCode
-from video_plugin.capabilities import RunnerCapabilities, read_capabilities
+from video_plugin.jobs.capabilities import RunnerCapabilities, read_capabilities
 from video_plugin.models import VideoJob
-from video_plugin.playback import Playback, playback_for
+from video_plugin.public.playback import Playback, playback_for
 
 HISTORY_LENGTH = 20
 

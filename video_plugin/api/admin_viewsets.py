@@ -179,7 +179,7 @@ class WebhookDeliveryViewSet(ModelViewSet):
         "delivered_at",
         "payload",
     ]
-    form_fields = ["event"]  # never rendered: ReadOnlyPolicy (registered in admin_hooks) allows no change
+    form_fields = ["event"]  # never rendered: ReadOnlyPolicy (registered in wagtail_hooks) allows no change
 
 
 class HeadlessAPIViewSetGroup(ViewSetGroup):

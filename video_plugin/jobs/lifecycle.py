@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gpu_runner.protocol import VideoEvent
-from video_plugin.attach import attach_video
+from video_plugin.jobs.attach import attach_video
 from video_plugin.models import VideoJob
 from video_plugin.webhooks.delivery import queue_deliveries
 

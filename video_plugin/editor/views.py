@@ -18,17 +18,17 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.permissions import policy_registry
 
-from video_plugin.cancellation import cancel_job
-from video_plugin.capabilities import read_capabilities
-from video_plugin.captions import captions_response
 from video_plugin.conf import video_settings
-from video_plugin.face_check import check_face
-from video_plugin.jobs import VideoRequestError, request_video
+from video_plugin.editor.face_check import check_face
+from video_plugin.editor.state import job_state, panel_state
+from video_plugin.editor.voice_previews import is_servable, request_preview, stored_preview
+from video_plugin.jobs.cancellation import cancel_job
+from video_plugin.jobs.capabilities import read_capabilities
+from video_plugin.jobs.requests import VideoRequestError, request_video
+from video_plugin.jobs.scripts import TONES, estimated_speech_seconds, write_script
 from video_plugin.models import VideoJob
-from video_plugin.panel_state import job_state, panel_state
-from video_plugin.scripts import TONES, estimated_speech_seconds, write_script
+from video_plugin.public.captions import captions_response
 from video_plugin.tenancy import OrganizationInfo, can_generate, can_view, get_tenancy
-from video_plugin.voice_previews import is_servable, request_preview, stored_preview
 
 
 class BadRequest(Exception):

@@ -1,4 +1,4 @@
-"""Wagtail API v2 endpoints of the plugin (kept apart from :mod:`video_plugin.api`, which models import)."""
+"""Wagtail API v2 endpoints of the plugin (apart from :mod:`video_plugin.api.fields`, which models import)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from wagtail.api.v2.views import PagesAPIViewSet
 
-from video_plugin.api import prefetch_current_videos
+from video_plugin.api.fields import prefetch_current_videos
 
 
 class VideoPagesAPIViewSet(PagesAPIViewSet):

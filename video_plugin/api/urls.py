@@ -1,10 +1,10 @@
-"""Routes of the job API. Mount with ``path("api/video/v1/", include("video_plugin.jobs_api.urls"))``."""
+"""Routes of the job API. Mounted under ``api/video/v1/`` by :mod:`video_plugin.urls`."""
 
 from django.urls import path, re_path
 
-from video_plugin.jobs_api.errors import not_found
-from video_plugin.jobs_api.openapi import openapi_document
-from video_plugin.jobs_api.views import JobCancelView, JobDetailView, JobListView
+from video_plugin.api.errors import not_found
+from video_plugin.api.openapi import openapi_document
+from video_plugin.api.views import JobCancelView, JobDetailView, JobListView
 
 urlpatterns = [
     path("openapi.json", openapi_document, name="video-api-openapi"),

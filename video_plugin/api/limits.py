@@ -6,8 +6,8 @@ import math
 
 from django.db.models import Min
 
+from video_plugin.api.errors import TooManyJobsInFlight
 from video_plugin.conf import video_settings
-from video_plugin.jobs_api.errors import TooManyJobsInFlight
 from video_plugin.models import VideoJob
 
 

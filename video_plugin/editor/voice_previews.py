@@ -26,7 +26,7 @@ from gpu_runner.protocol import (
     voice_preview_info_key,
     voice_preview_key,
 )
-from video_plugin.capabilities import broker_redis
+from video_plugin.jobs.capabilities import broker_redis
 
 logger = logging.getLogger(__name__)
 

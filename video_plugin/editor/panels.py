@@ -12,8 +12,8 @@ from wagtail.admin.panels import Panel
 from wagtail.images.widgets import AdminImageChooser
 
 from video_plugin.conf import video_settings
-from video_plugin.panel_state import panel_state
-from video_plugin.scripts import DEFAULT_TONE, SPOKEN_WORDS_PER_SECOND, TONES
+from video_plugin.editor.state import panel_state
+from video_plugin.jobs.scripts import DEFAULT_TONE, SPOKEN_WORDS_PER_SECOND, TONES
 from video_plugin.tenancy import can_generate, get_tenancy
 
 # The panel's inputs belong to no form: the page form must neither save them nor count them as unsaved edits.

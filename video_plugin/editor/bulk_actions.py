@@ -6,7 +6,7 @@ from typing import Any
 
 from wagtail.admin.views.pages.bulk_actions.page_bulk_action import PageBulkAction
 
-from video_plugin.batch import generate_videos
+from video_plugin.jobs.batch import generate_videos
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.tenancy import can_generate, get_tenancy
 

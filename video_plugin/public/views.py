@@ -1,4 +1,4 @@
-"""Public views a host mounts on its site (``video_plugin.site_urls``): only live pages' current videos."""
+"""Public views a host mounts on its site (``video_plugin.public.urls``): only live pages' current videos."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 from wagtail.models import Page
 
-from video_plugin.captions import captions_response
 from video_plugin.models import VideoJob
+from video_plugin.public.captions import captions_response
 
 
 @require_GET

@@ -9,8 +9,7 @@ from rest_framework import serializers
 
 from video_plugin.conf import video_settings
 from video_plugin.models import VideoJob
-from video_plugin.playback import playback_for
-from video_plugin.public_urls import playback_urls
+from video_plugin.public.playback import playback_for, playback_urls
 
 # Database ids are 64-bit; a larger number would overflow the query instead of simply matching nothing.
 MAX_ID = 2**63 - 1
@@ -18,7 +17,7 @@ VOICE_PATTERN = r"^[a-z][a-z0-9_]*:[A-Za-z0-9_.\-]+$"
 
 
 def job_representation(job: VideoJob, request: HttpRequest | None = None) -> dict[str, Any]:
-    """A job as the API and webhooks show it (schema ``Job`` in :mod:`video_plugin.jobs_api.openapi`)."""
+    """A job as the API and webhooks show it (schema ``Job`` in :mod:`video_plugin.api.openapi`)."""
     playback = playback_for(job)
     video = None
     if playback is not None:

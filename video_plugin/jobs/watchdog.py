@@ -11,7 +11,7 @@ A job is stuck when:
 Either way it fails with ``timed_out`` and a message that says what to check, webhooks hear about it, and the
 runner's cancel flag is raised so a runner that is in fact still at it stops instead of finishing unseen.
 
-How it runs: :class:`video_plugin.watchdog_middleware.WatchdogMiddleware`, listed in the events worker's
+How it runs: :class:`video_plugin.jobs.watchdog_middleware.WatchdogMiddleware`, listed in the events worker's
 ``DRAMATIQ_BROKER["MIDDLEWARE"]``, starts a daemon thread in each worker process after boot that runs
 :func:`watch`, which calls :func:`fail_stuck_jobs` every ``WATCHDOG_INTERVAL_S``. A thread rather than a
 self-rescheduling actor: there is no chain of messages to lose when Redis restarts, and no duplicate chains
@@ -33,8 +33,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gpu_runner.protocol import ErrorCode
-from video_plugin.cancellation import raise_cancel_flag
 from video_plugin.conf import video_settings
+from video_plugin.jobs.cancellation import raise_cancel_flag
 from video_plugin.models import VideoJob
 from video_plugin.webhooks.delivery import queue_deliveries
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from wagtail.signals import page_published
 
-from video_plugin.jobs import VideoRequestError, request_video
+from video_plugin.jobs.requests import VideoRequestError, request_video
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import VideoJob
 from video_plugin.tenancy import get_tenancy

@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from video_plugin import site_views
+from video_plugin.public import views
 
 app_name = "video_plugin_site"
 
 urlpatterns = [
-    path("pages/<int:page_id>/captions.vtt", site_views.page_captions, name="page_captions"),
+    path("pages/<int:page_id>/captions.vtt", views.page_captions, name="page_captions"),
 ]

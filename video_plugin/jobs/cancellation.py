@@ -1,7 +1,7 @@
 """Cancelling a job: the database says so at once, and the runner is told through its cancel flag in Redis.
 
 The runner checks :func:`gpu_runner.protocol.cancel_key` before each stage and between diffusion clips,
-stops, and reports ``cancelled``; :mod:`video_plugin.lifecycle` ignores that report (and any later one)
+stops, and reports ``cancelled``; :mod:`video_plugin.jobs.lifecycle` ignores that report (and any later one)
 because the job is already terminal here.
 """
 
@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gpu_runner.protocol import ErrorCode, cancel_key
-from video_plugin.capabilities import broker_redis
+from video_plugin.jobs.capabilities import broker_redis
 from video_plugin.models import VideoJob
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,18 @@
+"""Admin URLs, mounted under ``/admin/video/`` by the ``register_admin_urls`` hook."""
+
+from django.urls import path
+
+from video_plugin.editor import views
+
+app_name = "video_plugin"
+
+urlpatterns = [
+    path("pages/<int:page_id>/generate/", views.generate, name="generate"),
+    path("pages/<int:page_id>/status/", views.status, name="status"),
+    path("pages/<int:page_id>/script/", views.written_script, name="script"),
+    path("pages/<int:page_id>/face-check/", views.face_check, name="face_check"),
+    path("pages/<int:page_id>/voice-preview/", views.voice_preview, name="voice_preview"),
+    path("pages/<int:page_id>/jobs/<str:job_id>/cancel/", views.cancel, name="cancel"),
+    path("pages/<int:page_id>/jobs/<str:job_id>/current/", views.make_current, name="make_current"),
+    path("pages/<int:page_id>/jobs/<str:job_id>/captions.vtt", views.job_captions, name="job_captions"),
+]
