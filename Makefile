@@ -3,35 +3,57 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DIST := dist
+PACKAGING := packaging/protocol/pyproject.toml packaging/runner/pyproject.toml packaging/hatch_source.py
 
-.PHONY: setup demo test lint bench gpu-check clean
+.PHONY: setup demo test lint bench gpu-check dist system-packages clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The three distributions editable (the plugin, the contract, the runner with speech and Hallo2), then the test,
+# example-shop and lint tools. torch comes first and pinned: an unpinned torch pulled in by another package is a
+# multi-GB CUDA build.
+$(STAMP): pyproject.toml $(PACKAGING)
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	# torch first and pinned: an unpinned torch pulled in by another package is a multi-GB CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[ml,test]'
+	$(PY) -m pip install -q -e . -e packaging/protocol -e 'packaging/runner[tts,hallo2]' --group test --group lint
 	touch $(STAMP)
 
 demo: setup
 	$(PY) -m shop.demo
 
+# Debian packages the suite needs beyond Python's: Chromium for the browser tests (Playwright drives Debian's
+# build; it downloads no browser) and a font for its pages.
+system-packages:
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends \
+			chromium fonts-dejavu-core >/dev/null; \
+	fi
+
 # The suite runs against the real services: PostgreSQL for the end-to-end tests, and a Redis database of its own.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aivideo
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-test: setup
+test: setup system-packages
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
+# The three wheels into dist/: wagtail-ai-video, wagtail-ai-video-protocol, wagtail-ai-video-runner.
+dist: setup
+	rm -rf $(DIST)
+	for project in . packaging/protocol packaging/runner; do \
+		$(PY) -m build --no-isolation --wheel --outdir $(DIST) $$project || exit 1; \
+	done
+
 bench: setup
-	$(PY) -m gpu_runner bench pipeline
+	$(PY) -m bench.pipeline
 
 # On a GPU host: the CUDA tests (fp16 residency, fused attention, memory between jobs, a real out-of-memory error),
 # the fp16 parity test, then the full-size benchmark (released weights in HALLO_MODELS_DIR, else random ones).
@@ -42,4 +64,4 @@ gpu-check: setup
 	$(PY) -m gpu_runner bench hallo2 --full
 
 clean:
-	rm -rf $(VENV) demo-data
+	rm -rf $(VENV) demo-data $(DIST)

@@ -1,4 +1,6 @@
-"""``python -m gpu_runner bench pipeline [--jobs N]``: N videos through the whole flow, ``still`` renderer.
+"""``python -m bench.pipeline [--jobs N]``: N videos through the whole flow, ``still`` renderer.
+
+Run from the repository root: the benchmark drives the example shop, so it ships in no wheel.
 
 Everything is real and local: a fresh SQLite database (or ``DATABASE_URL``), Redis (``BENCH_REDIS_URL``,
 database 12 of the local server, flushed), a temporary storage folder, the runner and the events worker
@@ -64,7 +66,6 @@ def run(jobs: int) -> None:
         env = _environment(workdir)
         os.environ.update(env)  # this process is the web side: same database, broker and storage
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
-        sys.path.insert(0, str(ROOT))
         import django
 
         django.setup()
@@ -145,11 +146,10 @@ def _report(jobs: list) -> None:
     print(f"still renderer speed: {_median(speed):.1f}x real time (render + encode)")
 
 
-def main(args: argparse.Namespace | None = None) -> int:
-    if args is None:
-        parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-        parser.add_argument("--jobs", type=int, default=5)
-        args = parser.parse_args()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=5, help="how many videos to push through")
+    args = parser.parse_args(argv)
     run(max(1, args.jobs))
     return 0
 

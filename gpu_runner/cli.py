@@ -6,7 +6,6 @@ render --image X --script "…" -o out.mp4 [--voice V] [--renderer R]
 fetch-models [--dir D]                 download the Hallo2 weights
 bench still                            the still renderer + encoder speed, as a multiple of real time
 bench hallo2 [--tiny|--full] [--steps N] [--seconds S]
-bench pipeline                         the whole flow, end to end
 """
 
 from __future__ import annotations
@@ -68,11 +67,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--seconds", type=float, default=None, help="render only this much of the ~7 s of speech"
     )
     hallo2.set_defaults(handler=_bench_hallo2)
-    pipeline = benches.add_parser(
-        "pipeline", help="the whole flow, end to end (run from the repository root)"
-    )
-    pipeline.add_argument("--jobs", type=int, default=5, help="how many videos to push through")
-    pipeline.set_defaults(handler=_bench_pipeline)
     return parser
 
 
@@ -185,11 +179,5 @@ def _fetch_models(args: argparse.Namespace) -> int:
 
 def _bench_hallo2(args: argparse.Namespace) -> int:
     from .renderers.hallo2.bench import main as bench_main
-
-    return int(bench_main(args) or 0)
-
-
-def _bench_pipeline(args: argparse.Namespace) -> int:
-    from bench.pipeline import main as bench_main
 
     return int(bench_main(args) or 0)

@@ -75,7 +75,6 @@ def test_bench_still_prints_speed(
             "main",
             {"steps": 3},
         ),
-        (["bench", "pipeline"], "bench.pipeline", "main", {"bench": "pipeline"}),
     ],
 )
 def test_commands_delegate_to_their_owners(
