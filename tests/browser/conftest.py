@@ -118,13 +118,13 @@ def log_in(page: Any, base_url: str, username: str, password: str) -> None:
 
 def panel_state(page: Any) -> str:
     """The state the panel shows: none, queued, running, succeeded, failed or cancelled."""
-    return page.get_attribute(".w-video-panel__state", "data-state")
+    return page.get_attribute(".aivideo-panel__state", "data-state")
 
 
 def wait_for_panel_state(page: Any, *states: str, timeout_ms: int = 20_000) -> str:
     """Wait until the panel shows one of ``states`` (its live polling, no reload) and return it."""
     page.wait_for_function(
-        "states => states.includes(document.querySelector('.w-video-panel__state')?.dataset.state)",
+        "states => states.includes(document.querySelector('.aivideo-panel__state')?.dataset.state)",
         arg=list(states),
         timeout=timeout_ms,
     )
@@ -137,7 +137,7 @@ def screenshot_panel(page: Any, path: Path) -> None:
     The window is made taller than the panel for the shot: Chromium paints nothing of an element outside the
     viewport of Wagtail's scrolling layout, which left the top of a tall panel blank.
     """
-    panel = page.locator(".w-video-panel")
+    panel = page.locator(".aivideo-panel")
     viewport = page.viewport_size
     page.set_viewport_size(
         {"width": viewport["width"], "height": round(panel.bounding_box()["height"]) + 400}

@@ -23,7 +23,7 @@ PLAYABLE = """(selector) => {
     return Boolean(media) && media.readyState >= 2 && media.duration > 0;
 }"""
 STATE_TEXT = """(words) => {
-    const text = document.querySelector('.w-video-panel__state').innerText;
+    const text = document.querySelector('.aivideo-panel__state').innerText;
     return words.every((word) => text.includes(word));
 }"""
 
@@ -41,7 +41,7 @@ def test_an_admin_sees_every_state_of_the_panel(
     product, other_product = ProductPage.objects.descendant_of(organization.index_page).live()[:2]
     log_in(page, live_server.url, "admin-acme", "demo-admin-acme")
     page.goto(f"{live_server.url}/admin/pages/{product.pk}/edit/")
-    panel = page.locator(".w-video-panel")
+    panel = page.locator(".aivideo-panel")
 
     # No video yet.
     assert wait_for_panel_state(page, "none") == "none"
@@ -50,16 +50,16 @@ def test_an_admin_sees_every_state_of_the_panel(
     assert panel.get_by_text("This page has no presenter video yet.").is_visible()
 
     # A preview of the chosen voice, voiced by the runner and played by an <audio> element.
-    page.locator("[data-video-panel-target=voice]").select_option("espeak:en-gb")
+    page.locator("[data-aivideo-panel-target=voice]").select_option("espeak:en-gb")
     page.get_by_role("button", name="Preview voice").click()
-    page.wait_for_function(PLAYABLE, arg="[data-video-panel-target=previewAudio]", timeout=20_000)
-    assert panel.locator("[data-video-panel-target=previewHelp]").inner_text().startswith("espeak:en-gb: ")
+    page.wait_for_function(PLAYABLE, arg="[data-aivideo-panel-target=previewAudio]", timeout=20_000)
+    assert panel.locator("[data-aivideo-panel-target=previewHelp]").inner_text().startswith("espeak:en-gb: ")
     screenshot_panel(page, artifacts / "1-no-video.png")
 
     # Queued: the only runner is busy with another page's video.
-    script = page.locator("[data-video-panel-target=script]")
+    script = page.locator("[data-aivideo-panel-target=script]")
     script.fill(SCRIPT)
-    assert page.locator("[data-video-panel-target=scriptCount]").inner_text().startswith(f"{len(SCRIPT)} / ")
+    assert page.locator("[data-aivideo-panel-target=scriptCount]").inner_text().startswith(f"{len(SCRIPT)} / ")
     request_video(other_product, None, VideoJob.Trigger.EDITOR, script="Hello there, and welcome.")
     stack.wait_for_job(lambda job: job.page_id == other_product.pk and job.status == VideoJob.Status.RUNNING)
     page.get_by_role("button", name="Generate video").click()
@@ -77,7 +77,7 @@ def test_an_admin_sees_every_state_of_the_panel(
     assert wait_for_panel_state(page, "succeeded", "failed", timeout_ms=60_000) == "succeeded", (
         stack.tail_logs()
     )
-    page.wait_for_function(PLAYABLE, arg=".w-video-panel video", timeout=30_000)
+    page.wait_for_function(PLAYABLE, arg=".aivideo-panel video", timeout=30_000)
     assert panel.locator("video").get_attribute("poster").endswith(".jpg")
     assert panel.locator("track[kind=captions]").get_attribute("src").endswith(".vtt")
     assert panel.get_by_text("Download MP4").get_attribute("href").endswith(".mp4")
@@ -85,7 +85,7 @@ def test_an_admin_sees_every_state_of_the_panel(
     assert panel.locator("[data-field=renderer]").inner_text() == "still"
     assert panel.locator("[data-field=voice]").inner_text() == "espeak:en-gb"
     assert panel.locator("[data-field=voiceNote]").is_hidden()  # the voice asked for is the one heard
-    (entry,) = panel.locator(".w-video-panel__history-list li").all()
+    (entry,) = panel.locator(".aivideo-panel__history-list li").all()
     assert "Still image (no talking head) · renderer still · voice espeak:en-gb" in entry.inner_text()
     assert entry.get_by_text("Shown on the page").is_visible()
     # The runner refreshes its published status every few seconds; the picture for the README waits for it.
@@ -102,7 +102,7 @@ def test_an_admin_sees_every_state_of_the_panel(
     wait_for_state_text(page, "Animating the presenter")
     page.get_by_role("button", name="Cancel").click()
     assert wait_for_panel_state(page, "cancelled") == "cancelled"
-    state = panel.locator(".w-video-panel__state").inner_text()
+    state = panel.locator(".aivideo-panel__state").inner_text()
     assert "Cancelled: no video was made (cancelled by admin-acme)." in state, state
     cancelled = VideoJob.objects.exclude(pk=done.pk).get(page_id=product.pk)
     stack.wait_for(
@@ -121,7 +121,7 @@ def test_an_admin_sees_every_state_of_the_panel(
     settings.WAGTAIL_VIDEO = {**settings.WAGTAIL_VIDEO, "RENDERER": "hallo2"}
     page.get_by_role("button", name="Generate video").click()
     assert wait_for_panel_state(page, "failed") == "failed"
-    state = panel.locator(".w-video-panel__state").inner_text()
+    state = panel.locator(".aivideo-panel__state").inner_text()
     assert "The video could not be rendered. This runner serves the 'still' renderer" in state, state
     assert "start a runner with GPU_RUNNER_RENDERER=hallo2." in state, state
     assert page.get_by_role("button", name="Retry").is_visible()

@@ -28,7 +28,7 @@ def test_an_editor_sees_the_panel_without_a_button_and_a_forged_post_gets_403(
     assert wait_for_panel_state(page, "none") == "none"
     assert page.get_by_role("button", name="Generate video").count() == 0
     assert page.get_by_text("can generate videos").is_visible()
-    page.locator(".w-video-panel").screenshot(path=artifacts / "editor-view.png")
+    page.locator(".aivideo-panel").screenshot(path=artifacts / "editor-view.png")
 
     response = forged_post(page, f"{live_server.url}/admin/video/pages/{product.pk}/generate/")
     assert response["status"] == 403, response
@@ -43,7 +43,7 @@ def test_another_organizations_admin_can_neither_see_nor_touch_the_job(
     log_in(page, live_server.url, "admin-bluebird", "demo-admin-bluebird")
 
     page.goto(f"{live_server.url}/admin/pages/{product.pk}/edit/")
-    assert page.locator(".w-video-panel").count() == 0
+    assert page.locator(".aivideo-panel").count() == 0
     page.screenshot(path=artifacts / "other-organization-editor.png")
 
     status = page.request.get(f"{live_server.url}/admin/video/pages/{product.pk}/status/")

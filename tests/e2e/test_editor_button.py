@@ -48,7 +48,7 @@ def test_an_admin_clicks_generate_and_the_panel_shows_the_finished_video(stack, 
     organization, page = catalogue
     client = logged_in("admin-acme", "demo-admin-acme")
     editor_html = open_editor(client, page)
-    generate_url = re.search(r'data-video-panel-generate-url-value="([^"]+)"', editor_html)[1]
+    generate_url = re.search(r'data-aivideo-panel-generate-url-value="([^"]+)"', editor_html)[1]
     assert "Generate video" in editor_html
 
     # Without the CSRF token the click is refused; with it, the job is queued.
@@ -63,7 +63,7 @@ def test_an_admin_clicks_generate_and_the_panel_shows_the_finished_video(stack, 
     assert job.media.collection_id == organization.collection_id
     assert set(job.timings) >= {"tts", "render", "encode", "upload"}
 
-    status_url = re.search(r'data-video-panel-status-url-value="([^"]+)"', editor_html)[1]
+    status_url = re.search(r'data-aivideo-panel-status-url-value="([^"]+)"', editor_html)[1]
     status = client.get(status_url).json()["job"]
     assert status["status"] == "succeeded" and status["job_id"] == job_id
     assert "<video" in open_editor(client, page)

@@ -85,8 +85,8 @@ def test_panel_shows_the_button_to_owners_but_not_to_editors(world, client):
     edit_url = reverse("wagtailadmin_pages:edit", args=[page.pk])
     client.force_login(world.users[("owner", "acme")])
     html = client.get(edit_url).content.decode()
-    assert 'data-controller="video-panel"' in html and "Generate video" in html
+    assert 'data-controller="aivideo-panel"' in html and "Generate video" in html
     assert "video_plugin/js/video-panel-controller.js" in html
     client.force_login(world.users[("editor", "acme")])
     html = client.get(edit_url).content.decode()
-    assert 'data-controller="video-panel"' in html and "Generate video" not in html
+    assert 'data-controller="aivideo-panel"' in html and "Generate video" not in html

@@ -179,7 +179,7 @@
         const eta = job.eta_s !== null ? ` · about ${seconds(job.eta_s)} left` : '';
         parts.push(
           element('p', {}, element('span', { class: 'w-status w-status--primary' }, 'Rendering'), ` ${job.stage_label || 'Starting'} · ${percent}%${eta}`),
-          element('progress', { class: 'w-video-panel__progress', max: '100', value: String(percent), 'aria-label': 'Rendering progress' }),
+          element('progress', { class: 'aivideo-panel__progress', max: '100', value: String(percent), 'aria-label': 'Rendering progress' }),
         );
       } else if (job.status === 'succeeded') {
         parts.push(this.player(job));
@@ -451,5 +451,5 @@
     }
   }
 
-  window.wagtail.app.register('video-panel', VideoPanelController);
+  window.wagtail.app.register('aivideo-panel', VideoPanelController);
 })();
