@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -61,3 +62,27 @@ def test_the_hallo2_renderer_needs_no_video_library_until_it_encodes() -> None:
     )
     assert "gpu_runner.renderers.hallo2.weights" in modules
     assert "av" not in modules
+
+
+def imports_in(path: Path) -> set[str]:
+    """Every module a source file imports, at module level or inside a function (a lazy import counts)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_no_runner_module_reaches_django_the_plugin_the_shop_or_the_benchmarks_even_lazily() -> None:
+    # The runner's wheel ships without any of them: an import of one, however deep in a function, would fail
+    # on a GPU host.
+    outside = ("django", "wagtail", "video_plugin", "shop", "bench", "tests")
+    offenders = {
+        f"{path.relative_to(REPO)}: {name}"
+        for path in (REPO / "gpu_runner").rglob("*.py")
+        for name in imports_in(path)
+        if name.split(".")[0] in outside
+    }
+    assert not offenders
