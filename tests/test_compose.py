@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -52,9 +53,20 @@ def test_runner_command_is_a_real_cli_subcommand():
     from gpu_runner.cli import build_parser
 
     argv = shlex.split(_command("gpu_runner"))
-    assert argv[:3] == ["python", "-m", "gpu_runner"]
-    args = build_parser().parse_args(argv[3:])
+    scripts = tomllib.loads((ROOT / "packaging" / "runner" / "pyproject.toml").read_text())["project"][
+        "scripts"
+    ]
+    assert scripts[argv[0]] == "gpu_runner.cli:main"
+    args = build_parser().parse_args(argv[1:])
     assert args.command == "serve"
+
+
+def test_the_web_image_installs_the_plugin_and_the_runner_image_the_runner():
+    web, runner = (SERVICES[name]["build"]["dockerfile_inline"] for name in ("web", "gpu_runner"))
+    assert "./packaging/protocol" in web and '".[s3]"' in web and "packaging/runner" not in web
+    assert "COPY shop shop" in web and "torch" not in web
+    assert '"./packaging/runner[tts,hallo2]"' in runner and "torch==2.13.0" in runner
+    assert "COPY shop" not in runner and "COPY video_plugin" not in runner
 
 
 def test_events_worker_consumes_the_events_queue_of_the_protocol():
