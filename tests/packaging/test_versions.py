@@ -6,6 +6,7 @@ import re
 import tomllib
 
 from packaging.requirements import Requirement
+from packaging.version import Version
 
 from tests.packaging.conftest import REPO
 
@@ -34,17 +35,11 @@ def pinned_lowest() -> dict[str, str]:
     return pins
 
 
-def normalized(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
-
-
 def test_every_lower_bound_of_the_plugin_is_the_version_the_lowest_cell_installs() -> None:
     bounds, pins = lower_bounds(), pinned_lowest()
     assert set(bounds) == set(pins)
     mismatched = {
-        name: (bounds[name], pins[name])
-        for name in bounds
-        if normalized(bounds[name]) != normalized(pins[name])
+        name: (bounds[name], pins[name]) for name in bounds if Version(bounds[name]) != Version(pins[name])
     }
     assert not mismatched, f"pyproject lower bound vs .ci/lowest-versions.txt: {mismatched}"
 

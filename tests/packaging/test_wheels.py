@@ -49,7 +49,12 @@ settings.configure(
         "django.contrib.sessions", "django.contrib.messages", "django.contrib.staticfiles",
     ],
     DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-    DRAMATIQ_BROKER={"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}, "MIDDLEWARE": []},
+    DRAMATIQ_BROKER={
+        "BROKER": "dramatiq.brokers.stub.StubBroker",
+        "OPTIONS": {},
+        "MIDDLEWARE": ["dramatiq.middleware.AgeLimit", "dramatiq.middleware.TimeLimit",
+                       "dramatiq.middleware.Callbacks", "dramatiq.middleware.Retries"],
+    },
     ROOT_URLCONF="video_plugin.urls",
     STATIC_URL="/static/",
     WAGTAIL_SITE_NAME="t",
