@@ -35,6 +35,7 @@ from .protocol import (
     RenderResult,
     captions_key,
     poster_key,
+    without_control_characters,
 )
 from .renderers.base import FrameStream, Renderer, RenderInput, RenderRefused, StageReporter
 from .settings import RunnerSettings
@@ -43,7 +44,6 @@ from .tts import SpeechService, TTSError, UnknownVoice, VoicedScript
 
 logger = logging.getLogger(__name__)
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _MARKUP_RE = re.compile(r"<[^<>]{0,500}>")
 _SPACES_RE = re.compile(r"[ \t\r\n]+")
 _SPACE_BEFORE_PUNCTUATION_RE = re.compile(r" +([,.;:!?])")
@@ -69,7 +69,7 @@ def clean_script(script: str) -> str:
             ErrorCode.SCRIPT_TOO_LONG,
             f"the script has {len(script)} characters; the limit is {MAX_SCRIPT_CHARS}. Shorten it.",
         )
-    text = _MARKUP_RE.sub(" ", _CONTROL_RE.sub("", script))
+    text = _MARKUP_RE.sub(" ", without_control_characters(script))
     # A removed tag leaves a space so "a<br>b" stays two words; "<b>word</b>," must not become "word ,".
     text = _SPACE_BEFORE_PUNCTUATION_RE.sub(r"\1", _SPACES_RE.sub(" ", text)).strip()
     if not any(ch.isalnum() for ch in text):

@@ -1,9 +1,10 @@
 """The contract between the Wagtail plugin and the GPU runner.
 
 This module is the only one that ``video_plugin`` imports from ``gpu_runner``, so it uses the standard library
-alone. It owns three things both sides must agree on: the message shapes (``render_video`` on the render
-queue, ``video_event`` on the events queue, ``preview_voice`` on the preview queue), the storage-key layout,
-and the meaning of ``VIDEO_STORAGE_URL``.
+alone. It owns what both sides must agree on: the message shapes (``render_video`` on the render queue,
+``video_event`` on the events queue, ``preview_voice`` on the preview queue), the rules for what a job id and
+a voice id look like, the characters removed from a script, the storage-key layout, and the meaning of
+``VIDEO_STORAGE_URL``.
 
 Messages are plain JSON objects with a version ``v``. A message of an unknown version, or one that does not
 validate, raises :class:`ProtocolError`; the consumer logs it and moves on.
@@ -97,6 +98,59 @@ class ErrorCode:
 
 class ProtocolError(ValueError):
     """A message that does not follow this contract."""
+
+
+# --- ids and text -------------------------------------------------------------------------------------------
+
+# The job ids the plugin makes, and the only ones the runner echoes back or the job API routes accept.
+JOB_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
+JOB_ID_RE = re.compile(JOB_ID_PATTERN)
+
+
+def is_job_id(value: object) -> bool:
+    """Whether ``value`` is a job id: 1 to 64 of ``A-Z a-z 0-9 _ -``."""
+    return isinstance(value, str) and JOB_ID_RE.fullmatch(value) is not None
+
+
+# A voice id names its engine, "engine:voice" (espeak:en-us, edge:en-US-JennyNeural): the runner picks the
+# engine by the prefix and records which one spoke.
+VOICE_ID_PATTERN = r"[a-z][a-z0-9_]*:[A-Za-z0-9_.\-]+"
+VOICE_ID_RE = re.compile(VOICE_ID_PATTERN)
+MAX_VOICE_ID_CHARS = 200
+
+
+def check_voice_id(value: object) -> str:
+    """``value`` when it is a voice id (``engine:voice``, at most :data:`MAX_VOICE_ID_CHARS` characters).
+
+    Raises:
+        ProtocolError: naming the value and the shape a voice id has.
+    """
+    if not isinstance(value, str):
+        raise ProtocolError(f"voice must be a string such as 'espeak:en-us', got {type(value).__name__}")
+    if len(value) > MAX_VOICE_ID_CHARS:
+        raise ProtocolError(
+            f"voice {value[:40]!r}… has {len(value)} characters; a voice id has at most {MAX_VOICE_ID_CHARS}"
+        )
+    if not VOICE_ID_RE.fullmatch(value):
+        raise ProtocolError(
+            f"voice {value!r} is not an engine-qualified voice id; write engine:voice, e.g. 'espeak:en-us' "
+            "or 'edge:en-US-JennyNeural'"
+        )
+    return value
+
+
+# Characters nobody can speak or see, which can only hide or disguise text: C0 controls except tab, line feed
+# and carriage return; DEL; C1 controls; zero-width spaces, joiners and direction marks (U+200B-U+200F); the
+# line and paragraph separators and bidi embeddings and overrides (U+2028-U+202E); bidi isolates
+# (U+2066-U+2069). PostgreSQL also refuses to store NUL, so a pasted one must never reach a save.
+CONTROL_CHARACTERS_RE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]"
+)
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` with :data:`CONTROL_CHARACTERS_RE` removed; tabs, line feeds and carriage returns stay."""
+    return CONTROL_CHARACTERS_RE.sub("", text)
 
 
 # --- storage keys -------------------------------------------------------------------------------------------
@@ -269,8 +323,8 @@ class RenderRequest:
         return request
 
     def validate(self) -> None:
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.job_id):
-            raise ProtocolError(f"job_id {self.job_id!r} is not a job id")
+        if not is_job_id(self.job_id):
+            raise ProtocolError(f"job_id {self.job_id[:80]!r} is not a job id (1 to 64 of A-Z a-z 0-9 _ -)")
         if self.organization_id <= 0 or self.page_id <= 0:
             raise ProtocolError("organization_id and page_id must be positive")
         if organization_of_key(self.output_key) != self.organization_id:
@@ -282,8 +336,7 @@ class RenderRequest:
         if len(repr(self.options)) > MAX_OPTIONS_BYTES:
             raise ProtocolError("options are too large")
         check_image_key(self.image_key, self.organization_id)
-        if len(self.voice) > 200:
-            raise ProtocolError("voice name is too long")
+        check_voice_id(self.voice)
 
 
 # Control characters (NUL above all) and backslashes mean nothing in an object key but can mean a lot to a
@@ -330,8 +383,7 @@ class PreviewRequest:
         return request
 
     def validate(self) -> None:
-        if not self.voice.strip() or len(self.voice) > 200:
-            raise ProtocolError(f"voice {self.voice[:80]!r} is not a voice id (1 to 200 characters)")
+        check_voice_id(self.voice)
 
 
 @dataclass(frozen=True)

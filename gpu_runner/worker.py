@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import re
 import signal
 import socket
 import threading
@@ -35,6 +34,7 @@ from .protocol import (
     ProtocolError,
     RenderRequest,
     cancel_key,
+    is_job_id,
 )
 from .renderers import create_renderer
 from .renderers.base import JobCancelled
@@ -45,7 +45,6 @@ from .tts import build_speech_service
 logger = logging.getLogger(__name__)
 
 ATTEMPT_KEY_TTL_S = 7 * 24 * 3600
-JOB_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def attempt_key(job_id: str) -> str:
@@ -92,7 +91,7 @@ class Runner:
             job_id = payload.get("job_id") if isinstance(payload, dict) else None
             logger.error("rejected render_video message (job %s): %s", job_id or "unknown", exc)
             # Only a well-formed id is echoed back: anything else could not name a job the plugin knows.
-            if isinstance(job_id, str) and JOB_ID_RE.fullmatch(job_id):
+            if is_job_id(job_id):
                 reporter = JobReporter(job_id, self._next_attempt(job_id, retries), self.publish)
                 reporter.failed(JobError(ErrorCode.BAD_MESSAGE, f"the render request was malformed: {exc}"))
                 # It was reported as a failed job, so /health counts it as one.

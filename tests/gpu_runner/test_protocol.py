@@ -5,18 +5,23 @@ from __future__ import annotations
 import pytest
 
 from gpu_runner.protocol import (
+    MAX_VOICE_ID_CHARS,
     JobError,
+    PreviewRequest,
     ProtocolError,
     RenderRequest,
     RenderResult,
     VideoEvent,
     cancel_key,
     captions_key,
+    check_voice_id,
+    is_job_id,
     organization_of_key,
     parse_storage_url,
     poster_key,
     runner_key,
     video_key,
+    without_control_characters,
 )
 
 KEY = video_key(12, 34, "abcdefghij012345")
@@ -47,6 +52,8 @@ def test_request_round_trips() -> None:
         ({"v": 2}, "version"),
         ({"page_id": True}, "boolean"),
         ({"job_id": "../etc"}, "job id"),
+        ({"voice": "en-US-JennyNeural"}, "write engine:voice"),
+        ({"voice": "espeak:" + "x" * MAX_VOICE_ID_CHARS}, "at most 200"),
         ({"output_key": video_key(13, 34, "abcdefghij012345")}, "outside organization"),
         ({"image_key": "../secrets"}, "not a storage key"),
         ({"options": {"x": "y" * 5000}}, "too large"),
@@ -110,3 +117,53 @@ def test_storage_urls() -> None:
     )
     with pytest.raises(ProtocolError, match="unknown parameter"):
         parse_storage_url("s3://videos?secret=1")
+
+
+@pytest.mark.parametrize("job_id", ["a", "job-1", "V1StGXR8_Z5jdHi6B-myT", "x" * 64])
+def test_job_ids_are_1_to_64_url_safe_characters(job_id: str) -> None:
+    assert is_job_id(job_id)
+
+
+@pytest.mark.parametrize("value", ["", "x" * 65, "../etc", "a b", "job.1", "job\n", "jöb", 7, None])
+def test_anything_else_is_not_a_job_id(value: object) -> None:
+    assert not is_job_id(value)
+
+
+@pytest.mark.parametrize(
+    "voice",
+    ["espeak:en-us", "edge:en-US-JennyNeural", "espeak:roa.it", "my_tts2:v_1", "espeak:" + "x" * 193],
+)
+def test_voice_ids_name_their_engine(voice: str) -> None:
+    assert check_voice_id(voice) == voice
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("en-us", "write engine:voice, e.g. 'espeak:en-us'"),
+        ("Espeak:en-us", "not an engine-qualified voice id"),
+        ("espeak:", "not an engine-qualified voice id"),
+        (" espeak:en-us", "not an engine-qualified voice id"),
+        ("espeak:en us", "not an engine-qualified voice id"),
+        ("espeak:en/us", "not an engine-qualified voice id"),
+        ("", "not an engine-qualified voice id"),
+        ("espeak:" + "x" * MAX_VOICE_ID_CHARS, "has 207 characters; a voice id has at most 200"),
+        (None, "must be a string"),
+    ],
+)
+def test_a_malformed_voice_id_is_refused_with_its_shape(value: object, words: str) -> None:
+    with pytest.raises(ProtocolError, match=words):
+        check_voice_id(value)
+
+
+def test_preview_requests_follow_the_voice_rule() -> None:
+    with pytest.raises(ProtocolError, match="write engine:voice"):
+        PreviewRequest.from_dict({"v": 1, "voice": "en-us"})
+
+
+def test_control_characters_are_removed_and_line_breaks_and_tabs_kept() -> None:
+    hidden = "\x00\x07\x0b\x0c\x1b\x7f\x85\x9f\u200b\u200d\u200f\u2028\u2029\u202a\u202e\u2066\u2069"
+    assert without_control_characters(f"Hello{hidden} world") == "Hello world"
+    assert without_control_characters("a\tb\nc\r\nd") == "a\tb\nc\r\nd"
+    kept = "Crème brûlée, 日本語, \u00a0no-break, emoji \U0001f600, Ärger"
+    assert without_control_characters(kept) == kept

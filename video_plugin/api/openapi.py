@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 
+from gpu_runner.protocol import JOB_ID_PATTERN, MAX_SCRIPT_CHARS, MAX_VOICE_ID_CHARS, VOICE_ID_PATTERN
 from video_plugin.models import VideoJob
 
 API_VERSION = "1.0.0"
@@ -30,7 +31,7 @@ JOB_ID = {
     "name": "job_id",
     "in": "path",
     "required": True,
-    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+    "schema": {"type": "string", "pattern": f"^{JOB_ID_PATTERN}$"},
 }
 ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
 
@@ -127,12 +128,17 @@ SCHEMAS: dict[str, Any] = {
             "page": {**ID, "description": "A product page of the token's organization."},
             "script": {
                 "type": "string",
-                "maxLength": 3000,
+                "maxLength": MAX_SCRIPT_CHARS,
                 # PostgreSQL text cannot hold NUL characters, so the API refuses them.
                 "pattern": "^[^\\x00]*$",
                 "description": "Empty: composed from the page.",
             },
-            "voice": {"type": "string", "pattern": "^[a-z][a-z0-9_]*:[A-Za-z0-9_.\\-]+$", "maxLength": 200},
+            "voice": {
+                "type": "string",
+                "pattern": f"^{VOICE_ID_PATTERN}$",
+                "maxLength": MAX_VOICE_ID_CHARS,
+                "description": "engine:voice, e.g. espeak:en-us. Left out: the organization's default voice.",
+            },
             "image": {**ID, "description": "A presenter image in the organization's collection."},
         },
     },

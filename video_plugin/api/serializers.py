@@ -7,13 +7,13 @@ from typing import Any
 from django.http import HttpRequest
 from rest_framework import serializers
 
+from gpu_runner.protocol import ProtocolError, check_voice_id
 from video_plugin.conf import video_settings
 from video_plugin.models import VideoJob
 from video_plugin.public.playback import playback_for, playback_urls
 
 # Database ids are 64-bit; a larger number would overflow the query instead of simply matching nothing.
 MAX_ID = 2**63 - 1
-VOICE_PATTERN = r"^[a-z][a-z0-9_]*:[A-Za-z0-9_.\-]+$"
 
 
 def job_representation(job: VideoJob, request: HttpRequest | None = None) -> dict[str, Any]:
@@ -51,7 +51,7 @@ class JobCreateSerializer(serializers.Serializer):
 
     page = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     script = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
-    voice = serializers.RegexField(VOICE_PATTERN, required=False, max_length=200)
+    voice = serializers.CharField(required=False)
     image = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
     def validate_script(self, script: str) -> str:
@@ -59,6 +59,12 @@ class JobCreateSerializer(serializers.Serializer):
         if len(script) > limit:
             raise serializers.ValidationError(f"the script has {len(script)} characters; at most {limit}")
         return script
+
+    def validate_voice(self, voice: str) -> str:
+        try:
+            return check_voice_id(voice)
+        except ProtocolError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
 
 class JobFilterSerializer(serializers.Serializer):

@@ -12,11 +12,18 @@ from django.utils import timezone
 from nanoid import generate as nanoid
 from wagtail.models import Page
 
-from gpu_runner.protocol import TOKEN_ALPHABET, TOKEN_LENGTH, ErrorCode, RenderRequest, video_key
+from gpu_runner.protocol import (
+    TOKEN_ALPHABET,
+    TOKEN_LENGTH,
+    ErrorCode,
+    RenderRequest,
+    video_key,
+    without_control_characters,
+)
 from video_plugin.conf import video_settings
 from video_plugin.jobs.capabilities import read_capabilities
 from video_plugin.jobs.messaging import send_render_request
-from video_plugin.jobs.scripts import compose_script, without_control_characters
+from video_plugin.jobs.scripts import compose_script
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import VideoJob
 from video_plugin.tenancy import OrganizationInfo, get_tenancy

@@ -61,15 +61,6 @@ class ScriptSource:
     script: str = ""
 
 
-# Characters nobody can speak; PostgreSQL also refuses to store NUL, so a pasted one must never reach a save.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def without_control_characters(text: str) -> str:
-    """``text`` with control characters removed; line breaks and tabs stay."""
-    return _CONTROL_CHARACTERS.sub("", text)
-
-
 def plain_text(text: str) -> str:
     """Rich text or HTML as one line of speakable text."""
     return re.sub(r"\s+", " ", strip_tags(text or "")).strip()
