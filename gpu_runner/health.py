@@ -2,24 +2,20 @@
 
 The HTTP endpoint is for orchestrators (a container health check, a load balancer); the Redis record is for
 the Wagtail side, which shows "runner online" and the voices it can offer. Its JSON shape is documented at
-:func:`gpu_runner.protocol.runner_key`.
+:func:`gpu_runner.protocol.runner_key`. Both serve what a callable returns (the runner's ``health`` and
+``capabilities``), so this module knows nothing of the runner itself.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
-import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .protocol import PROTOCOL_VERSION, RUNNER_TTL_S, runner_key
-
-if TYPE_CHECKING:
-    from .worker import Runner
+from .protocol import RUNNER_TTL_S, runner_key
 
 logger = logging.getLogger(__name__)
 
@@ -75,31 +71,19 @@ def _handler_for(snapshot: Callable[[], dict[str, Any]]) -> type[BaseHTTPRequest
     return HealthHandler
 
 
-def capabilities(runner: Runner) -> dict[str, Any]:
-    """The runner's capabilities record (shape documented at :func:`gpu_runner.protocol.runner_key`)."""
-    health = runner.health()
-    return {
-        "v": PROTOCOL_VERSION,
-        "runner_id": runner.runner_id,
-        "host": socket.gethostname(),
-        "renderer": health["renderer"],
-        "voices": runner.env.speech.voices_by_language(),
-        "default_voice": health["default_voice"],
-        "online": health["online"],
-        "status": health["status"],
-        "jobs_done": health["jobs_done"],
-        "jobs_failed": health["jobs_failed"],
-        "current_job": health["current_job"],
-        "updated_at": time.time(),
-    }
-
-
 class CapabilitiesPublisher:
-    """Writes :func:`capabilities` to Redis every :data:`PUBLISH_INTERVAL_S`, with a TTL, from a thread."""
+    """Writes ``record()`` to Redis at :func:`runner_key` every ``interval_s``, with a TTL, from a thread."""
 
-    def __init__(self, redis: Any, runner: Runner, interval_s: float = PUBLISH_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        runner_id: str,
+        record: Callable[[], dict[str, Any]],
+        interval_s: float = PUBLISH_INTERVAL_S,
+    ) -> None:
         self._redis = redis
-        self._runner = runner
+        self._key = runner_key(runner_id)
+        self._record = record
         self._interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="gpu-runner-capabilities", daemon=True)
@@ -112,13 +96,12 @@ class CapabilitiesPublisher:
         self._stop.set()
         self._thread.join(timeout=5)
         try:
-            self._redis.delete(runner_key(self._runner.runner_id))
+            self._redis.delete(self._key)
         except Exception as exc:  # shutting down: Redis may already be gone
             logger.warning("could not remove runner record: %s", exc)
 
     def publish_once(self) -> None:
-        record = json.dumps(capabilities(self._runner))
-        self._redis.set(runner_key(self._runner.runner_id), record, ex=RUNNER_TTL_S)
+        self._redis.set(self._key, json.dumps(self._record()), ex=RUNNER_TTL_S)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -22,11 +22,14 @@ from collections.abc import Callable
 from typing import Any
 
 from .events import JobReporter, Publish, broker_publisher
+from .health import CapabilitiesPublisher, HealthServer
+from .heartbeat import BrokerHeartbeat, heartbeat_interval
 from .jobs import JobEnvironment, job_error_for, run_job
 from .previews import VoicePreviewer
 from .protocol import (
     PREVIEW_ACTOR,
     PREVIEW_QUEUE,
+    PROTOCOL_VERSION,
     RENDER_ACTOR,
     RENDER_LANES,
     ErrorCode,
@@ -162,6 +165,24 @@ class Runner:
             "uptime_s": round(time.time() - self.started_at, 1),
         }
 
+    def capabilities(self) -> dict[str, Any]:
+        """The capabilities record (its shape is documented at :func:`gpu_runner.protocol.runner_key`)."""
+        health = self.health()
+        return {
+            "v": PROTOCOL_VERSION,
+            "runner_id": self.runner_id,
+            "host": socket.gethostname(),
+            "renderer": health["renderer"],
+            "voices": self.env.speech.voices_by_language(),
+            "default_voice": health["default_voice"],
+            "online": health["online"],
+            "status": health["status"],
+            "jobs_done": health["jobs_done"],
+            "jobs_failed": health["jobs_failed"],
+            "current_job": health["current_job"],
+            "updated_at": time.time(),
+        }
+
     def _next_attempt(self, job_id: str, retries: int) -> int:
         if self.redis is None:
             return retries + 1
@@ -293,9 +314,6 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     """Boot (load everything once), serve ``/health``, publish capabilities, consume until signalled."""
     from redis import Redis
 
-    from .health import CapabilitiesPublisher, HealthServer
-    from .heartbeat import BrokerHeartbeat, heartbeat_interval
-
     broker = build_broker(settings)
     redis = Redis.from_url(settings.redis_url)
     runner = Runner(build_environment(settings), broker_publisher(broker, settings.event_retry_s), redis)
@@ -303,7 +321,7 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     heartbeat.start()
     health = HealthServer(runner.health, settings.health_host, settings.health_port)
     health.start()
-    publisher = CapabilitiesPublisher(redis, runner)
+    publisher = CapabilitiesPublisher(redis, runner.runner_id, runner.capabilities)
     publisher.start()
     runner.load()
     register_actor(broker, runner, settings)

@@ -61,7 +61,7 @@ def test_health_reports_state(runner: Runner) -> None:
 def test_capabilities_are_published_with_a_ttl(runner: Runner, redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     runner.load()
-    publisher = CapabilitiesPublisher(client, runner, interval_s=60)
+    publisher = CapabilitiesPublisher(client, runner.runner_id, runner.capabilities, interval_s=60)
     publisher.publish_once()
     key = runner_key(runner.runner_id)
     record = json.loads(client.get(key))
