@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .protocol import EVENT_ACTOR, EVENTS_QUEUE, JobError, RenderResult, VideoEvent
+from .messaging import send
+from .protocol import JobError, RenderResult, VideoEvent
 from .renderers.base import JobCancelled, StageReporter
 
 logger = logging.getLogger(__name__)
@@ -26,16 +27,14 @@ MAX_RETRY_DELAY_S = 5.0
 
 
 def broker_publisher(broker: Any, retry_s: float = 0.0) -> Publish:
-    """Send events to :data:`EVENTS_QUEUE` through a Dramatiq broker, by actor name.
+    """Send events to the events queue through a Dramatiq broker, by actor name (:meth:`VideoEvent.envelope`).
 
-    Dramatiq's RedisBroker writes to a queue whether or not this process declared it (its enqueue script
-    creates the queue's keys), so the runner needs no knowledge of the events worker beyond the two names.
+    The runner needs no knowledge of the events worker beyond the queue and actor names the envelope carries.
 
     While the broker is unreachable, sending is retried with backoff for up to ``retry_s`` seconds, and the
     job waits: a Redis restart in the middle of a job then costs a pause, not a lost report. After that the
     connection error propagates and the job fails (its ``failed`` report is retried the same way).
     """
-    from dramatiq import Message
     from dramatiq.errors import BrokerConnectionError
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -43,18 +42,12 @@ def broker_publisher(broker: Any, retry_s: float = 0.0) -> Publish:
     unreachable = (BrokerConnectionError, RedisConnectionError, RedisTimeoutError)
 
     def publish(event: VideoEvent) -> None:
-        message = Message(
-            queue_name=EVENTS_QUEUE,
-            actor_name=EVENT_ACTOR,
-            args=(),
-            kwargs={"event": event.to_dict()},
-            options={},
-        )
+        envelope = event.envelope()
         deadline = time.monotonic() + retry_s
         delay = FIRST_RETRY_DELAY_S
         while True:
             try:
-                broker.enqueue(message)
+                send(broker, envelope)
                 return
             except unreachable as exc:
                 if time.monotonic() + delay > deadline:

@@ -69,9 +69,9 @@ class VoicePreviewer:
         self.speech = speech
         self.storage = storage
 
-    def handle_message(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """Run one ``preview_voice`` message. Never raises: a preview that cannot be made is logged."""
-        payload = kwargs.get("request") if "request" in kwargs else (args[0] if len(args) == 1 else None)
+    def handle_message(self, payload: Any) -> None:
+        """Run one ``preview_voice`` message's ``request``. Never raises: a preview that cannot be made is
+        logged."""
         try:
             request = PreviewRequest.from_dict(payload)
             self.make(request.voice)

@@ -2,9 +2,9 @@
 
 This module is the only one that ``video_plugin`` imports from ``gpu_runner``, so it uses the standard library
 alone. It owns what both sides must agree on: the message shapes (``render_video`` on the render queue,
-``video_event`` on the events queue, ``preview_voice`` on the preview queue), the rules for what a job id and
-a voice id look like, the characters removed from a script, the storage-key layout, and the meaning of
-``VIDEO_STORAGE_URL``.
+``video_event`` on the events queue, ``preview_voice`` on the preview queue) and how each is addressed
+(:class:`Envelope`), the rules for what a job id and a voice id look like, the characters removed from a
+script, the storage-key layout, and the meaning of ``VIDEO_STORAGE_URL``.
 
 Messages are plain JSON objects with a version ``v``. A message of an unknown version, or one that does not
 validate, raises :class:`ProtocolError`; the consumer logs it and moves on.
@@ -266,6 +266,21 @@ def parse_storage_url(url: str) -> StorageLocation:
 # --- messages -----------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """One message addressed by name: the queue it goes on, the actor that takes it, its keyword arguments.
+
+    Each side turns an envelope into a Dramatiq message with its own small sender
+    (``video_plugin.jobs.messaging``, ``gpu_runner.messaging``), so neither imports the other's actors. The
+    actors declare exactly these keywords: ``render_video(request)``, ``preview_voice(request)``,
+    ``video_event(event)``.
+    """
+
+    queue: str
+    actor: str
+    kwargs: dict[str, Any]
+
+
 def _require(data: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
     if name not in data:
         raise ProtocolError(f"missing field {name!r}")
@@ -338,6 +353,12 @@ class RenderRequest:
         check_image_key(self.image_key, self.organization_id)
         check_voice_id(self.voice)
 
+    def envelope(self, trigger: str) -> Envelope:
+        """This request addressed to the render lane of ``trigger`` (see :func:`render_lane`)."""
+        self.validate()
+        lane = render_lane(trigger)
+        return Envelope(lane.queue, lane.actor, {"request": self.to_dict()})
+
 
 # Control characters (NUL above all) and backslashes mean nothing in an object key but can mean a lot to a
 # file system.
@@ -384,6 +405,11 @@ class PreviewRequest:
 
     def validate(self) -> None:
         check_voice_id(self.voice)
+
+    def envelope(self) -> Envelope:
+        """This request addressed to ``preview_voice`` on :data:`PREVIEW_QUEUE`."""
+        self.validate()
+        return Envelope(PREVIEW_QUEUE, PREVIEW_ACTOR, {"request": self.to_dict()})
 
 
 @dataclass(frozen=True)
@@ -433,6 +459,10 @@ class VideoEvent:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def envelope(self) -> Envelope:
+        """This event addressed to ``video_event`` on :data:`EVENTS_QUEUE`."""
+        return Envelope(EVENTS_QUEUE, EVENT_ACTOR, {"event": self.to_dict()})
 
     @classmethod
     def from_dict(cls, data: Any) -> VideoEvent:

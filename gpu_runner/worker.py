@@ -85,9 +85,9 @@ class Runner:
             self.env.renderer.weights(),
         )
 
-    def handle_message(self, args: tuple[Any, ...], kwargs: dict[str, Any], retries: int = 0) -> None:
-        """Run the job in a ``render_video`` message. Never raises for a job's failure: it sends an event."""
-        payload = kwargs.get("request") if "request" in kwargs else (args[0] if len(args) == 1 else None)
+    def handle_message(self, payload: Any, retries: int = 0) -> None:
+        """Run the job in a ``render_video`` message's ``request``. Never raises for a job's failure: it sends
+        an event, and a malformed request is logged (and reported, when it names a job)."""
         try:
             request = RenderRequest.from_dict(payload)
         except ProtocolError as exc:
@@ -256,10 +256,10 @@ def register_actor(broker: Any, runner: Runner, settings: RunnerSettings) -> Cal
     import dramatiq
     from dramatiq.middleware import CurrentMessage
 
-    def render_video(*args: Any, **kwargs: Any) -> None:
+    def render_video(request: dict[str, Any]) -> None:
         message = CurrentMessage.get_current_message()
         retries = int(message.options.get("retries", 0)) if message is not None else 0
-        runner.handle_message(args, kwargs, retries)
+        runner.handle_message(request, retries)
 
     actors = {
         lane.actor: dramatiq.actor(
@@ -280,8 +280,8 @@ def register_preview_actor(broker: Any, previewer: VoicePreviewer) -> Callable[.
     """Declare ``preview_voice`` on its own queue; a preview takes seconds, so one try is enough."""
     import dramatiq
 
-    def preview_voice(*args: Any, **kwargs: Any) -> None:
-        previewer.handle_message(args, kwargs)
+    def preview_voice(request: dict[str, Any]) -> None:
+        previewer.handle_message(request)
 
     return dramatiq.actor(
         preview_voice, broker=broker, actor_name=PREVIEW_ACTOR, queue_name=PREVIEW_QUEUE, max_retries=0

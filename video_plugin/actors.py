@@ -27,18 +27,17 @@ logger = logging.getLogger(__name__)
     # A malformed message will never become well-formed: retrying it only delays the queue.
     throws=(ProtocolError,),
 )
-def video_event(*args: Any, **kwargs: Any) -> None:
-    """Apply one runner report. Accepts the event as ``event=`` or the first positional argument.
+def video_event(event: dict[str, Any]) -> None:
+    """Apply one runner report, ``event`` (a :class:`VideoEvent` as sent by :meth:`VideoEvent.envelope`).
 
     Malformed reports are logged once and dropped. Database errors propagate so Dramatiq retries them.
     """
-    payload = kwargs.get("event", args[0] if args else kwargs)
     try:
-        event = VideoEvent.from_dict(payload)
+        report = VideoEvent.from_dict(event)
     except ProtocolError as exc:
-        logger.error("dropped malformed video_event: %s (payload %.300r)", exc, payload)
+        logger.error("dropped malformed video_event: %s (payload %.300r)", exc, event)
         return
-    apply_event(event)
+    apply_event(report)
 
 
 @dramatiq.actor(

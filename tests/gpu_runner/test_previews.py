@@ -13,14 +13,13 @@ from typing import Any
 import av
 import dramatiq
 import pytest
-from dramatiq import Message
 
+from gpu_runner.messaging import send
 from gpu_runner.previews import SAMPLE_SENTENCE, VoicePreviewer
 from gpu_runner.protocol import (
-    PREVIEW_ACTOR,
-    PREVIEW_QUEUE,
     RENDER_ACTOR,
     RENDER_QUEUE,
+    Envelope,
     PreviewRequest,
     ProtocolError,
     voice_preview_info_key,
@@ -99,7 +98,7 @@ def test_a_fallback_preview_records_the_voice_really_heard(
 def test_a_bad_request_is_logged_and_stores_nothing(
     storage: LocalStorage, speech_service: Any, payload: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    VoicePreviewer(speech_service, storage).handle_message((), {"request": payload})
+    VoicePreviewer(speech_service, storage).handle_message(payload)
     assert stored_files(storage) == []
     assert "no voice preview made" in caplog.text
 
@@ -118,20 +117,9 @@ def test_a_preview_is_served_while_a_render_holds_the_render_thread(
     register_preview_actor(broker, VoicePreviewer(speech_service, storage))
     workers = [start_worker(broker), start_preview_worker(broker)]
     try:
-        broker.enqueue(
-            Message(queue_name=RENDER_QUEUE, actor_name=RENDER_ACTOR, args=(), kwargs={}, options={})
-        )
+        send(broker, Envelope(RENDER_QUEUE, RENDER_ACTOR, {}))
         assert rendering.wait(10), "the render worker never took the render"
-        request = PreviewRequest(voice="espeak:de").to_dict()
-        broker.enqueue(
-            Message(
-                queue_name=PREVIEW_QUEUE,
-                actor_name=PREVIEW_ACTOR,
-                args=(),
-                kwargs={"request": request},
-                options={},
-            )
-        )
+        send(broker, PreviewRequest(voice="espeak:de").envelope())
         info = storage.root / voice_preview_info_key("espeak:de")
         deadline = time.monotonic() + 15
         while not info.exists() and time.monotonic() < deadline:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from gpu_runner.protocol import (
+    BATCH_LANE,
+    EVENT_ACTOR,
+    EVENTS_QUEUE,
+    INTERACTIVE_LANE,
     MAX_VOICE_ID_CHARS,
+    PREVIEW_ACTOR,
+    PREVIEW_QUEUE,
+    Envelope,
     JobError,
     PreviewRequest,
     ProtocolError,
@@ -167,3 +174,24 @@ def test_control_characters_are_removed_and_line_breaks_and_tabs_kept() -> None:
     assert without_control_characters("a\tb\nc\r\nd") == "a\tb\nc\r\nd"
     kept = "Crème brûlée, 日本語, \u00a0no-break, emoji \U0001f600, Ärger"
     assert without_control_characters(kept) == kept
+
+
+def test_each_message_is_addressed_to_its_queue_and_actor() -> None:
+    render = RenderRequest.from_dict(request())
+    assert render.envelope("editor") == Envelope(
+        INTERACTIVE_LANE.queue, INTERACTIVE_LANE.actor, {"request": render.to_dict()}
+    )
+    assert render.envelope("batch").queue == BATCH_LANE.queue
+    preview = PreviewRequest(voice="espeak:de")
+    assert preview.envelope() == Envelope(PREVIEW_QUEUE, PREVIEW_ACTOR, {"request": preview.to_dict()})
+    event = VideoEvent(job_id="job-1", attempt=1, type="started")
+    assert event.envelope() == Envelope(EVENTS_QUEUE, EVENT_ACTOR, {"event": event.to_dict()})
+
+
+def test_an_invalid_message_is_never_addressed() -> None:
+    with pytest.raises(ProtocolError, match="not an engine-qualified voice id"):
+        RenderRequest(**request(voice="nobody")).envelope("editor")
+    with pytest.raises(ProtocolError, match="no render lane"):
+        RenderRequest.from_dict(request()).envelope("cron")
+    with pytest.raises(ProtocolError, match="not an engine-qualified voice id"):
+        PreviewRequest(voice="nobody").envelope()

@@ -13,10 +13,10 @@ import uuid
 from pathlib import Path
 
 import redis
-from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 
-from gpu_runner.protocol import EVENTS_QUEUE, RENDER_ACTOR, RENDER_QUEUE, RenderRequest, VideoEvent, video_key
+from gpu_runner.messaging import send
+from gpu_runner.protocol import EVENTS_QUEUE, RenderRequest, VideoEvent, video_key
 from tests.services import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,7 +71,7 @@ def test_serve_renders_and_stops_cleanly(redis_url: str, tmp_path: Path, face_jp
             renderer="still",
             output_key=video_key(5, 9, "0123456789abcdef"),
         )
-        broker.enqueue(Message(RENDER_QUEUE, RENDER_ACTOR, (), {"request": request.to_dict()}, {}))
+        send(broker, request.envelope("editor"))
         consumer = broker.consume(EVENTS_QUEUE, prefetch=20, timeout=200)
         events: list[VideoEvent] = []
         deadline = time.monotonic() + 60

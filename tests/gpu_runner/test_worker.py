@@ -11,14 +11,15 @@ from typing import Any
 import av
 import pytest
 import redis
-from dramatiq import Message
 
 from gpu_runner.events import broker_publisher
 from gpu_runner.jobs import JobEnvironment
+from gpu_runner.messaging import send
 from gpu_runner.protocol import (
     EVENTS_QUEUE,
     RENDER_ACTOR,
     RENDER_QUEUE,
+    Envelope,
     ErrorCode,
     RenderRequest,
     VideoEvent,
@@ -55,15 +56,7 @@ class RunnerHarness:
         """Enqueue ``payload`` as is, or a valid request with ``changes``; returns the job id."""
         if payload is None:
             payload = self.request(**changes).to_dict()
-        self.broker.enqueue(
-            Message(
-                queue_name=RENDER_QUEUE,
-                actor_name=RENDER_ACTOR,
-                args=(),
-                kwargs={"request": payload},
-                options={},
-            )
-        )
+        send(self.broker, Envelope(RENDER_QUEUE, RENDER_ACTOR, {"request": payload}))
         return payload.get("job_id", "") if isinstance(payload, dict) else ""
 
     def request(self, **changes: Any) -> RenderRequest:
@@ -189,6 +182,17 @@ def test_malformed_and_unknown_version_are_rejected_and_the_worker_goes_on(harne
     rejected = harness.wait(future["job_id"])[-1]
     assert rejected.error.code == ErrorCode.BAD_MESSAGE and "version" in rejected.error.message
     assert harness.wait(good)[-1].type == "succeeded"
+
+
+def test_a_message_the_actor_cannot_take_is_dropped_and_the_worker_goes_on(harness: RunnerHarness) -> None:
+    # render_video declares one parameter, ``request``; a message with other keywords never reaches a job.
+    stray = harness.request().to_dict()
+    send(harness.broker, Envelope(RENDER_QUEUE, RENDER_ACTOR, {"job": stray}))
+    good = harness.send()
+
+    assert harness.wait(good)[-1].type == "succeeded"
+    assert not [event for event in harness.seen if event.job_id == stray["job_id"]]
+    assert (harness.runner.jobs_done, harness.runner.jobs_failed) == (1, 0)
 
 
 @pytest.mark.parametrize(

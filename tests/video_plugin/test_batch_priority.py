@@ -8,13 +8,13 @@ import threading
 import time
 from typing import Any
 
-import dramatiq
 import pytest
 import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage
 
-from gpu_runner.protocol import BATCH_LANE, INTERACTIVE_LANE, PUBLISH_LANE, RenderLane
+from gpu_runner.messaging import send
+from gpu_runner.protocol import BATCH_LANE, INTERACTIVE_LANE, PUBLISH_LANE, Envelope, RenderLane
 from gpu_runner.settings import RunnerSettings
 from gpu_runner.worker import register_actor, start_worker
 
@@ -30,23 +30,15 @@ class RecordingRunner:
         self.first_started = threading.Event()
         self.release_first = threading.Event()
 
-    def handle_message(self, args: tuple[Any, ...], kwargs: dict[str, Any], retries: int = 0) -> None:
+    def handle_message(self, payload: dict[str, Any], retries: int = 0) -> None:
         if not self.first_started.is_set():
             self.first_started.set()
             self.release_first.wait(10)
-        self.order.append(kwargs["request"]["job_id"])
+        self.order.append(payload["job_id"])
 
 
 def enqueue(broker: RedisBroker, lane: RenderLane, job_id: str) -> None:
-    broker.enqueue(
-        dramatiq.Message(
-            queue_name=lane.queue,
-            actor_name=lane.actor,
-            args=(),
-            kwargs={"request": {"job_id": job_id}},
-            options={},
-        )
-    )
+    send(broker, Envelope(lane.queue, lane.actor, {"request": {"job_id": job_id}}))
 
 
 @pytest.fixture

@@ -16,17 +16,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import dramatiq
 from django.core.files.storage import default_storage
 
-from gpu_runner.protocol import (
-    PREVIEW_ACTOR,
-    PREVIEW_QUEUE,
-    PreviewRequest,
-    voice_preview_info_key,
-    voice_preview_key,
-)
+from gpu_runner.protocol import PreviewRequest, voice_preview_info_key, voice_preview_key
 from video_plugin.jobs.capabilities import broker_redis
+from video_plugin.jobs.messaging import send
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +106,7 @@ def request_preview(voice: str) -> bool:
     Returns whether a message was sent. Without Redis to hold the flag every call sends one: a duplicate
     preview costs a runner a second of TTS, not a render.
     """
-    request = PreviewRequest(voice=voice)
-    request.validate()
+    envelope = PreviewRequest(voice=voice).envelope()
     redis = broker_redis()
     if redis is not None:
         try:
@@ -121,17 +114,5 @@ def request_preview(voice: str) -> bool:
                 return False
         except Exception as exc:  # noqa: BLE001 - an unreachable flag only costs a duplicate preview
             logger.warning("could not set the preview flag of %s: %s", voice, exc)
-    broker = dramatiq.get_broker()
-    # The web process declares no actor on this queue; declaring it is how a broker learns the queue exists.
-    if PREVIEW_QUEUE not in broker.get_declared_queues():
-        broker.declare_queue(PREVIEW_QUEUE)
-    broker.enqueue(
-        dramatiq.Message(
-            queue_name=PREVIEW_QUEUE,
-            actor_name=PREVIEW_ACTOR,
-            args=(),
-            kwargs={"request": request.to_dict()},
-            options={},
-        )
-    )
+    send(envelope)
     return True

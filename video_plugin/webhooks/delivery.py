@@ -15,13 +15,13 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
 
-import dramatiq
 from django.db import transaction
 from django.utils import timezone
 
-from gpu_runner.protocol import EVENTS_QUEUE
+from gpu_runner.protocol import EVENTS_QUEUE, Envelope
 from video_plugin.api.serializers import job_representation
 from video_plugin.conf import video_settings
+from video_plugin.jobs.messaging import send
 from video_plugin.models import VideoJob, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from video_plugin.webhooks.destinations import webhook_opener
 from video_plugin.webhooks.signing import signed_headers
@@ -78,17 +78,7 @@ def queue_deliveries(job: VideoJob) -> list[WebhookDelivery]:
 
 def send_attempt(delivery_id: str, delay_s: float = 0) -> None:
     """Put one ``deliver_webhook`` message on the events queue, by name, after ``delay_s`` seconds."""
-    broker = dramatiq.get_broker()
-    if EVENTS_QUEUE not in broker.get_declared_queues():
-        broker.declare_queue(EVENTS_QUEUE)
-    message = dramatiq.Message(
-        queue_name=EVENTS_QUEUE,
-        actor_name=WEBHOOK_ACTOR,
-        args=(),
-        kwargs={"delivery_id": delivery_id},
-        options={},
-    )
-    broker.enqueue(message, delay=int(delay_s * 1000) or None)
+    send(Envelope(EVENTS_QUEUE, WEBHOOK_ACTOR, {"delivery_id": delivery_id}), delay_s)
 
 
 def backoff_s(attempts_made: int) -> float:
