@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +26,10 @@ from .models.image_proj import ImageProjection
 from .models.reference_unet import build_reference_unet
 from .models.unet_blocks import BlockSettings
 
+# The latent size for a UNet config that names none: the reference renders 512 px images
+# (configs/inference/long.yaml), which the VAE encodes to 64 latents.
+REFERENCE_SAMPLE_SIZE = 64
+
 
 @dataclass(frozen=True)
 class UNetConfig:
@@ -37,7 +43,47 @@ class UNetConfig:
     norm_eps: float = 1e-5
     in_channels: int = 4
     out_channels: int = 4
-    sample_size: int = 64
+    sample_size: int = REFERENCE_SAMPLE_SIZE
+
+    @classmethod
+    def from_diffusers(cls, config: Mapping[str, Any]) -> UNetConfig:
+        """Read a diffusers ``UNet2DConditionModel`` config (``unet/config.json``, or a model's registered
+        config).
+
+        A key the config leaves out takes diffusers' own default, as it does when the reference loads the same
+        file; a ``sample_size`` of none becomes :data:`REFERENCE_SAMPLE_SIZE`.
+
+        Raises:
+            ValueError: for a setting this implementation does not support, naming it and the supported value.
+        """
+        settings = {**_diffusers_unet_defaults(), **config}
+        head_dim = settings["attention_head_dim"]
+        if not isinstance(head_dim, int):
+            raise ValueError(f"attention_head_dim must be one int (SD1.5 style), got {head_dim!r}")
+        supported = {"use_linear_projection": False, "num_attention_heads": None}
+        for name, expected in supported.items():
+            if settings[name] != expected:
+                raise ValueError(
+                    f"unsupported UNet setting {name}={settings[name]!r}; only {expected!r} is implemented"
+                )
+        return cls(
+            block_out_channels=tuple(settings["block_out_channels"]),
+            layers_per_block=settings["layers_per_block"],
+            heads=head_dim,
+            cross_attention_dim=settings["cross_attention_dim"],
+            norm_num_groups=settings["norm_num_groups"],
+            norm_eps=settings["norm_eps"],
+            in_channels=settings["in_channels"],
+            out_channels=settings["out_channels"],
+            sample_size=settings["sample_size"] or REFERENCE_SAMPLE_SIZE,
+        )
+
+
+@functools.cache
+def _diffusers_unet_defaults() -> dict[str, Any]:
+    """``UNet2DConditionModel``'s constructor defaults: what diffusers gives a key its config leaves out."""
+    parameters = inspect.signature(UNet2DConditionModel.__init__).parameters
+    return {name: p.default for name, p in parameters.items() if p.default is not inspect.Parameter.empty}
 
 
 @dataclass(frozen=True)
@@ -69,18 +115,16 @@ class NetConfig:
         unet_additional_kwargs: Mapping[str, Any],
         audio_proj_kwargs: Mapping[str, Any] | None = None,
     ) -> NetConfig:
-        """Read the reference implementation's configs (a diffusers UNet config dict, long.yaml's
-        ``unet_additional_kwargs`` and optionally the ``AudioProjModel`` arguments).
+        """Read the reference implementation's configs (a diffusers UNet config dict, read by
+        :meth:`UNetConfig.from_diffusers`; long.yaml's ``unet_additional_kwargs``; optionally the
+        ``AudioProjModel`` arguments).
 
         Raises:
             ValueError: for a setting this implementation does not support, naming it and the supported value.
         """
-        head_dim = unet_config["attention_head_dim"]
-        if not isinstance(head_dim, int):
-            raise ValueError(f"attention_head_dim must be one int (SD1.5 style), got {head_dim!r}")
+        unet = UNetConfig.from_diffusers(unet_config)
         motion = unet_additional_kwargs["motion_module_kwargs"]
         supported = {
-            "use_linear_projection": (unet_config.get("use_linear_projection", False), False),
             "motion_module_type": (unet_additional_kwargs.get("motion_module_type"), "Vanilla"),
             "attention_block_types": (
                 list(motion["attention_block_types"]),
@@ -101,17 +145,7 @@ class NetConfig:
                 )
         audio = dict(audio_proj_kwargs or {})
         return cls(
-            unet=UNetConfig(
-                block_out_channels=tuple(unet_config["block_out_channels"]),
-                layers_per_block=unet_config["layers_per_block"],
-                heads=head_dim,
-                cross_attention_dim=unet_config["cross_attention_dim"],
-                norm_num_groups=unet_config["norm_num_groups"],
-                norm_eps=unet_config["norm_eps"],
-                in_channels=unet_config["in_channels"],
-                out_channels=unet_config["out_channels"],
-                sample_size=unet_config.get("sample_size") or 64,
-            ),
+            unet=unet,
             motion_heads=motion["num_attention_heads"],
             motion_max_len=motion["temporal_position_encoding_max_len"],
             audio_attention_dim=unet_additional_kwargs["audio_attention_dim"],

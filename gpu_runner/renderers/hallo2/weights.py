@@ -229,26 +229,14 @@ def read_net_config(models_dir: Path) -> NetConfig:
     """
     from .net import HALLO2_CONFIG, UNetConfig
 
-    unet = json.loads((models_dir / UNET_CONFIG).read_text())
     wav2vec = json.loads((models_dir / WAV2VEC_DIR / "config.json").read_text())
-    head_dim = unet["attention_head_dim"]
-    if not isinstance(head_dim, int):
-        raise ModelsCorrupt(
-            f"{models_dir / UNET_CONFIG}: attention_head_dim={head_dim!r}; Hallo2 needs SD1.5's single int"
-        )
+    try:
+        unet = UNetConfig.from_diffusers(json.loads((models_dir / UNET_CONFIG).read_text()))
+    except ValueError as exc:
+        raise ModelsCorrupt(f"{models_dir / UNET_CONFIG}: {exc}; Hallo2 needs SD1.5's UNet config") from None
     return replace(
         HALLO2_CONFIG,
-        unet=UNetConfig(
-            block_out_channels=tuple(unet["block_out_channels"]),
-            layers_per_block=unet["layers_per_block"],
-            heads=head_dim,
-            cross_attention_dim=unet["cross_attention_dim"],
-            norm_num_groups=unet["norm_num_groups"],
-            norm_eps=unet["norm_eps"],
-            in_channels=unet["in_channels"],
-            out_channels=unet["out_channels"],
-            sample_size=unet["sample_size"],
-        ),
+        unet=unet,
         audio_layers=wav2vec["num_hidden_layers"],
         audio_channels=wav2vec["hidden_size"],
     )

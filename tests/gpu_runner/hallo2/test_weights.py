@@ -13,10 +13,14 @@ import pytest
 import torch
 
 from gpu_runner.renderers.hallo2 import weights
+from gpu_runner.renderers.hallo2.net import UNetConfig
+from gpu_runner.renderers.hallo2.tiny import FULL_UNET_CONFIG
 from gpu_runner.renderers.hallo2.weights import (
     ARCFACE,
     MODEL_FILES,
     NET,
+    UNET_CONFIG,
+    WAV2VEC_DIR,
     ModelsCorrupt,
     ModelsMissing,
     RemoteFile,
@@ -181,6 +185,29 @@ def test_tiny_release_layout_passes_the_real_net_key_check(tiny_models_dir):  # 
     config = read_net_config(tiny_models_dir)
     assert (config.audio_layers, config.audio_channels) == (2, 32)  # read from the wav2vec2 config
     assert config.unet.block_out_channels == (32, 64, 64, 64)
+
+
+def test_the_unet_config_is_read_as_diffusers_reads_it():
+    assert UNetConfig.from_diffusers(FULL_UNET_CONFIG) == UNetConfig()  # SD1.5's config: our defaults
+    # A key left out takes UNet2DConditionModel's own default; no sample size means the reference's 512 px.
+    sparse = UNetConfig.from_diffusers({"block_out_channels": [32, 64, 64, 64], "sample_size": None})
+    assert sparse.block_out_channels == (32, 64, 64, 64)
+    assert (sparse.cross_attention_dim, sparse.heads, sparse.sample_size) == (1280, 8, 64)
+    with pytest.raises(ValueError, match="use_linear_projection=True; only False"):
+        UNetConfig.from_diffusers({**FULL_UNET_CONFIG, "use_linear_projection": True})
+
+
+def test_a_unet_config_of_another_architecture_is_refused_naming_its_file(tmp_path):
+    (tmp_path / UNET_CONFIG).parent.mkdir(parents=True)
+    (tmp_path / UNET_CONFIG).write_text(
+        json.dumps({**FULL_UNET_CONFIG, "attention_head_dim": [5, 10, 20, 20]})
+    )
+    (tmp_path / WAV2VEC_DIR).mkdir(parents=True)
+    (tmp_path / WAV2VEC_DIR / "config.json").write_text(
+        json.dumps({"num_hidden_layers": 2, "hidden_size": 32})
+    )
+    with pytest.raises(ModelsCorrupt, match=r"unet/config.json: attention_head_dim must be one int"):
+        read_net_config(tmp_path)
 
 
 def test_fetch_command_explains_an_unreachable_hub(tmp_path, monkeypatch, capsys):
