@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import tempfile
 import urllib.request
-import wave
 from decimal import Decimal
 
 import av
@@ -15,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from wagtailmedia.models import get_media_model
 
+from gpu_runner.tts.espeak import EspeakEngine
 from shop.models import Organization, ProductIndexPage, ProductPage
 from video_plugin.models import VideoJob
 
@@ -24,11 +22,10 @@ SCRIPT = "Meet the field kettle. It boils a litre in four minutes, and it packs 
 
 
 def espeak_seconds(script: str, voice: str) -> float:
-    """The length of the voice audio, computed independently of the runner."""
-    with tempfile.NamedTemporaryFile(suffix=".wav") as out:
-        subprocess.run(["espeak-ng", "-v", voice, "-w", out.name, script], check=True)
-        with wave.open(out.name) as audio:
-            return audio.getnframes() / audio.getframerate()
+    """The length of the voice audio, spoken here by the offline engine, apart from the runner's process."""
+    engine = EspeakEngine()
+    engine.load()
+    return engine.synthesize(script, voice).speech.duration_s
 
 
 def publish_new_product(organization: Organization, user) -> ProductPage:

@@ -24,17 +24,16 @@ from __future__ import annotations
 
 import argparse
 import math
-import shutil
-import subprocess
 import tempfile
 import time
-import wave
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from ...tts import TTSError
+from ...tts.espeak import EspeakEngine
 from ..base import RenderInput, Speech, StageReporter
 from .weights import ModelsMissing, check_models_dir
 
@@ -42,6 +41,7 @@ BENCH_SCRIPT = (
     "Meet the new trail shoe: light, waterproof and built for long days outside. It grips on wet rock and "
     "dries overnight."
 )
+BENCH_VOICE = "en-us"
 TINY_STEPS = 4
 
 
@@ -70,20 +70,20 @@ class TimingReporter(StageReporter):
         return None
 
 
-def bench_speech(folder: Path) -> tuple[Speech, str]:
-    """About 7 s of speech from espeak-ng, or a synthetic voiced signal when it is missing (said so)."""
-    if shutil.which("espeak-ng"):
-        path = folder / "speech.wav"
-        subprocess.run(["espeak-ng", "-w", str(path), BENCH_SCRIPT], check=True, capture_output=True)
-        with wave.open(str(path)) as wav:
-            rate = wav.getframerate()
-            pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
-        return Speech(pcm.astype(np.float32) / 32768.0, rate), "espeak-ng speech"
+def bench_speech() -> tuple[Speech, str]:
+    """About 7 s of speech from the offline voice (libespeak-ng), or a synthetic voiced signal when it is
+    missing (said so)."""
+    engine = EspeakEngine()
+    try:
+        engine.load()
+        return engine.synthesize(BENCH_SCRIPT, BENCH_VOICE).speech, f"espeak:{BENCH_VOICE} speech"
+    except TTSError as exc:
+        reason = str(exc)
     rate = 16_000
     t = np.arange(7 * rate) / rate
     # Fallback: a 140 Hz buzz with a 4 Hz syllable-like envelope, so wav2vec2 still sees voice-like input.
     samples = 0.3 * np.sin(2 * np.pi * 140 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 4 * t))
-    return Speech(samples.astype(np.float32), rate), "FALLBACK synthetic tone (espeak-ng not installed)"
+    return Speech(samples.astype(np.float32), rate), f"FALLBACK synthetic tone (no offline voice: {reason})"
 
 
 def prepare_models_dir(full: bool, scratch: Path) -> tuple[Path, str]:
@@ -121,7 +121,7 @@ def main(args: argparse.Namespace) -> int:
         from skimage.data import astronaut
 
         image = Image.fromarray(astronaut())
-        speech, speech_source = bench_speech(scratch)
+        speech, speech_source = bench_speech()
         seconds = getattr(args, "seconds", None)
         if seconds:
             speech = Speech(speech.samples[: max(1, int(seconds * speech.sample_rate))], speech.sample_rate)

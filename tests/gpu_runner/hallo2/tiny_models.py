@@ -36,8 +36,9 @@ def presenter_image() -> Image.Image:
     return Image.fromarray(astronaut())
 
 
-# `espeak-ng -w hello-product.wav "Hello, this is our new product."`, recorded once so the renderer tests also
-# run where no TTS engine is installed (a GPU host); tests/gpu_runner/test_tts.py drives espeak-ng itself.
+# "Hello, this is our new product." in espeak-ng's default voice, recorded once: the renderer tests then hear
+# the same speech on every host, including one without the runner's [tts] extra (a GPU host may have none);
+# tests/gpu_runner/test_tts.py tests the offline voice itself (libespeak-ng, gpu_runner.tts.espeak).
 RECORDED_SPEECH = Path(__file__).resolve().parents[2] / "data" / "speech" / "hello-product.wav"
 
 
