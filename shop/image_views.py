@@ -22,9 +22,9 @@ from wagtail.admin.filters import PopularTagsFilter
 from wagtail.images import get_image_model
 from wagtail.images.views import chooser as wagtail_chooser
 from wagtail.images.views import images as wagtail_images
-from wagtail.permissions import policy_registry
 
 from shop.popular_tags import popular_tags
+from video_plugin.permissions import permission_policy_for
 
 # The images each screen lists: Wagtail's listing shows those the user may change or delete, its chooser
 # those the user may choose.
@@ -35,7 +35,7 @@ CHOSEN_ACTIONS = ("choose",)
 def images_user_may(user: Any, actions: tuple[str, ...]) -> QuerySet:
     """The images in collections where ``user`` holds any of ``actions`` (Wagtail's image permission
     policy)."""
-    return policy_registry.get_by_type(get_image_model()).instances_user_has_any_permission_for(user, actions)
+    return permission_policy_for(get_image_model()).instances_user_has_any_permission_for(user, actions)
 
 
 class ImagesFilterSet(wagtail_images.ImagesFilterSet):

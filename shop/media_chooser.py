@@ -27,7 +27,6 @@ from wagtail import hooks
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.forms.search import SearchForm
 from wagtail.admin.modal_workflow import render_modal_workflow
-from wagtail.permissions import policy_registry
 from wagtail.search.backends import get_search_backends
 from wagtailmedia.forms import get_media_form
 from wagtailmedia.models import get_media_model
@@ -35,6 +34,7 @@ from wagtailmedia.utils import paginate
 from wagtailmedia.views import chooser as wagtailmedia_chooser
 
 from shop.popular_tags import popular_tags
+from video_plugin.permissions import permission_policy_for
 
 # wagtailmedia has no "choose" permission: its chooser lists the media the user may change or delete, so the
 # collection filter offers the collections holding such media and nothing else.
@@ -144,7 +144,7 @@ def upload_form(request: HttpRequest, media_type: str, data: Any = None, files: 
 
 def media_permission_policy() -> Any:
     """The media model's permission policy, as registered with Wagtail."""
-    return policy_registry.get_by_type(get_media_model())
+    return permission_policy_for(get_media_model())
 
 
 # Anchored at both ends, and relative to the admin's root like wagtailmedia's own ``media/`` include.
