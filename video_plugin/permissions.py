@@ -11,14 +11,15 @@ from typing import Any
 
 from django.db.models import Model
 from wagtail.images import get_image_model
-from wagtail.images import permissions as image_permissions
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtailmedia import get_permission_policy as media_permission_policy
 from wagtailmedia.models import get_media_model
 
 try:
     from wagtail.permissions import policy_registry, register_permission_policy
-except ImportError:  # Wagtail 7.4
+except ImportError:  # Wagtail 7.4 (Wagtail 8 deprecates the module imported here)
+    from wagtail.images import permissions as image_permissions
+
     policy_registry = register_permission_policy = None
 
 
