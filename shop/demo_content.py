@@ -17,7 +17,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Site
 
 from shop.models import Membership, Organization, ProductIndexPage, ProductPage
-from video_plugin.tenancy import Role
+from shop.roles import Role
 
 SUPERUSER = ("admin", "demo-admin")
 

@@ -14,11 +14,11 @@ from wagtail.images import get_image_model_string
 from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Collection, Page
 
+from shop.roles import Role
 from video_plugin.api.fields import AIVideoField
 from video_plugin.editor.panels import VideoPanel
 from video_plugin.jobs.scripts import ScriptSource
 from video_plugin.mixins import VideoPageMixin
-from video_plugin.tenancy import Role
 
 # "engine:voice", e.g. espeak:en-us or edge:en-US-JennyNeural: the runner picks the engine by the prefix.
 voice_validator = RegexValidator(

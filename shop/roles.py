@@ -7,6 +7,7 @@ its role, so Wagtail's admin enforces the tenancy boundary for pages, images and
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -18,7 +19,17 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 from wagtailmedia.models import get_media_model
 
-from video_plugin.tenancy import Role
+
+class Role(enum.StrEnum):
+    """A member's role in an organization. Owners and admins generate videos; editors only see them."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    EDITOR = "editor"
+
+
+# The roles that generate, cancel and switch videos, and manage API tokens and webhooks (shop.tenancy).
+GENERATING_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
 # Page actions on the organization's index page and everything below it.
 PAGE_ACTIONS: dict[Role, tuple[str, ...]] = {

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "wagtail.api.v2",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    # video_plugin's site setting (Settings → Presenter videos) lives there; the shop's ShopTenancy takes those
+    # defaults from its organizations instead, but the plugin's checks want every app it can use.
+    "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -159,6 +162,7 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhos
 WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
 
 WAGTAIL_VIDEO = {
+    # Organizations with roles; a site without organizations leaves TENANCY out (video_plugin.site_tenancy).
     "TENANCY": "shop.tenancy.ShopTenancy",
     "RENDERER": os.environ.get("WAGTAIL_VIDEO_RENDERER", "still"),
     "DEFAULT_VOICE": "espeak:en-us",

@@ -1,11 +1,17 @@
-"""video_plugin's tenancy for the shop: an organization owns the pages under its index page."""
+"""video_plugin's tenancy for the shop: an organization owns the pages under its index page, and a member's
+role in it decides what they may do: owners and admins generate videos, editors see them.
+
+The worked example of a custom :class:`video_plugin.tenancy.Tenancy`; a site without organizations needs none
+(the plugin's default, ``SiteTenancy``, uses Wagtail's groups and page permissions).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from shop.models import Membership, Organization, ProductIndexPage, ProductPage
-from video_plugin.tenancy import OrganizationInfo, Role, Tenancy
+from shop.roles import GENERATING_ROLES, Role
+from video_plugin.tenancy import OrganizationInfo, Tenancy
 
 
 def organization_info(organization: Organization) -> OrganizationInfo:
@@ -23,6 +29,9 @@ def organization_info(organization: Organization) -> OrganizationInfo:
 class ShopTenancy(Tenancy):
     """Organizations of :mod:`shop.models`, found through the page's ``ProductIndexPage`` ancestor."""
 
+    who_may_generate = "owners and admins of the page's organization"
+    who_may_view = "members of the page's organization"
+
     def organization_for_page(self, page: Any) -> OrganizationInfo | None:
         index = (
             ProductIndexPage.objects.ancestor_of(page, inclusive=True)
@@ -35,16 +44,6 @@ class ShopTenancy(Tenancy):
         organization = Organization.objects.select_related("collection").filter(pk=organization_id).first()
         return organization_info(organization) if organization else None
 
-    def role_of(self, user: Any, organization_id: int) -> Role | None:
-        if not user.is_authenticated:
-            return None
-        role = (
-            Membership.objects.filter(user_id=user.pk, organization_id=organization_id)
-            .values_list("role", flat=True)
-            .first()
-        )
-        return Role(role) if role else None
-
     def organizations(self) -> list[OrganizationInfo]:
         return [
             organization_info(organization)
@@ -56,3 +55,34 @@ class ShopTenancy(Tenancy):
         if index is None:
             return ProductPage.objects.none()
         return ProductPage.objects.descendant_of(index).live().order_by("path")
+
+    def can_generate(self, user: Any, page: Any) -> bool:
+        organization_id = self.organization_id_of(page)
+        return organization_id is not None and self.role_of(user, organization_id) in GENERATING_ROLES
+
+    def can_view(self, user: Any, page: Any) -> bool:
+        organization_id = self.organization_id_of(page)
+        return organization_id is not None and self.role_of(user, organization_id) is not None
+
+    def can_generate_for_organization(self, user: Any, organization_id: int) -> bool:
+        return self.role_of(user, organization_id) in GENERATING_ROLES
+
+    def role_of(self, user: Any, organization_id: int) -> Role | None:
+        """The user's role in the organization, or ``None`` for a non-member."""
+        if not user.is_authenticated:
+            return None
+        role = (
+            Membership.objects.filter(user_id=user.pk, organization_id=organization_id)
+            .values_list("role", flat=True)
+            .first()
+        )
+        return Role(role) if role else None
+
+    @staticmethod
+    def organization_id_of(page: Any) -> int | None:
+        """The id of the organization whose index page is ``page`` or above it (one query, no joins)."""
+        return (
+            ProductIndexPage.objects.ancestor_of(page, inclusive=True)
+            .values_list("organization_id", flat=True)
+            .first()
+        )

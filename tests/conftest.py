@@ -1,5 +1,6 @@
-"""Shared Django fixtures: a temporary storage folder, a stub Dramatiq broker, and a small two-organization
-shop.
+"""Shared Django fixtures: a temporary storage folder, a stub Dramatiq broker, a small two-organization shop
+(``world``, under the shop's tenancy), and a site without organizations (``site_world``, under the plugin's
+default tenancy).
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from typing import Any
 import dramatiq
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.files.images import ImageFile
 from dramatiq.brokers.stub import StubBroker
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
-from wagtail.models import Site
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
 from gpu_runner.protocol import EVENTS_QUEUE, RENDER_LANES
+from shop.models import ProductPage
+from video_plugin.models import VideoSiteSettings
 
 
 @pytest.fixture(autouse=True)
@@ -119,6 +123,98 @@ class ShopWorld:
         self.outsider = make_user("outsider")
 
 
+def permissions(app_label: str, *codenames: str) -> list[Permission]:
+    found = list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+    assert len(found) == len(codenames), f"missing permissions among {codenames}"
+    return found
+
+
+# What a video producer needs besides generate_video to open Settings → Video API (shop.roles grants the
+# same to owners and admins).
+API_SCREEN_PERMISSIONS = (
+    "add_apitoken",
+    "change_apitoken",
+    "delete_apitoken",
+    "add_webhookendpoint",
+    "change_webhookendpoint",
+    "delete_webhookendpoint",
+    "view_webhookdelivery",
+)
+
+
+class SiteWorld:
+    """A Wagtail site with no organizations, under the plugin's default tenancy.
+
+    Two sections of product pages, kitchen and garden, each with an editors' group (page add and change on the
+    section, image add and choose in the section's collection), a presenter photo in that collection, and the
+    site's default presenter in its Presenter videos setting. A "Video producers" group holds
+    ``video_plugin.generate_video`` and the Video API screens' permissions. The people:
+
+    - ``producer``: a kitchen editor and a video producer, so may generate for kitchen pages;
+    - ``second_producer``: a kitchen editor holding the same permissions directly rather than by group;
+    - ``page_editor``: a kitchen editor only (sees the kitchen's videos, generates none);
+    - ``garden_producer``: a garden editor and a video producer (generates for garden pages only);
+    - ``producer_without_pages``: a video producer who may edit no page;
+    - ``superuser``.
+    """
+
+    def __init__(self) -> None:
+        site = Site.objects.get(is_default_site=True)
+        root_collection = Collection.get_first_root_node()
+        admin_access = permissions("wagtailadmin", "access_admin")
+        page_rights = permissions("wagtailcore", "add_page", "change_page")
+        image_rights = permissions("wagtailimages", "add_image", "choose_image")
+        producer_rights = permissions("video_plugin", "generate_video", *API_SCREEN_PERMISSIONS)
+        producers = Group.objects.create(name="Video producers")
+        producers.permissions.add(*admin_access, *producer_rights)
+
+        self.section: dict[str, Any] = {}
+        self.product: dict[str, Any] = {}
+        self.presenter: dict[str, Any] = {}
+        self.editors: dict[str, Group] = {}
+        for slug in ("kitchen", "garden"):
+            section = site.root_page.add_child(instance=Page(title=slug.title(), slug=slug))
+            product = section.add_child(
+                instance=ProductPage(
+                    title=f"{slug.title()} Lamp", description="<p>A warm light.</p>", price=Decimal("24.00")
+                )
+            )
+            collection = root_collection.add_child(instance=Collection(name=f"{slug.title()} images"))
+            editors = Group.objects.create(name=f"{slug.title()} editors")
+            editors.permissions.add(*admin_access)
+            for permission in page_rights:
+                GroupPagePermission.objects.create(group=editors, page=section, permission=permission)
+            for permission in image_rights:
+                GroupCollectionPermission.objects.create(
+                    group=editors, collection=collection, permission=permission
+                )
+            self.section[slug], self.product[slug], self.editors[slug] = section, product, editors
+            self.presenter[slug] = make_image(f"{slug} presenter", collection)
+
+        site_settings = VideoSiteSettings.for_site(site)
+        site_settings.default_presenter_image = self.presenter["kitchen"]
+        site_settings.save()
+
+        self.users: dict[str, Any] = {}
+        for name, groups in (
+            ("producer", [self.editors["kitchen"], producers]),
+            ("second_producer", [self.editors["kitchen"]]),
+            ("page_editor", [self.editors["kitchen"]]),
+            ("garden_producer", [self.editors["garden"], producers]),
+            ("producer_without_pages", [producers]),
+        ):
+            user = make_user(name)
+            user.groups.add(*groups)
+            self.users[name] = user
+        self.users["second_producer"].user_permissions.add(*producer_rights)
+        self.superuser = get_user_model().objects.create_superuser("root", "root@example.com", "pw-root")
+
+
+def use_default_tenancy(settings: Any) -> None:
+    """``WAGTAIL_VIDEO`` without ``TENANCY``, as a site without organizations configures it."""
+    settings.WAGTAIL_VIDEO = {key: value for key, value in settings.WAGTAIL_VIDEO.items() if key != "TENANCY"}
+
+
 @pytest.fixture
 def image_factory(db: Any) -> Any:
     """:func:`make_image` for tests that need an image of their own."""
@@ -128,3 +224,10 @@ def image_factory(db: Any) -> Any:
 @pytest.fixture
 def world(db: Any) -> ShopWorld:
     return ShopWorld()
+
+
+@pytest.fixture
+def site_world(db: Any, settings: Any) -> SiteWorld:
+    """A site without organizations, with the plugin's default tenancy configured."""
+    use_default_tenancy(settings)
+    return SiteWorld()

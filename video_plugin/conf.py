@@ -3,7 +3,10 @@
 ========================  ====================================================================================
 key                       meaning (default)
 ========================  ====================================================================================
-``TENANCY``               dotted path of the host's :class:`video_plugin.tenancy.Tenancy` subclass (required)
+``TENANCY``               dotted path of a :class:`video_plugin.tenancy.Tenancy` subclass; the default,
+                          ``"video_plugin.site_tenancy.SiteTenancy"``, is one organization: the whole site
+``COLLECTION``            name of the collection (under the root) the default tenancy files videos in
+                          (``"Presenter videos"``)
 ``RENDERER``              renderer requested from the runner: ``"still"`` or ``"hallo2"`` (``"still"``)
 ``DEFAULT_VOICE``         engine-qualified voice when the organization names none (``"espeak:en-us"``)
 ``MAX_SCRIPT_CHARS``      longest script accepted, at most the protocol's limit (3000)
@@ -26,6 +29,8 @@ which are refused by default (see :mod:`video_plugin.webhooks.destinations`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any
 
 from django.conf import settings
@@ -34,8 +39,13 @@ from django.core.signals import setting_changed
 
 from gpu_runner.protocol import MAX_SCRIPT_CHARS, RENDERERS
 
+DEFAULT_TENANCY = "video_plugin.site_tenancy.SiteTenancy"
+# Wagtail's Collection.name is a CharField(max_length=255).
+COLLECTION_NAME_MAX = 255
+
 DEFAULTS: dict[str, Any] = {
-    "TENANCY": None,
+    "TENANCY": DEFAULT_TENANCY,
+    "COLLECTION": "Presenter videos",
     "RENDERER": "still",
     "DEFAULT_VOICE": "espeak:en-us",
     "MAX_SCRIPT_CHARS": MAX_SCRIPT_CHARS,
@@ -57,6 +67,73 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+@dataclass(frozen=True)
+class SettingProblem:
+    """One thing wrong with ``WAGTAIL_VIDEO``: what, and how to fix it (``manage.py check`` shows both)."""
+
+    message: str
+    hint: str
+    # An unknown key is told apart from a bad value: the system checks give them their own ids.
+    unknown_key: bool = False
+
+
+def setting_problems(configured: Any) -> list[SettingProblem]:
+    """Everything wrong with a ``WAGTAIL_VIDEO`` value, without importing anything it names.
+
+    Whether ``TENANCY`` imports is :mod:`video_plugin.checks`'s question: importing the host's code here would
+    make reading a setting import the host.
+    """
+    if not isinstance(configured, dict):
+        return [SettingProblem(f"WAGTAIL_VIDEO is a {type(configured).__name__}", "make it a dict, e.g. {}")]
+    problems = [
+        SettingProblem(
+            f"WAGTAIL_VIDEO has an unknown key {key!r}",
+            " ".join(
+                [
+                    *(f"Did you mean {match!r}?" for match in get_close_matches(str(key), DEFAULTS, n=1)),
+                    f"The known keys are {', '.join(DEFAULTS)} (see video_plugin/conf.py).",
+                ]
+            ),
+            unknown_key=True,
+        )
+        for key in sorted(set(configured) - set(DEFAULTS), key=str)
+    ]
+    values = {**DEFAULTS, **configured}
+    if values["RENDERER"] not in RENDERERS:
+        problems.append(
+            SettingProblem(
+                f'WAGTAIL_VIDEO["RENDERER"] is {values["RENDERER"]!r}',
+                f"choose one of {', '.join(RENDERERS)}, the renderer your GPU runners serve",
+            )
+        )
+    limit = values["MAX_SCRIPT_CHARS"]
+    if not (isinstance(limit, int) and 0 < limit <= MAX_SCRIPT_CHARS):
+        problems.append(
+            SettingProblem(
+                f'WAGTAIL_VIDEO["MAX_SCRIPT_CHARS"] is {limit!r}',
+                f"use a whole number between 1 and {MAX_SCRIPT_CHARS} (the runner refuses longer scripts)",
+            )
+        )
+    if not isinstance(values["TENANCY"], str) or not values["TENANCY"]:
+        problems.append(
+            SettingProblem(
+                f'WAGTAIL_VIDEO["TENANCY"] is {values["TENANCY"]!r}',
+                f'leave it out for the default "{DEFAULT_TENANCY}", or name your Tenancy subclass\'s dotted '
+                'path, e.g. "shop.tenancy.ShopTenancy"',
+            )
+        )
+    collection = values["COLLECTION"]
+    if not (isinstance(collection, str) and 0 < len(collection.strip()) <= COLLECTION_NAME_MAX):
+        problems.append(
+            SettingProblem(
+                f'WAGTAIL_VIDEO["COLLECTION"] is {collection!r}',
+                f"name the collection for videos with 1 to {COLLECTION_NAME_MAX} characters, "
+                'e.g. "Presenter videos"',
+            )
+        )
+    return problems
+
+
 class VideoSettings:
     """Attribute access to ``WAGTAIL_VIDEO`` with defaults, validated on first read."""
 
@@ -65,27 +142,12 @@ class VideoSettings:
 
     def _load(self) -> dict[str, Any]:
         configured = getattr(settings, "WAGTAIL_VIDEO", {})
-        unknown = set(configured) - set(DEFAULTS)
-        if unknown:
-            raise ImproperlyConfigured(
-                f"WAGTAIL_VIDEO has unknown key(s) {sorted(unknown)}; known keys are {sorted(DEFAULTS)}"
-            )
-        values = {**DEFAULTS, **configured}
-        if not values["TENANCY"]:
-            raise ImproperlyConfigured(
-                'WAGTAIL_VIDEO["TENANCY"] is not set; name your video_plugin.tenancy.Tenancy subclass, '
-                'e.g. "shop.tenancy.ShopTenancy"'
-            )
-        if values["RENDERER"] not in RENDERERS:
-            raise ImproperlyConfigured(
-                f'WAGTAIL_VIDEO["RENDERER"] is {values["RENDERER"]!r}; choose one of {list(RENDERERS)}'
-            )
-        if not 0 < int(values["MAX_SCRIPT_CHARS"]) <= MAX_SCRIPT_CHARS:
-            raise ImproperlyConfigured(
-                f'WAGTAIL_VIDEO["MAX_SCRIPT_CHARS"] must be between 1 and {MAX_SCRIPT_CHARS} '
-                "(the runner refuses longer scripts)"
-            )
-        return values
+        # manage.py check reports every problem with its id (video_plugin.checks); this guards a process that
+        # was started without the checks.
+        problems = setting_problems(configured)
+        if problems:
+            raise ImproperlyConfigured(f"{problems[0].message}: {problems[0].hint}")
+        return {**DEFAULTS, **configured}
 
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:

@@ -1,4 +1,5 @@
-"""The plugin's records: video jobs, the job API's tokens, and webhook endpoints with their delivery log."""
+"""The plugin's records: video jobs, the job API's tokens, webhook endpoints with their delivery log, and the
+default tenancy's per-site settings."""
 
 from __future__ import annotations
 
@@ -12,10 +13,16 @@ from django.db import models
 from django.db.models import Q
 from nanoid import generate as nanoid
 from swapper import get_model_name
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.images import get_image_model_string
 from wagtailmedia.settings import wagtailmedia_settings
 
 JOB_ID_LENGTH = 21
+# The permission a Wagtail group needs to generate, cancel and switch videos under the default tenancy
+# (video_plugin.site_tenancy); granted in Settings → Groups.
+GENERATE_PERMISSION_CODENAME = "generate_video"
+GENERATE_PERMISSION = f"video_plugin.{GENERATE_PERMISSION_CODENAME}"
 
 
 def new_job_id() -> str:
@@ -97,6 +104,7 @@ class VideoJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [(GENERATE_PERMISSION_CODENAME, "Can generate presenter videos")]
         constraints = [
             models.UniqueConstraint(
                 fields=["page"], condition=Q(is_current=True), name="video_one_current_per_page"
@@ -258,3 +266,44 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.endpoint.url} ({self.status})"
+
+
+# --- the default tenancy's settings -------------------------------------------------------------------------
+
+
+class VideoSiteSettings(BaseSiteSetting):
+    """A site's presenter videos under the default tenancy: Settings → Presenter videos in the admin.
+
+    A custom tenancy (the shop's, for one) takes these from its own organizations instead. Registered as a
+    Wagtail setting in :mod:`video_plugin.wagtail_hooks`.
+    """
+
+    default_presenter_image = models.ForeignKey(
+        get_image_model_string(),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The presenter of pages without their own presenter image: one face, facing the camera.",
+    )
+    default_voice = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="An engine-qualified voice, e.g. 'espeak:en-us' or 'edge:en-US-JennyNeural'. "
+        'Empty: WAGTAIL_VIDEO["DEFAULT_VOICE"].',
+    )
+    auto_generate_on_publish = models.BooleanField(
+        default=False,
+        help_text="Render a new presenter video whenever a page with a presenter video panel is published.",
+    )
+
+    panels = [
+        FieldPanel("default_presenter_image"),
+        FieldPanel("default_voice"),
+        FieldPanel("auto_generate_on_publish"),
+    ]
+    select_related = ["default_presenter_image"]
+
+    class Meta:
+        verbose_name = "presenter videos"
+        verbose_name_plural = "presenter videos"

@@ -1,16 +1,26 @@
-"""Wagtail hooks: the editor panel's admin URLs, the headless API's admin screens and the bulk action."""
+"""Wagtail hooks: the editor panel's admin URLs, the headless API's admin screens, the bulk action, the
+``generate_video`` permission on the group screen, and the default tenancy's site setting."""
 
+from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.db.models import QuerySet
 from django.urls import include, path
 from wagtail import hooks
+from wagtail.contrib.settings.registry import register_setting
 from wagtail.permissions import register_permission_policy
 
 from video_plugin.api.admin_viewsets import HeadlessAPIViewSetGroup, ReadOnlyPolicy
 from video_plugin.editor import urls
 from video_plugin.editor.bulk_actions import GenerateVideosBulkAction
-from video_plugin.models import WebhookDelivery
+from video_plugin.models import GENERATE_PERMISSION_CODENAME, VideoSiteSettings, WebhookDelivery
 
 hooks.register("register_bulk_action", GenerateVideosBulkAction)
 register_permission_policy(WebhookDelivery, ReadOnlyPolicy(WebhookDelivery))
+
+# Registered here rather than on the model: without wagtail.contrib.settings (whose URLs the menu item links
+# to) the admin would fail on every page; manage.py check says what to add instead (video_plugin.E001).
+if apps.is_installed("wagtail.contrib.settings"):
+    register_setting(VideoSiteSettings, icon="media")
 
 
 @hooks.register("register_admin_urls")
@@ -21,3 +31,12 @@ def register_admin_urls() -> list:
 @hooks.register("register_admin_viewset")
 def register_headless_api_viewsets() -> HeadlessAPIViewSetGroup:
     return HeadlessAPIViewSetGroup()
+
+
+@hooks.register("register_permissions")
+def register_generate_permission() -> QuerySet[Permission]:
+    """Shows "Can generate presenter videos" on Settings → Groups, where the default tenancy's rights are
+    granted."""
+    return Permission.objects.filter(
+        content_type__app_label="video_plugin", codename=GENERATE_PERMISSION_CODENAME
+    )

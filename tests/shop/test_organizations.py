@@ -8,9 +8,8 @@ from django.db import IntegrityError, transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
 
 from shop.models import Membership, Organization
-from shop.roles import group_name
+from shop.roles import Role, group_name
 from shop.tenancy import ShopTenancy
-from video_plugin.tenancy import Role
 
 
 @pytest.mark.django_db

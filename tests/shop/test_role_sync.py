@@ -10,8 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from wagtail.models import GroupCollectionPermission, GroupPagePermission
 
-from shop.roles import group_name, sync_after_migrate
-from video_plugin.tenancy import Role
+from shop.roles import Role, group_name, sync_after_migrate
 
 pytestmark = pytest.mark.django_db
 

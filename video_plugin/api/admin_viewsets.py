@@ -1,8 +1,9 @@
 """Wagtail admin screens for the headless API: API tokens, webhook endpoints, and the webhook delivery log.
 
 Who may open them is Wagtail's model permissions (superusers, and any group the host grants
-``video_plugin.add_apitoken`` etc.). What they see is scoped by the tenancy: the organizations where the user
-may generate videos (owners and admins), every organization for superusers.
+``video_plugin.add_apitoken`` etc.). What they see is scoped by the tenancy: the organizations the user may
+generate videos for as a whole (the shop's owners and admins; under the default tenancy, holders of
+``video_plugin.generate_video``), every organization for superusers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from video_plugin.models import ApiToken, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from video_plugin.tenancy import can_generate, get_tenancy
+from video_plugin.tenancy import can_generate_for_organization, get_tenancy
 
 
 def manageable_organizations(user: Any) -> dict[int, str]:
@@ -29,7 +30,7 @@ def manageable_organizations(user: Any) -> dict[int, str]:
     return {
         organization.id: organization.name
         for organization in get_tenancy().organizations()
-        if can_generate(user, organization.id)
+        if can_generate_for_organization(user, organization.id)
     }
 
 
@@ -57,9 +58,11 @@ class OrganizationForm(WagtailAdminModelForm):
         if self.instance.pk:
             del self.fields["organization_id"]
         else:
-            self.fields["organization_id"].choices = sorted(
-                manageable_organizations(for_user).items(), key=lambda item: item[1]
-            )
+            choices = sorted(manageable_organizations(for_user).items(), key=lambda item: item[1])
+            self.fields["organization_id"].choices = choices
+            if len(choices) == 1:
+                # The default tenancy's one organization: nothing to choose.
+                self.fields["organization_id"].initial = choices[0][0]
 
 
 class ApiTokenForm(OrganizationForm):
@@ -102,6 +105,10 @@ class ApiTokenViewSet(ModelViewSet):
 
 
 class WebhookEndpointForm(OrganizationForm):
+    # Declared for assume_scheme: a receiver typed without a scheme is taken as https, never plain http.
+    url = forms.URLField(
+        max_length=500, assume_scheme="https", help_text="Receives a signed JSON POST for each event."
+    )
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices,
         widget=forms.CheckboxSelectMultiple,

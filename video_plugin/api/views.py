@@ -11,7 +11,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from video_plugin.api.auth import HasOrganizationToken, OrganizationTokenAuthentication, organization_id
@@ -110,12 +109,11 @@ class JobListView(JobAPIView):
         return page, organization
 
     def organization_image(self, image_id: int, organization: OrganizationInfo) -> Any:
-        """The image, if it is in the organization's collection (or one below it)."""
-        collections = organization.collection.get_descendants(inclusive=True)
-        image = get_image_model().objects.filter(pk=image_id, collection__in=collections).first()
+        """The image, if the organization's tokens may use it (:meth:`Tenancy.images_of`)."""
+        image = get_tenancy().images_of(organization).filter(pk=image_id).first()
         if image is None:
             raise exceptions.ValidationError(
-                {"image": f"no image {image_id} in the collection of organization {organization.name!r}"}
+                {"image": f"no image {image_id} that organization {organization.name!r} may use"}
             )
         return image
 

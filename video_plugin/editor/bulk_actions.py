@@ -19,12 +19,12 @@ class GenerateVideosBulkAction(PageBulkAction):
     action_priority = 80
 
     def check_perm(self, page: Any) -> bool:
-        """Pages that can have a video, in an organization where the user may generate videos."""
+        """Pages that can have a video, in an organization, which the user may generate videos for."""
         page = page.specific
         if not isinstance(page, VideoPageMixin):
             return False
         organization = get_tenancy().organization_for_page(page)
-        return organization is not None and can_generate(self.request.user, organization.id)
+        return organization is not None and can_generate(self.request.user, page)
 
     @classmethod
     def execute_action(cls, objects: Any, user: Any = None, **kwargs: Any) -> tuple[int, int]:

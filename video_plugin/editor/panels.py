@@ -44,12 +44,14 @@ class VideoPanel(Panel):
         def get_context_data(self, parent_context: dict[str, Any] | None = None) -> dict[str, Any]:
             context = super().get_context_data(parent_context)
             page = self.instance
-            organization = get_tenancy().organization_for_page(page)
-            allowed = organization is not None and can_generate(self.request.user, organization.id)
+            tenancy = get_tenancy()
+            organization = tenancy.organization_for_page(page)
+            allowed = organization is not None and can_generate(self.request.user, page)
             context.update(
                 page=page,
                 organization=organization,
                 can_generate=allowed,
+                who_may_generate=tenancy.who_may_generate,
                 state_json=json.dumps(panel_state(page.pk)),
                 urls_json=json.dumps(self.urls(page.pk)),
                 # Panels render without the request context processors, so {{ csrf_token }} would be empty.

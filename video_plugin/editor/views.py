@@ -1,8 +1,9 @@
-"""Admin views behind the editor panel. Each answers JSON, checks the user's role on the server, and
-answers 403 (or 404 for a page outside every organization) with no data to anyone else.
+"""Admin views behind the editor panel. Each answers JSON, asks the tenancy on the server whether the user
+may, and answers 403 (or 404 for a page outside every organization) with no data to anyone else.
 
-Owners and admins (and superusers) generate, cancel and choose the current video; every member reads.
-POSTs need Django's CSRF token, which the panel sends in ``X-CSRFToken``.
+Who may generate, cancel and choose the current video, and who may only read, is the tenancy's answer for
+the page (:mod:`video_plugin.tenancy`); superusers may do everything. POSTs need Django's CSRF token, which
+the panel sends in ``X-CSRFToken``.
 """
 
 from __future__ import annotations
@@ -43,9 +44,26 @@ def organization_of(page: Page) -> OrganizationInfo:
     return organization
 
 
+def organization_page(page_id: int) -> Page:
+    """The page, or 404 when there is none or it belongs to no organization."""
+    page = get_object_or_404(Page, pk=page_id)
+    organization_of(page)
+    return page
+
+
 def forbidden(reason: str) -> JsonResponse:
     """A JSON 403: Wagtail's admin turns a raised PermissionDenied into a redirect the panel cannot read."""
     return JsonResponse({"error": reason}, status=403)
+
+
+def not_a_generator(action: str) -> JsonResponse:
+    """403 for a user the tenancy does not let ``action`` (e.g. "generate videos"), naming who may."""
+    return forbidden(f"only {get_tenancy().who_may_generate} can {action}")
+
+
+def not_a_viewer(action: str) -> JsonResponse:
+    """403 for a user the tenancy does not let see the page's videos, naming who may."""
+    return forbidden(f"only {get_tenancy().who_may_view} can {action}")
 
 
 def bad_request(reason: str) -> JsonResponse:
@@ -95,6 +113,10 @@ def checked_voice(data: dict[str, Any]) -> str | None:
     voice = str(data.get("voice") or "").strip()
     if not voice:
         return None
+    try:
+        check_voice_id(voice)
+    except ProtocolError as exc:
+        raise BadRequest(str(exc)) from None
     runner = read_capabilities()
     if runner.online and not runner.offers_voice(voice):
         raise BadRequest(f"voice {voice!r} is not offered by any online runner; choose one from the list")
@@ -104,10 +126,9 @@ def checked_voice(data: dict[str, Any]) -> str | None:
 @require_POST
 def generate(request: HttpRequest, page_id: int) -> JsonResponse:
     """Request a video for the page with an optional ``script``, ``voice`` and ``image_id``."""
-    page = get_object_or_404(Page, pk=page_id).specific
-    organization = organization_of(page)
-    if not can_generate(request.user, organization.id):
-        return forbidden("only owners and admins of this organization can generate videos")
+    page = organization_page(page_id).specific
+    if not can_generate(request.user, page):
+        return not_a_generator("generate videos")
     try:
         data = request_data(request)
         script = checked_script(data)
@@ -123,11 +144,10 @@ def generate(request: HttpRequest, page_id: int) -> JsonResponse:
 
 @require_GET
 def status(request: HttpRequest, page_id: int) -> JsonResponse:
-    """The panel's state for the page (latest job, history, runners), for members of its organization."""
-    page = get_object_or_404(Page, pk=page_id)
-    organization = organization_of(page)
-    if not can_view(request.user, organization.id):
-        return forbidden("only members of this organization can see its video jobs")
+    """The panel's state for the page (latest job, history, runners), for those who may see its videos."""
+    page = organization_page(page_id)
+    if not can_view(request.user, page):
+        return not_a_viewer("see this page's video jobs")
     return JsonResponse(panel_state(page.pk))
 
 
@@ -135,16 +155,16 @@ def status(request: HttpRequest, page_id: int) -> JsonResponse:
 def job_captions(request: HttpRequest, page_id: int, job_id: str) -> HttpResponse:
     """A job's captions for the panel's player (any of the page's finished videos, drafts included)."""
     page, job = page_job(page_id, job_id)
-    if not can_view(request.user, organization_of(page).id):
-        return forbidden("only members of this organization can see its videos")
+    if not can_view(request.user, page):
+        return not_a_viewer("see this page's videos")
     response = captions_response(job)
     response["Cache-Control"] = f"private, {response['Cache-Control']}"
     return response
 
 
 def page_job(page_id: int, job_id: str) -> tuple[Page, VideoJob]:
-    """The page and one of its jobs; 404 when the job is not this page's."""
-    page = get_object_or_404(Page, pk=page_id)
+    """The page and one of its jobs; 404 when the job is not this page's, or the page no organization's."""
+    page = organization_page(page_id)
     job = get_object_or_404(VideoJob.objects.select_related("media"), page_id=page.pk, job_id=job_id)
     return page, job
 
@@ -153,8 +173,8 @@ def page_job(page_id: int, job_id: str) -> tuple[Page, VideoJob]:
 def cancel(request: HttpRequest, page_id: int, job_id: str) -> JsonResponse:
     """Cancel the page's queued or running job, in the database and for the runner."""
     page, job = page_job(page_id, job_id)
-    if not can_generate(request.user, organization_of(page).id):
-        return forbidden("only owners and admins of this organization can cancel videos")
+    if not can_generate(request.user, page):
+        return not_a_generator("cancel videos")
     outcome = cancel_job(job, request.user.get_username())
     if not outcome.cancelled:
         reason = f"the job has already {outcome.job.status}; nothing to cancel"
@@ -168,8 +188,8 @@ def cancel(request: HttpRequest, page_id: int, job_id: str) -> JsonResponse:
 def make_current(request: HttpRequest, page_id: int, job_id: str) -> JsonResponse:
     """Make one of the page's finished videos the one the page shows."""
     page, job = page_job(page_id, job_id)
-    if not can_generate(request.user, organization_of(page).id):
-        return forbidden("only owners and admins of this organization can choose the current video")
+    if not can_generate(request.user, page):
+        return not_a_generator("choose the current video")
     if job.status != VideoJob.Status.SUCCEEDED or job.media_id is None:
         return JsonResponse({"error": f"job {job.job_id} has no finished video to show"}, status=409)
     switch_current(job)
@@ -188,9 +208,9 @@ def switch_current(job: VideoJob) -> None:
 @require_GET
 def written_script(request: HttpRequest, page_id: int) -> JsonResponse:
     """A script written from the page's latest draft (title, description, price) in ``?tone=``."""
-    page = get_object_or_404(Page, pk=page_id).specific
-    if not can_view(request.user, organization_of(page).id):
-        return forbidden("only members of this organization can write its video scripts")
+    page = organization_page(page_id).specific
+    if not can_view(request.user, page):
+        return not_a_viewer("write this page's video scripts")
     tone = request.GET.get("tone") or "friendly"
     if tone not in TONES:
         return bad_request(f"tone {tone!r} is not one of {', '.join(TONES)}")
@@ -203,9 +223,9 @@ def written_script(request: HttpRequest, page_id: int) -> JsonResponse:
 @require_GET
 def face_check(request: HttpRequest, page_id: int) -> JsonResponse:
     """Whether ``?image_id=`` shows one usable face (a warning only; the runner decides)."""
-    page = get_object_or_404(Page, pk=page_id)
-    if not can_view(request.user, organization_of(page).id):
-        return forbidden("only members of this organization can check its presenter images")
+    page = organization_page(page_id)
+    if not can_view(request.user, page):
+        return not_a_viewer("check this page's presenter images")
     try:
         image = chosen_image(request, request.GET.get("image_id"))
     except BadRequest as exc:
@@ -222,13 +242,17 @@ def voice_preview(request: HttpRequest, page_id: int) -> JsonResponse:
     """
     page = get_object_or_404(Page, pk=page_id)
     organization = organization_of(page)
-    if not can_generate(request.user, organization.id):
-        return forbidden("only owners and admins of this organization can preview voices")
+    if not can_generate(request.user, page):
+        return not_a_generator("preview voices")
     try:
         data = request_data(request)
     except BadRequest as exc:
         return bad_request(str(exc))
     voice = str(data.get("voice") or "").strip() or organization.default_voice or video_settings.DEFAULT_VOICE
+    try:
+        check_voice_id(voice)
+    except ProtocolError as exc:
+        return bad_request(str(exc))
     preview = stored_preview(voice)
     if preview is not None and is_servable(preview):
         return JsonResponse(preview.as_json())

@@ -1,4 +1,6 @@
-"""``manage.py generate_videos --org SLUG [--missing-only] [--dry-run]``: a batch for one organization."""
+"""``manage.py generate_videos [--org SLUG] [--missing-only] [--dry-run]``: a batch for one organization.
+
+``--org`` may be left out when there is only one, as under the default tenancy (the whole site)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--org", required=True, metavar="SLUG", help="the organization's slug")
+        parser.add_argument(
+            "--org", metavar="SLUG", help="the organization's slug (optional when there is only one)"
+        )
         parser.add_argument(
             "--missing-only", action="store_true", help="skip pages that already have a current video"
         )
@@ -25,12 +29,19 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="list what would be requested; send nothing"
         )
 
-    def handle(self, *args: Any, org: str, missing_only: bool, dry_run: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, org: str | None, missing_only: bool, dry_run: bool, **options: Any
+    ) -> None:
         tenancy = get_tenancy()
         organizations = tenancy.organizations()
-        organization = next((o for o in organizations if o.slug == org), None)
+        known = ", ".join(sorted(o.slug for o in organizations)) or "none"
+        if org is None:
+            if len(organizations) != 1:
+                raise CommandError(f"name the organization with --org SLUG; known slugs: {known}")
+            organization = organizations[0]
+        else:
+            organization = next((o for o in organizations if o.slug == org), None)
         if organization is None:
-            known = ", ".join(sorted(o.slug for o in organizations)) or "none"
             raise CommandError(f"no organization with slug {org!r}; known slugs: {known}")
         report = generate_videos(
             tenancy.pages_of(organization.id), user=None, missing_only=missing_only, dry_run=dry_run
