@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
@@ -14,17 +15,20 @@ from wagtail.images import get_image_model_string
 from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Collection, Page
 
+from gpu_runner.protocol import ProtocolError, check_voice_id
 from shop.roles import Role
 from video_plugin.api.fields import AIVideoField
 from video_plugin.editor.panels import VideoPanel
 from video_plugin.jobs.scripts import ScriptSource
 from video_plugin.mixins import VideoPageMixin
 
-# "engine:voice", e.g. espeak:en-us or edge:en-US-JennyNeural: the runner picks the engine by the prefix.
-voice_validator = RegexValidator(
-    r"^[a-z][a-z0-9_]*:[A-Za-z0-9_.\-]+$",
-    "Use an engine-qualified voice, e.g. 'espeak:en-us'.",
-)
+
+def validate_voice_id(value: str) -> None:
+    """Django validator: the contract's voice-id rule (:func:`gpu_runner.protocol.check_voice_id`)."""
+    try:
+        check_voice_id(value)
+    except ProtocolError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 class Organization(models.Model):
@@ -40,7 +44,7 @@ class Organization(models.Model):
         on_delete=models.PROTECT,
         related_name="organization",
     )
-    default_voice = models.CharField(max_length=100, default="espeak:en-us", validators=[voice_validator])
+    default_voice = models.CharField(max_length=100, default="espeak:en-us", validators=[validate_voice_id])
     default_presenter_image = models.ForeignKey(
         get_image_model_string(),
         null=True,

@@ -1,6 +1,7 @@
-"""App configuration: connects the publish hook."""
+"""App configuration: connects the publish hook and registers the system checks."""
 
 from django.apps import AppConfig
+from django.core import checks
 
 
 class VideoPluginConfig(AppConfig):
@@ -10,6 +11,9 @@ class VideoPluginConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from video_plugin import checks as video_checks
         from video_plugin.jobs import signals
 
         signals.connect()
+        for check in video_checks.CHECKS:
+            checks.register(check, "video_plugin")

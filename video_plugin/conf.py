@@ -84,7 +84,7 @@ def setting_problems(configured: Any) -> list[SettingProblem]:
     make reading a setting import the host.
     """
     if not isinstance(configured, dict):
-        return [SettingProblem(f"WAGTAIL_VIDEO is a {type(configured).__name__}", "make it a dict, e.g. {}")]
+        return [SettingProblem(f"WAGTAIL_VIDEO is a {type(configured).__name__}", "Make it a dict, e.g. {}.")]
     problems = [
         SettingProblem(
             f"WAGTAIL_VIDEO has an unknown key {key!r}",
@@ -103,7 +103,7 @@ def setting_problems(configured: Any) -> list[SettingProblem]:
         problems.append(
             SettingProblem(
                 f'WAGTAIL_VIDEO["RENDERER"] is {values["RENDERER"]!r}',
-                f"choose one of {', '.join(RENDERERS)}, the renderer your GPU runners serve",
+                f"Choose one of {', '.join(RENDERERS)}: the renderer your GPU runners serve.",
             )
         )
     limit = values["MAX_SCRIPT_CHARS"]
@@ -111,15 +111,15 @@ def setting_problems(configured: Any) -> list[SettingProblem]:
         problems.append(
             SettingProblem(
                 f'WAGTAIL_VIDEO["MAX_SCRIPT_CHARS"] is {limit!r}',
-                f"use a whole number between 1 and {MAX_SCRIPT_CHARS} (the runner refuses longer scripts)",
+                f"Use a whole number between 1 and {MAX_SCRIPT_CHARS} (the runner refuses longer scripts).",
             )
         )
     if not isinstance(values["TENANCY"], str) or not values["TENANCY"]:
         problems.append(
             SettingProblem(
                 f'WAGTAIL_VIDEO["TENANCY"] is {values["TENANCY"]!r}',
-                f'leave it out for the default "{DEFAULT_TENANCY}", or name your Tenancy subclass\'s dotted '
-                'path, e.g. "shop.tenancy.ShopTenancy"',
+                f'Leave it out for the default "{DEFAULT_TENANCY}", or name your Tenancy subclass\'s dotted '
+                'path, e.g. "shop.tenancy.ShopTenancy".',
             )
         )
     collection = values["COLLECTION"]
@@ -127,8 +127,8 @@ def setting_problems(configured: Any) -> list[SettingProblem]:
         problems.append(
             SettingProblem(
                 f'WAGTAIL_VIDEO["COLLECTION"] is {collection!r}',
-                f"name the collection for videos with 1 to {COLLECTION_NAME_MAX} characters, "
-                'e.g. "Presenter videos"',
+                f"Name the collection for videos with 1 to {COLLECTION_NAME_MAX} characters, "
+                'e.g. "Presenter videos".',
             )
         )
     return problems

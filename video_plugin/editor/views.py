@@ -19,6 +19,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.permissions import policy_registry
 
+from gpu_runner.protocol import ProtocolError, check_voice_id
 from video_plugin.conf import video_settings
 from video_plugin.editor.face_check import check_face
 from video_plugin.editor.state import job_state, panel_state

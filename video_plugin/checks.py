@@ -1,0 +1,139 @@
+"""System checks: what ``manage.py check`` (and ``runserver``, ``migrate``) says about a host's setup, so that
+a missing app or a bad ``WAGTAIL_VIDEO`` is an error with a fix at start-up, not a traceback at request time.
+
+=======================  ==========================================================================
+id                       problem
+=======================  ==========================================================================
+``video_plugin.E001``    an app the plugin needs is not in ``INSTALLED_APPS``
+``video_plugin.E002``    ``DRAMATIQ_BROKER`` is not set
+``video_plugin.E003``    ``WAGTAIL_VIDEO["TENANCY"]`` does not import
+``video_plugin.E004``    ``WAGTAIL_VIDEO["TENANCY"]`` is not a :class:`~video_plugin.tenancy.Tenancy` subclass
+``video_plugin.E005``    ``WAGTAIL_VIDEO`` has an unknown key
+``video_plugin.E006``    a ``WAGTAIL_VIDEO`` value is invalid (renderer, script limit, collection name)
+``video_plugin.W001``    a ``VideoPageMixin`` page type has no ``VideoPanel`` in its editor
+=======================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+from django.utils.module_loading import import_string
+from wagtail.admin.panels import Panel
+from wagtail.models import get_page_models
+
+from video_plugin.conf import DEFAULTS, setting_problems
+from video_plugin.editor.panels import VideoPanel
+from video_plugin.mixins import VideoPageMixin
+from video_plugin.tenancy import Tenancy
+
+# App name → what the plugin uses it for, which the error's hint repeats.
+REQUIRED_APPS: dict[str, str] = {
+    "wagtail.contrib.settings": "the default tenancy's Settings → Presenter videos",
+    "wagtailmedia": "the Media items finished videos become",
+    "django_dramatiq": "the broker that carries jobs to the GPU runners (list it before video_plugin)",
+    "rest_framework": "the job API",
+}
+
+
+def required_apps_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E001: every app the plugin builds on is installed."""
+    return [
+        Error(
+            f"{name!r} is not in INSTALLED_APPS; the presenter video plugin needs it for {purpose}.",
+            hint=f"Add {name!r} to INSTALLED_APPS.",
+            id="video_plugin.E001",
+        )
+        for name, purpose in REQUIRED_APPS.items()
+        if not apps.is_installed(name)
+    ]
+
+
+def broker_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E002: ``DRAMATIQ_BROKER`` is set; django_dramatiq's default names a middleware dramatiq 2 removed."""
+    if getattr(settings, "DRAMATIQ_BROKER", None):
+        return []
+    return [
+        Error(
+            "DRAMATIQ_BROKER is not set, so video jobs cannot reach the GPU runners.",
+            hint='Set DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.redis.RedisBroker", "OPTIONS": {"url": '
+            'REDIS_URL}, "MIDDLEWARE": [...]}, listing the middleware explicitly (see the shop\'s settings).',
+            id="video_plugin.E002",
+        )
+    ]
+
+
+def settings_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E005 and E006: ``WAGTAIL_VIDEO`` has only known keys, with valid values."""
+    return [
+        Error(
+            problem.message,
+            hint=problem.hint,
+            id="video_plugin.E005" if problem.unknown_key else "video_plugin.E006",
+        )
+        for problem in setting_problems(getattr(settings, "WAGTAIL_VIDEO", {}))
+    ]
+
+
+def tenancy_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E003 and E004: ``WAGTAIL_VIDEO["TENANCY"]`` names an importable :class:`Tenancy` subclass."""
+    configured = getattr(settings, "WAGTAIL_VIDEO", {})
+    path = configured.get("TENANCY", DEFAULTS["TENANCY"]) if isinstance(configured, dict) else None
+    if not isinstance(path, str) or not path:
+        return []  # settings_check reports it
+    try:
+        tenancy = import_string(path)
+    except ImportError as exc:
+        return [
+            Error(
+                f'WAGTAIL_VIDEO["TENANCY"] is {path!r}, which does not import: {exc}',
+                hint=f'Correct the dotted path, or leave TENANCY out for the default "{DEFAULTS["TENANCY"]}" '
+                "(one organization, Wagtail groups and page permissions).",
+                id="video_plugin.E003",
+            )
+        ]
+    if not (isinstance(tenancy, type) and issubclass(tenancy, Tenancy)):
+        return [
+            Error(
+                f'WAGTAIL_VIDEO["TENANCY"] is {path!r}, which is not a subclass of '
+                "video_plugin.tenancy.Tenancy.",
+                hint="Subclass video_plugin.tenancy.Tenancy (see shop.tenancy.ShopTenancy for a worked "
+                "example), or leave TENANCY out for the default.",
+                id="video_plugin.E004",
+            )
+        ]
+    return []
+
+
+def panels_in(panel: Panel) -> Iterator[Panel]:
+    """``panel`` and every panel inside it (tabs, rows, field rows…)."""
+    yield panel
+    for child in getattr(panel, "children", ()):
+        yield from panels_in(child)
+
+
+def video_panel_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W001: each page type that can have a video shows the panel editors generate it with.
+
+    A warning, not an error: a site may generate only on publish or through the job API on purpose.
+    """
+    return [
+        Warning(
+            f"{model._meta.label} uses VideoPageMixin but its editor has no VideoPanel, so editors can "
+            "neither see nor generate its presenter video.",
+            hint=f"Add video_plugin.editor.panels.VideoPanel() to {model.__name__}.content_panels (or to a "
+            "tab of its edit_handler).",
+            obj=model,
+            id="video_plugin.W001",
+        )
+        for model in get_page_models()
+        if issubclass(model, VideoPageMixin)
+        and not any(isinstance(panel, VideoPanel) for panel in panels_in(model.get_edit_handler()))
+    ]
+
+
+CHECKS = (required_apps_check, broker_check, settings_check, tenancy_check, video_panel_check)
