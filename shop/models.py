@@ -16,7 +16,7 @@ from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Collection, Page
 
 from gpu_runner.protocol import ProtocolError, check_voice_id
-from shop.roles import Role
+from shop.roles import Role, ensure_organization_access
 from video_plugin.api.fields import AIVideoField
 from video_plugin.editor.panels import VideoPanel
 from video_plugin.jobs.scripts import ScriptSource
@@ -72,9 +72,6 @@ class Organization(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        # Imported here: roles imports this module's models.
-        from shop.roles import ensure_organization_access
-
         super().save(*args, **kwargs)
         ensure_organization_access(self)
 
@@ -107,8 +104,6 @@ class ProductIndexPage(Page):
     subpage_types = ["shop.ProductPage"]
 
     def save(self, *args, **kwargs) -> None:
-        from shop.roles import ensure_organization_access
-
         super().save(*args, **kwargs)
         ensure_organization_access(self.organization)
 

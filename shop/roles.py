@@ -2,7 +2,8 @@
 
 Each organization gets a Collection (child of the root) and, per role, a Group holding page permissions on its
 index page and collection permissions on its collection. A Membership puts its user in exactly the groups of
-its role, so Wagtail's admin enforces the tenancy boundary for pages, images and media without custom code.
+its role (:mod:`shop.role_sync`), so Wagtail's admin enforces the tenancy boundary for pages, images and media
+without custom code.
 """
 
 from __future__ import annotations
@@ -10,11 +11,9 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db import transaction
 from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 from wagtailmedia.models import get_media_model
@@ -93,34 +92,6 @@ def ensure_organization_access(organization: Any) -> None:
                     )
 
 
-def sync_every_organization() -> int:
-    """Run :func:`ensure_organization_access` for every organization; returns how many there are.
-
-    Role groups only ever gain what is missing: a permission a role no longer lists is left in place."""
-    from shop.models import Organization
-
-    organizations = list(Organization.objects.select_related("collection", "index_page"))
-    for organization in organizations:
-        ensure_organization_access(organization)
-    return len(organizations)
-
-
-def sync_after_migrate(sender: Any, using: str = DEFAULT_DB_ALIAS, verbosity: int = 1, **kwargs: Any) -> None:
-    """``post_migrate`` receiver: give existing organizations' role groups the permissions added since they
-    were created, so that an upgrade needs no manual step. Idempotent, and quiet below verbosity 2."""
-    from shop.models import Organization
-
-    # ensure_organization_access writes through the default database; a migrate of another alias has nothing
-    # to do with it. After ``migrate shop zero`` there is no table to read.
-    if using != DEFAULT_DB_ALIAS:
-        return
-    if Organization._meta.db_table not in connections[using].introspection.table_names():
-        return
-    count = sync_every_organization()
-    if verbosity >= 2:
-        print(f"Synced the role groups of {count} organization(s).")
-
-
 def page_permissions(role: Role) -> list[Permission]:
     page_type = ContentType.objects.get_for_model(Page)
     codenames = [f"{action}_{Page._meta.model_name}" for action in PAGE_ACTIONS[role]]
@@ -143,33 +114,3 @@ def collection_permissions(role: Role) -> list[Permission]:
         codenames = [f"{action}_{model._meta.model_name}" for action in COLLECTION_ACTIONS[role]]
         permissions += Permission.objects.filter(content_type=content_type, codename__in=codenames)
     return permissions
-
-
-def sync_user_groups(user: Any) -> None:
-    """Put ``user`` in exactly the role groups of their memberships, leaving their other groups alone."""
-    from shop.models import Membership, Organization
-
-    wanted = {
-        group_name(m.organization, Role(m.role))
-        for m in Membership.objects.filter(user=user).select_related("organization")
-    }
-    every_role_group = {group_name(org, role) for org in Organization.objects.all() for role in Role}
-    current = set(user.groups.filter(name__in=every_role_group).values_list("name", flat=True))
-    user.groups.remove(*Group.objects.filter(name__in=current - wanted))
-    user.groups.add(*Group.objects.filter(name__in=wanted - current))
-
-
-def _membership_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    user_model = get_user_model()
-    # A membership deleted because its user was deleted has no user left to update.
-    user = user_model.objects.filter(pk=instance.user_id).first()
-    if user is not None:
-        sync_user_groups(user)
-
-
-def connect() -> None:
-    """Keep group membership in step with Membership rows (called from the app's ``ready``)."""
-    from shop.models import Membership
-
-    post_save.connect(_membership_changed, sender=Membership, dispatch_uid="shop.membership_saved")
-    post_delete.connect(_membership_changed, sender=Membership, dispatch_uid="shop.membership_deleted")

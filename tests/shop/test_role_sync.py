@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from wagtail.models import GroupCollectionPermission, GroupPagePermission
 
-from shop.roles import Role, group_name, sync_after_migrate
+from shop.role_sync import sync_after_migrate
+from shop.roles import Role, group_name
 
 pytestmark = pytest.mark.django_db
 
