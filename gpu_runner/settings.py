@@ -34,7 +34,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .protocol import RENDERERS
+from .protocol import RENDERERS, ProtocolError, check_voice_id
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -110,6 +110,14 @@ class RunnerSettings:
             raise SettingsError(f"GPU_RUNNER_RENDERER={self.renderer!r} is not one of {', '.join(RENDERERS)}")
         if self.device not in DEVICES:
             raise SettingsError(f"GPU_RUNNER_DEVICE={self.device!r} is not one of {', '.join(DEVICES)}")
+        for variable, voice in (
+            ("GPU_RUNNER_DEFAULT_VOICE", self.default_voice),
+            ("GPU_RUNNER_OFFLINE_VOICE", self.offline_voice),
+        ):
+            try:
+                check_voice_id(voice)
+            except ProtocolError as exc:
+                raise SettingsError(f"{variable}: {exc}") from None
         if not 0 <= self.health_port <= 65535:
             raise SettingsError(f"GPU_RUNNER_HEALTH_PORT={self.health_port} is not a TCP port (0..65535)")
         if self.max_audio_seconds <= 0 or self.job_time_limit_s <= 0 or self.heartbeat_timeout_s <= 0:

@@ -39,6 +39,11 @@ def test_environment_overrides() -> None:
         ({"GPU_RUNNER_HEALTH_PORT": "70000"}, "not a TCP port"),
         ({"GPU_RUNNER_ALLOW_NONCOMMERCIAL_WEIGHTS": "maybe"}, "not a boolean"),
         ({"GPU_RUNNER_DEVICE": "tpu"}, "GPU_RUNNER_DEVICE"),
+        (
+            {"GPU_RUNNER_DEFAULT_VOICE": "en-us"},
+            "GPU_RUNNER_DEFAULT_VOICE: voice 'en-us' is not an engine-qualified",
+        ),
+        ({"GPU_RUNNER_OFFLINE_VOICE": "espeak"}, "GPU_RUNNER_OFFLINE_VOICE: voice 'espeak' is not"),
         ({"GPU_RUNNER_JOB_TIME_LIMIT_S": "0"}, "must be positive"),
     ],
 )
