@@ -21,6 +21,7 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 
 from gpu_runner.protocol import EVENTS_QUEUE, RENDER_LANES
 from shop.models import ProductPage
+from shop.roles import API_ADMIN_PERMISSIONS
 from video_plugin.models import VideoSiteSettings
 
 
@@ -129,19 +130,6 @@ def permissions(app_label: str, *codenames: str) -> list[Permission]:
     return found
 
 
-# What a video producer needs besides generate_video to open Settings → Video API (shop.roles grants the
-# same to owners and admins).
-API_SCREEN_PERMISSIONS = (
-    "add_apitoken",
-    "change_apitoken",
-    "delete_apitoken",
-    "add_webhookendpoint",
-    "change_webhookendpoint",
-    "delete_webhookendpoint",
-    "view_webhookdelivery",
-)
-
-
 class SiteWorld:
     """A Wagtail site with no organizations, under the plugin's default tenancy.
 
@@ -164,7 +152,8 @@ class SiteWorld:
         admin_access = permissions("wagtailadmin", "access_admin")
         page_rights = permissions("wagtailcore", "add_page", "change_page")
         image_rights = permissions("wagtailimages", "add_image", "choose_image")
-        producer_rights = permissions("video_plugin", "generate_video", *API_SCREEN_PERMISSIONS)
+        # Besides generate_video, what opens Settings → Video API (what the shop gives owners and admins).
+        producer_rights = permissions("video_plugin", "generate_video", *API_ADMIN_PERMISSIONS)
         producers = Group.objects.create(name="Video producers")
         producers.permissions.add(*admin_access, *producer_rights)
 
