@@ -124,6 +124,8 @@ def saved_image(title, picture, collection):
 
 
 def test_face_check_finds_one_face_and_warns_otherwise(world, client):
+    # OpenCV is the plugin's optional [face-check] extra; the version matrix runs without it.
+    pytest.importorskip("cv2", reason="the face check needs the plugin's [face-check] extra (OpenCV)")
     collection = world.orgs["acme"].collection
     portrait = saved_image("portrait", PILImage.fromarray(sample_images.astronaut()), collection)
     blank = saved_image("blank", PILImage.new("RGB", (200, 200), (90, 90, 90)), collection)
@@ -154,3 +156,13 @@ def test_capabilities_are_unknown_without_a_redis_broker(world):
     # The unit tests' stub broker has no Redis client: the panel must say "unknown", not "offline".
     state = capabilities.read_capabilities()
     assert state.known is False and "not Redis" in state.problem
+
+
+def test_face_check_says_it_is_unavailable_without_opencv(world, client, monkeypatch):
+    monkeypatch.setattr("video_plugin.editor.face_check.face_detector", lambda: None)
+    image = saved_image("blank", PILImage.new("RGB", (20, 20)), world.orgs["acme"].collection)
+    client.force_login(world.users[("admin", "acme")])
+    url = reverse("video_plugin:face_check", args=[world.product["acme"].pk])
+    verdict = client.get(url, {"image_id": image.pk}).json()
+    assert verdict["verdict"] == "unavailable" and not verdict["usable"]
+    assert "wagtail-ai-video[face-check]" in verdict["message"]

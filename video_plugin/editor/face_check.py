@@ -53,7 +53,7 @@ def check_face(image: Any) -> FaceCheck:
         return FaceCheck(
             "unavailable",
             "Face check unavailable: OpenCV is not installed in the web process "
-            "(pip install opencv-python-headless). The runner still checks the face when it renders.",
+            '(pip install "wagtail-ai-video[face-check]"). The runner still checks the face when it renders.',
         )
     import cv2
     import numpy as np
