@@ -12,11 +12,18 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from nanoid import generate as nanoid
-from swapper import get_model_name
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.images import get_image_model_string
 from wagtailmedia.settings import wagtailmedia_settings
+
+try:  # Wagtail 8 makes Page swappable (WAGTAILCORE_PAGE_MODEL) through swapper; Wagtail 7.4 has neither.
+    from swapper import get_model_name
+except ImportError:
+
+    def get_model_name(app_label: str, model: str) -> str:
+        return f"{app_label}.{model}"
+
 
 JOB_ID_LENGTH = 21
 # The permission a Wagtail group needs to generate, cancel and switch videos under the default tenancy

@@ -7,15 +7,15 @@ from django.db.models import QuerySet
 from django.urls import include, path
 from wagtail import hooks
 from wagtail.contrib.settings.registry import register_setting
-from wagtail.permissions import register_permission_policy
 
 from video_plugin.api.admin_viewsets import HeadlessAPIViewSetGroup, ReadOnlyPolicy
 from video_plugin.editor import urls
 from video_plugin.editor.bulk_actions import GenerateVideosBulkAction
 from video_plugin.models import GENERATE_PERMISSION_CODENAME, VideoSiteSettings, WebhookDelivery
+from video_plugin.permissions import register_policy
 
 hooks.register("register_bulk_action", GenerateVideosBulkAction)
-register_permission_policy(WebhookDelivery, ReadOnlyPolicy(WebhookDelivery))
+register_policy(WebhookDelivery, ReadOnlyPolicy(WebhookDelivery))
 
 # Registered here rather than on the model: without wagtail.contrib.settings (whose URLs the menu item links
 # to) the admin would fail on every page; manage.py check says what to add instead (video_plugin.E001).

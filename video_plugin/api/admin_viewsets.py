@@ -155,6 +155,8 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
 
 class WebhookDeliveryViewSet(ModelViewSet):
     model = WebhookDelivery
+    # Set here, where every supported Wagtail reads it; Wagtail 8's registry has it too (wagtail_hooks).
+    permission_policy = ReadOnlyPolicy(WebhookDelivery)
     name = "video_api_deliveries"
     url_prefix = "video-api/deliveries"
     icon = "list-ul"

@@ -9,6 +9,7 @@ from django import forms
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from wagtail.admin.panels import Panel
+from wagtail.admin.staticfiles import versioned_static
 from wagtail.images.widgets import AdminImageChooser
 
 from video_plugin.conf import video_settings
@@ -94,7 +95,8 @@ class VideoPanel(Panel):
 
         @property
         def media(self) -> forms.Media:
+            # versioned_static adds Wagtail's version to the URLs, so an upgrade never serves a stale copy.
             return AdminImageChooser().media + forms.Media(
-                js=["video_plugin/js/video-panel-controller.js"],
-                css={"all": ["video_plugin/css/video-panel.css"]},
+                js=[versioned_static("video_plugin/js/video-panel-controller.js")],
+                css={"all": [versioned_static("video_plugin/css/video-panel.css")]},
             )

@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.images import get_image_model
 from wagtail.models import Page
-from wagtail.permissions import policy_registry
 
 from gpu_runner.protocol import ProtocolError, check_voice_id
 from video_plugin.conf import video_settings
@@ -29,6 +28,7 @@ from video_plugin.jobs.capabilities import read_capabilities
 from video_plugin.jobs.requests import VideoRequestError, request_video
 from video_plugin.jobs.scripts import TONES, estimated_speech_seconds, write_script
 from video_plugin.models import VideoJob
+from video_plugin.permissions import permission_policy_for
 from video_plugin.public.captions import captions_response
 from video_plugin.tenancy import OrganizationInfo, can_generate, can_view, get_tenancy
 
@@ -90,7 +90,7 @@ def chosen_image(request: HttpRequest, image_id: Any) -> Any:
         pk = int(image_id)
     except (TypeError, ValueError):
         raise BadRequest(f"image id {image_id!r} is not a number") from None
-    policy = policy_registry.get_by_type(get_image_model())
+    policy = permission_policy_for(get_image_model())
     choosable = policy.instances_user_has_permission_for(request.user, "choose")
     image = choosable.filter(pk=pk).first()
     if image is None:
