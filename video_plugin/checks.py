@@ -10,6 +10,8 @@ id                       problem
 ``video_plugin.E004``    ``WAGTAIL_VIDEO["TENANCY"]`` is not a :class:`~video_plugin.tenancy.Tenancy` subclass
 ``video_plugin.E005``    ``WAGTAIL_VIDEO`` has an unknown key
 ``video_plugin.E006``    a ``WAGTAIL_VIDEO`` value is invalid (renderer, script limit, collection name)
+``video_plugin.E007``    ``DRAMATIQ_BROKER["MIDDLEWARE"]`` lacks a middleware the plugin's actors use
+``video_plugin.E008``    ``DRAMATIQ_AUTODISCOVER_MODULES`` lacks ``"actors"``, so the events worker loads none
 ``video_plugin.W001``    a ``VideoPageMixin`` page type has no ``VideoPanel`` in its editor
 =======================  ==========================================================================
 """
@@ -63,6 +65,46 @@ def broker_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             hint='Set DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.redis.RedisBroker", "OPTIONS": {"url": '
             'REDIS_URL}, "MIDDLEWARE": [...]}, listing the middleware explicitly (see the shop\'s settings).',
             id="video_plugin.E002",
+        )
+    ]
+
+
+# Middleware whose options the plugin's actors set: without it Dramatiq refuses to declare them.
+REQUIRED_MIDDLEWARE: dict[str, str] = {
+    "dramatiq.middleware.Retries": "max_retries, min_backoff and throws",
+    "dramatiq.middleware.TimeLimit": "the webhook actor's time_limit",
+}
+
+
+def middleware_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E007: the broker's middleware list holds what the actors' options need (an explicit list may not)."""
+    broker = getattr(settings, "DRAMATIQ_BROKER", None) or {}
+    listed = broker.get("MIDDLEWARE")
+    if listed is None:  # django_dramatiq's default list, which E002 already sends the host to replace
+        return []
+    return [
+        Error(
+            f"DRAMATIQ_BROKER['MIDDLEWARE'] lacks {name!r}, which the presenter video actors need for "
+            f"{purpose}.",
+            hint=f"Add {name!r} to DRAMATIQ_BROKER['MIDDLEWARE'].",
+            id="video_plugin.E007",
+        )
+        for name, purpose in REQUIRED_MIDDLEWARE.items()
+        if name not in listed
+    ]
+
+
+def autodiscover_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E008: ``rundramatiq`` imports the plugin's ``actors`` module; its default looks for ``tasks`` only."""
+    modules = getattr(settings, "DRAMATIQ_AUTODISCOVER_MODULES", ["tasks"])
+    if "actors" in modules:
+        return []
+    return [
+        Error(
+            "DRAMATIQ_AUTODISCOVER_MODULES does not name 'actors', so `manage.py rundramatiq` loads none of "
+            "the presenter video actors: the events worker would start and never apply a runner's report.",
+            hint=f"Set DRAMATIQ_AUTODISCOVER_MODULES = {[*modules, 'actors']!r}.",
+            id="video_plugin.E008",
         )
     ]
 
@@ -136,4 +178,12 @@ def video_panel_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     ]
 
 
-CHECKS = (required_apps_check, broker_check, settings_check, tenancy_check, video_panel_check)
+CHECKS = (
+    required_apps_check,
+    broker_check,
+    middleware_check,
+    autodiscover_check,
+    settings_check,
+    tenancy_check,
+    video_panel_check,
+)

@@ -137,3 +137,24 @@ def test_a_misconfigured_host_hears_everything_from_manage_py_check_not_a_traceb
         assert f"HINT: Add '{app}' to INSTALLED_APPS." in output
     for check_id in ("E002", "E003", "E005", "E006"):
         assert f"(video_plugin.{check_id})" in output
+
+
+def test_a_broker_without_the_retries_middleware_is_an_error_naming_it(settings):
+    broker = settings.DRAMATIQ_BROKER
+    middleware = [name for name in broker["MIDDLEWARE"] if name != "dramatiq.middleware.Retries"]
+    settings.DRAMATIQ_BROKER = {**broker, "MIDDLEWARE": middleware}
+    [error] = video_plugin_messages()
+    assert error.id == "video_plugin.E007"
+    assert "'dramatiq.middleware.Retries'" in error.msg and "max_retries" in error.msg
+
+
+def test_an_events_worker_that_would_load_no_actors_is_an_error(settings):
+    settings.DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
+    [error] = video_plugin_messages()
+    assert error.id == "video_plugin.E008"
+    assert "rundramatiq" in error.msg and "['tasks', 'actors']" in error.hint
+
+
+def test_django_dramatiqs_default_autodiscovery_is_an_error_too(settings):
+    del settings.DRAMATIQ_AUTODISCOVER_MODULES
+    assert [message.id for message in video_plugin_messages()] == ["video_plugin.E008"]

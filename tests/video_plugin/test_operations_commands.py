@@ -30,6 +30,14 @@ def test_storage_check_writes_and_reads_the_local_folder(video_storage):
     assert not any(video_storage.rglob("*.txt")), "the probe object is removed again"
 
 
+def test_storage_check_works_on_a_host_that_configures_storages_itself(settings, video_storage):
+    # A site set up from the README has a MEDIA_ROOT and no VIDEO_STORAGE_URL.
+    del settings.VIDEO_STORAGE_URL
+    out = io.StringIO()
+    call_command("check_video_storage", stdout=out)
+    assert f"video storage OK: local {video_storage}" in out.getvalue()
+
+
 def test_storage_check_creates_a_missing_bucket(settings, s3_endpoint, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
