@@ -54,8 +54,8 @@ INSTALLED_APPS = [
     "wagtail.api.v2",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
-    # video_plugin's site setting (Settings → Presenter videos) lives there; the shop's ShopTenancy takes those
-    # defaults from its organizations instead, but the plugin's checks want every app it can use.
+    # Holds video_plugin's site setting (Settings → Presenter videos). ShopTenancy takes those defaults from
+    # its organizations instead, but the plugin's checks want every app it can use.
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
