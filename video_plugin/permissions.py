@@ -12,8 +12,8 @@ from typing import Any
 from django.db.models import Model
 from wagtail.images import get_image_model
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtailmedia import get_media_model
 from wagtailmedia import get_permission_policy as media_permission_policy
-from wagtailmedia.models import get_media_model
 
 try:
     from wagtail.permissions import policy_registry, register_permission_policy

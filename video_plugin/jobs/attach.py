@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from wagtailmedia.models import get_media_model
+from wagtailmedia import get_media_model
 
 from gpu_runner.protocol import ProtocolError, RenderResult, organization_of_key
 from video_plugin.models import VideoJob
