@@ -12,7 +12,7 @@ id                       problem
 ``video_plugin.E006``    a ``WAGTAIL_VIDEO`` value is invalid (renderer, script limit, collection name)
 ``video_plugin.E007``    ``DRAMATIQ_BROKER["MIDDLEWARE"]`` lacks a middleware the plugin's actors use
 ``video_plugin.E008``    ``DRAMATIQ_AUTODISCOVER_MODULES`` lacks ``"actors"``, so the events worker loads none
-``video_plugin.W001``    a ``VideoPageMixin`` page type has no ``VideoPanel`` in its editor
+``video_plugin.E009``    a ``VideoPageMixin`` page type has no ``VideoPanel`` in its editor
 =======================  ==========================================================================
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning
+from django.core.checks import CheckMessage, Error
 from django.utils.module_loading import import_string
 from wagtail.admin.panels import Panel
 from wagtail.models import get_page_models
@@ -159,18 +159,19 @@ def panels_in(panel: Panel) -> Iterator[Panel]:
 
 
 def video_panel_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """W001: each page type that can have a video shows the panel editors generate it with.
+    """E009: each page type that can have a video shows the panel editors generate it with.
 
-    A warning, not an error: a site may generate only on publish or through the job API on purpose.
+    A site that means to generate only on publish or through the job API silences it by id.
     """
     return [
-        Warning(
+        Error(
             f"{model._meta.label} uses VideoPageMixin but its editor has no VideoPanel, so editors can "
             "neither see nor generate its presenter video.",
             hint=f"Add video_plugin.editor.panels.VideoPanel() to {model.__name__}.content_panels (or to a "
-            "tab of its edit_handler).",
+            "tab of its edit_handler); a site that generates only on publish or through the job API lists "
+            '"video_plugin.E009" in SILENCED_SYSTEM_CHECKS.',
             obj=model,
-            id="video_plugin.W001",
+            id="video_plugin.E009",
         )
         for model in get_page_models()
         if issubclass(model, VideoPageMixin)

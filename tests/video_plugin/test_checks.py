@@ -89,18 +89,18 @@ def test_a_bad_value_is_an_error_saying_what_to_use(settings, key, value, fix):
     assert f'WAGTAIL_VIDEO["{key}"]' in error.msg and fix in error.hint
 
 
-def test_a_video_page_type_without_the_panel_is_a_warning_naming_where_to_add_it(monkeypatch):
+def test_a_video_page_type_without_the_panel_is_an_error_naming_where_to_add_it(monkeypatch):
     without_panel = [panel for panel in ProductPage.content_panels if not isinstance(panel, VideoPanel)]
     monkeypatch.setattr(ProductPage, "content_panels", without_panel)
     # Wagtail caches each page type's edit handler.
     ProductPage.get_edit_handler.cache_clear()
     try:
-        [warning] = video_plugin_messages()
+        [error] = video_plugin_messages()
     finally:
         monkeypatch.undo()
         ProductPage.get_edit_handler.cache_clear()
-    assert warning.id == "video_plugin.W001" and warning.obj is ProductPage
-    assert "ProductPage.content_panels" in warning.hint
+    assert error.id == "video_plugin.E009" and error.obj is ProductPage
+    assert "ProductPage.content_panels" in error.hint and "SILENCED_SYSTEM_CHECKS" in error.hint
     assert video_plugin_messages() == []
 
 
