@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from wagtail.admin.panels import FieldPanel
@@ -15,20 +14,12 @@ from wagtail.images import get_image_model_string
 from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Collection, Page
 
-from gpu_runner.protocol import ProtocolError, check_voice_id
 from shop.roles import Role, ensure_organization_access
 from video_plugin.api.fields import AIVideoField
 from video_plugin.editor.panels import VideoPanel
 from video_plugin.jobs.scripts import ScriptSource
 from video_plugin.mixins import VideoPageMixin
-
-
-def validate_voice_id(value: str) -> None:
-    """Django validator: the contract's voice-id rule (:func:`gpu_runner.protocol.check_voice_id`)."""
-    try:
-        check_voice_id(value)
-    except ProtocolError as exc:
-        raise ValidationError(str(exc)) from None
+from video_plugin.models import validate_voice_id
 
 
 class Organization(models.Model):

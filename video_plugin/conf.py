@@ -37,7 +37,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
-from gpu_runner.protocol import MAX_SCRIPT_CHARS, RENDERERS
+from gpu_runner.protocol import MAX_SCRIPT_CHARS, RENDERERS, ProtocolError, check_voice_id
 
 DEFAULT_TENANCY = "video_plugin.site_tenancy.SiteTenancy"
 # Wagtail's Collection.name is a CharField(max_length=255).
@@ -121,6 +121,12 @@ def setting_problems(configured: Any) -> list[SettingProblem]:
                 f'Leave it out for the default "{DEFAULT_TENANCY}", or name your Tenancy subclass\'s dotted '
                 'path, e.g. "shop.tenancy.ShopTenancy".',
             )
+        )
+    try:
+        check_voice_id(values["DEFAULT_VOICE"])
+    except ProtocolError as exc:
+        problems.append(
+            SettingProblem(f'WAGTAIL_VIDEO["DEFAULT_VOICE"] is {values["DEFAULT_VOICE"]!r}', str(exc))
         )
     collection = values["COLLECTION"]
     if not (isinstance(collection, str) and 0 < len(collection.strip()) <= COLLECTION_NAME_MAX):

@@ -17,6 +17,8 @@ from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.images import get_image_model_string
 from wagtailmedia.settings import wagtailmedia_settings
 
+from gpu_runner.protocol import ProtocolError, check_voice_id
+
 try:  # Wagtail 8 makes Page swappable (WAGTAILCORE_PAGE_MODEL) through swapper; Wagtail 7.4 has neither.
     from swapper import get_model_name
 except ImportError:
@@ -26,6 +28,16 @@ except ImportError:
 
 
 JOB_ID_LENGTH = 21
+
+
+def validate_voice_id(value: str) -> None:
+    """Django validator: the contract's voice-id rule (:func:`gpu_runner.protocol.check_voice_id`)."""
+    try:
+        check_voice_id(value)
+    except ProtocolError as exc:
+        raise ValidationError(str(exc)) from None
+
+
 # The permission a Wagtail group needs to generate, cancel and switch videos under the default tenancy
 # (video_plugin.site_tenancy); granted in Settings → Groups.
 GENERATE_PERMISSION_CODENAME = "generate_video"
@@ -296,6 +308,7 @@ class VideoSiteSettings(BaseSiteSetting):
     default_voice = models.CharField(
         max_length=200,
         blank=True,
+        validators=[validate_voice_id],
         help_text="An engine-qualified voice, e.g. 'espeak:en-us' or 'edge:en-US-JennyNeural'. "
         'Empty: WAGTAIL_VIDEO["DEFAULT_VOICE"].',
     )

@@ -79,6 +79,7 @@ def test_an_unknown_key_is_an_error_suggesting_the_known_one(settings):
         ("RENDERER", "sora", "Choose one of still, hallo2"),
         ("MAX_SCRIPT_CHARS", 100_000, "between 1 and 3000"),
         ("COLLECTION", "", "Name the collection"),
+        ("DEFAULT_VOICE", "<b>jenny</b>", "write engine:voice"),
         ("TENANCY", None, "Leave it out for the default"),
     ],
 )

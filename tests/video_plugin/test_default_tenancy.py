@@ -11,6 +11,7 @@ import json
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from wagtail import hooks
@@ -89,6 +90,16 @@ def test_the_presenter_and_voice_of_a_job_come_from_the_site_setting(site_world)
 def test_an_empty_voice_setting_falls_back_to_the_plugins_default_voice(site_world):
     job = request_video(site_world.product["kitchen"], None, VideoJob.Trigger.EDITOR)
     assert job.voice == video_settings.DEFAULT_VOICE
+
+
+def test_the_voice_setting_refuses_what_is_not_a_voice_id_by_the_contracts_rule(site_world):
+    setting = site_settings()
+    setting.default_voice = "<b>Jenny</b>"
+    with pytest.raises(ValidationError) as refused:
+        setting.full_clean()
+    assert "write engine:voice" in str(refused.value.message_dict["default_voice"])
+    setting.default_voice = "espeak:de"
+    setting.full_clean()
 
 
 def test_without_a_default_presenter_a_job_fails_saying_what_to_set(site_world):
