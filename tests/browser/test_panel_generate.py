@@ -59,7 +59,8 @@ def test_an_admin_sees_every_state_of_the_panel(
     # Queued: the only runner is busy with another page's video.
     script = page.locator("[data-aivideo-panel-target=script]")
     script.fill(SCRIPT)
-    assert page.locator("[data-aivideo-panel-target=scriptCount]").inner_text().startswith(f"{len(SCRIPT)} / ")
+    script_count = page.locator("[data-aivideo-panel-target=scriptCount]").inner_text()
+    assert script_count.startswith(f"{len(SCRIPT)} / ")
     request_video(other_product, None, VideoJob.Trigger.EDITOR, script="Hello there, and welcome.")
     stack.wait_for_job(lambda job: job.page_id == other_product.pk and job.status == VideoJob.Status.RUNNING)
     page.get_by_role("button", name="Generate video").click()

@@ -11,10 +11,10 @@ import redis
 from django.urls import reverse
 from django.utils import timezone
 from dramatiq.brokers.redis import RedisBroker
-from video_plugin.api import urls as api_urls
 
 from gpu_runner.protocol import cancel_key
 from tests.conftest import make_image
+from video_plugin.api import urls as api_urls
 from video_plugin.api.openapi import DOCUMENT
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import ApiToken, VideoJob

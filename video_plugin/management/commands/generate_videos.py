@@ -29,9 +29,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="list what would be requested; send nothing"
         )
 
-    def handle(
-        self, *args: Any, org: str | None, missing_only: bool, dry_run: bool, **options: Any
-    ) -> None:
+    def handle(self, *args: Any, org: str | None, missing_only: bool, dry_run: bool, **options: Any) -> None:
         tenancy = get_tenancy()
         organizations = tenancy.organizations()
         known = ", ".join(sorted(o.slug for o in organizations)) or "none"
