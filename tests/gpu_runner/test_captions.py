@@ -36,3 +36,8 @@ def test_cue_text_is_escaped() -> None:
     vtt = build_webvtt("a --> b <c>", [Timing("a", 0, 1), Timing("-->", 1, 2), Timing("<c>", 2, 3)], 3.0)
     assert "--&gt;" in vtt and "&lt;c&gt;" in vtt
     assert vtt.count("-->") == 1
+
+
+def test_plain_text_is_escaped_exactly_once_and_the_rest_kept() -> None:
+    vtt = build_webvtt('Salt & pepper <script> "crisp" it\'s 🐟', [], 3.0)
+    assert cues(vtt)[0][1] == ['Salt &amp; pepper &lt;script&gt; "crisp"', "it's 🐟"]

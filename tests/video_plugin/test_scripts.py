@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from video_plugin.jobs.scripts import ScriptSource, compose_script
+from gpu_runner.captions import build_webvtt
+from video_plugin.jobs.scripts import (
+    SPOKEN_WORDS_PER_SECOND,
+    ScriptSource,
+    compose_script,
+    estimated_speech_seconds,
+    write_script,
+)
 
 
 def test_explicit_script_wins_and_loses_its_markup():
@@ -25,3 +32,20 @@ def test_long_descriptions_are_cut_at_a_sentence():
 
 def test_nothing_to_say_gives_an_empty_script():
     assert compose_script(ScriptSource(price=Decimal("3"))) == ""
+
+
+# A rich-text description as Wagtail stores it: the editor typed "&", "<script>", quotes and an emoji.
+ESCAPED_DESCRIPTION = "<p>Salt &amp; pepper &lt;script&gt; &quot;crisp&quot; it&#x27;s 🐟</p>"
+
+
+def test_a_written_script_reads_entities_as_the_characters_they_stand_for():
+    script = write_script(ScriptSource(title="Fish &amp; Chips", description=ESCAPED_DESCRIPTION))
+    assert script == 'Meet the Fish & Chips. Salt & pepper <script> "crisp" it\'s 🐟.'
+    assert estimated_speech_seconds(script) == round(12 / SPOKEN_WORDS_PER_SECOND, 1)  # "<script>" counts
+
+
+def test_a_written_scripts_captions_escape_each_character_once():
+    script = write_script(ScriptSource(title="Fish &amp; Chips", description=ESCAPED_DESCRIPTION))
+    vtt = build_webvtt(script, [], 6.0)
+    text = " ".join(line for line in vtt.splitlines()[1:] if line and "-->" not in line)
+    assert text == 'Meet the Fish &amp; Chips. Salt &amp; pepper &lt;script&gt; "crisp" it\'s 🐟.'

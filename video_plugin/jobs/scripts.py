@@ -6,6 +6,7 @@ same script, and an editor can read every sentence it could produce in :data:`TO
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -62,8 +63,13 @@ class ScriptSource:
 
 
 def plain_text(text: str) -> str:
-    """Rich text or HTML as one line of speakable text."""
-    return re.sub(r"\s+", " ", strip_tags(text or "")).strip()
+    """Rich text or HTML as one line of speakable text: tags dropped, entities made the characters they name.
+
+    Tags go first and entities second, so ``&lt;script&gt;`` in a description is spoken (and captioned) as the
+    literal text ``<script>`` rather than removed as a tag. The script is plain text from here on: the voice
+    would read ``&amp;`` aloud, and the captions escape it themselves.
+    """
+    return re.sub(r"\s+", " ", html.unescape(strip_tags(text or ""))).strip()
 
 
 def first_sentences(text: str, limit: int) -> str:
@@ -87,7 +93,8 @@ def spoken_price(price: Decimal, currency: str) -> str:
 
 def estimated_speech_seconds(script: str) -> float:
     """Roughly how long ``script`` takes to speak, in seconds, at :data:`SPOKEN_WORDS_PER_SECOND`."""
-    return round(len(plain_text(script).split()) / SPOKEN_WORDS_PER_SECOND, 1)
+    # A script is already plain text: stripping tags again would drop a literal "<script>" from the count.
+    return round(len(script.split()) / SPOKEN_WORDS_PER_SECOND, 1)
 
 
 def write_script(source: ScriptSource, tone: str = DEFAULT_TONE) -> str:
