@@ -139,6 +139,34 @@ def check_voice_id(value: object) -> str:
     return value
 
 
+# Every engine names a voice by a language tag, then perhaps more: espeak's "en-us", "cmn-latn-pinyin",
+# "en-gb-x-rp"; Edge's "en-US-AriaNeural", "zh-CN-shaanxi-XiaoniNeural" (the locale, then the speaker).
+_VOICE_LANGUAGE_RE = re.compile(
+    r"(?P<language>[A-Za-z]{2,3})(?:[-_](?P<script>[A-Za-z]{4}))?(?:[-_](?P<region>[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:[-_].*)?"
+)
+
+
+def voice_language(voice_id: str) -> str | None:
+    """The BCP 47 tag (language, script, region) a voice speaks, read from its id; ``None`` when it says none.
+
+    ``espeak:en-us`` → ``en-US``, ``edge:en-US-AriaNeural`` → ``en-US``, ``espeak:cmn-latn-pinyin`` →
+    ``cmn-Latn``, ``espeak:es-419`` → ``es-419``, ``espeak:de`` → ``de``. Variants and private-use parts
+    (``-x-rp``, a dialect, a speaker's name) are left out: the tag says which language, not which voice.
+    """
+    if not isinstance(voice_id, str) or not VOICE_ID_RE.fullmatch(voice_id):
+        return None
+    match = _VOICE_LANGUAGE_RE.fullmatch(voice_id.partition(":")[2])
+    if not match:
+        return None
+    tag = [match["language"].lower()]
+    if match["script"]:
+        tag.append(match["script"].title())
+    if match["region"]:
+        tag.append(match["region"].upper())
+    return "-".join(tag)
+
+
 # Characters nobody can speak or see, which can only hide or disguise text: C0 controls except tab, line feed
 # and carriage return; DEL; C1 controls; zero-width spaces, joiners and direction marks (U+200B-U+200F); the
 # line and paragraph separators and bidi embeddings and overrides (U+2028-U+202E); bidi isolates
@@ -433,7 +461,7 @@ class RenderResult:
     sha256: str
     timings: dict[str, float]
     voice_engine: str
-    voice: str
+    voice: str  # the voice id heard, engine-qualified like every voice id ("espeak:en-us"), not the bare name
     renderer: str
     weights: str
     fallbacks: list[str] = field(default_factory=list)
@@ -489,6 +517,7 @@ class VideoEvent:
             raise ProtocolError("a failed event carries an error")
         if parsed_result is not None:
             organization_of_key(parsed_result.key)
+            check_voice_id(parsed_result.voice)
             if not math.isfinite(parsed_result.duration_s) or parsed_result.duration_s <= 0:
                 raise ProtocolError("result duration must be a positive number")
         eta = data.get("eta_s")

@@ -20,7 +20,7 @@ def still_render_result(key: str, **overrides: Any) -> RenderResult:
         "sha256": "0" * 64,
         "timings": {},
         "voice_engine": "espeak",
-        "voice": "en-us",
+        "voice": "espeak:en-us",
         "renderer": "still",
         "weights": "none",
     }

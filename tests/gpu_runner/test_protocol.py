@@ -28,6 +28,7 @@ from gpu_runner.protocol import (
     poster_key,
     runner_key,
     video_key,
+    voice_language,
     without_control_characters,
 )
 
@@ -111,6 +112,10 @@ def test_events_round_trip_with_result_and_error() -> None:
         assert VideoEvent.from_dict(event.to_dict()) == event
     with pytest.raises(ProtocolError, match="carries a result"):
         VideoEvent.from_dict({"v": 1, "job_id": "j", "attempt": 1, "type": "succeeded"})
+    bare = {**VideoEvent(job_id="j", attempt=1, type="succeeded", result=result).to_dict()}
+    bare["result"] = {**bare["result"], "voice": "en-us"}
+    with pytest.raises(ProtocolError, match="'en-us' is not an engine-qualified voice id"):
+        VideoEvent.from_dict(bare)
 
 
 def test_storage_urls() -> None:
@@ -161,6 +166,29 @@ def test_voice_ids_name_their_engine(voice: str) -> None:
 def test_a_malformed_voice_id_is_refused_with_its_shape(value: object, words: str) -> None:
     with pytest.raises(ProtocolError, match=words):
         check_voice_id(value)
+
+
+@pytest.mark.parametrize(
+    ("voice", "language"),
+    [
+        ("espeak:en-us", "en-US"),
+        ("espeak:de", "de"),
+        ("espeak:es-419", "es-419"),
+        ("espeak:en-shaw", "en-Shaw"),
+        ("espeak:cmn-latn-pinyin", "cmn-Latn"),
+        ("espeak:vi-vn-x-central", "vi-VN"),
+        ("edge:en-US-AriaNeural", "en-US"),
+        ("edge:iu-Latn-CA-SiqiniqNeural", "iu-Latn-CA"),
+        ("edge:zh-CN-shaanxi-XiaoniNeural", "zh-CN"),
+    ],
+)
+def test_a_voice_ids_language_is_a_bcp47_tag_for_every_engine(voice: str, language: str) -> None:
+    assert voice_language(voice) == language
+
+
+@pytest.mark.parametrize("voice", ["espeak:espeak:en-us", "en-us", "en-US-AriaNeural", "piper:x", ""])
+def test_a_voice_id_that_names_no_language_has_none(voice: str) -> None:
+    assert voice_language(voice) is None
 
 
 def test_preview_requests_follow_the_voice_rule() -> None:

@@ -9,33 +9,32 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gpu_runner.protocol import RenderResult, captions_key, poster_key
+from gpu_runner.protocol import RenderResult, VideoEvent, captions_key, poster_key
 from shop.models import ProductPage
 from tests.factories import still_render_result
-from video_plugin.api.fields import voice_language
-from video_plugin.jobs.attach import attach_video
+from video_plugin.jobs.lifecycle import apply_event
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 
-def render_result(job: VideoJob, captions: bool = True) -> RenderResult:
+def render_result(job: VideoJob, captions: bool = True, **overrides) -> RenderResult:
+    fields = {"voice_engine": "edge", "voice": "edge:en-US-JennyNeural", **overrides}
     return still_render_result(
         job.output_key,
         captions_key=captions_key(job.output_key) if captions else None,
         duration_s=4.0,
         width=512,
         height=512,
-        voice_engine="edge",
-        voice="en-US-JennyNeural",
+        **fields,
     )
 
 
-def give_video(page) -> VideoJob:
+def give_video(page, **result) -> VideoJob:
+    """A job for ``page`` that succeeded with ``result``'s facts, applied as the events worker does."""
     job = request_video(page, None, VideoJob.Trigger.EDITOR)
-    # What lifecycle.apply_event does with a succeeded report before it attaches the video.
-    job.status = VideoJob.Status.SUCCEEDED
-    job.voice_engine, job.voice_used = "edge", "en-US-JennyNeural"
-    attach_video(job, render_result(job))
+    succeeded = VideoEvent(job.job_id, job.attempt, "succeeded", result=render_result(job, **result))
+    assert apply_event(VideoEvent.from_dict(succeeded.to_dict()))
+    job.refresh_from_db()
     return job
 
 
@@ -80,17 +79,26 @@ def test_ai_video_describes_the_current_video_with_absolute_urls(world, client, 
 
 
 @pytest.mark.parametrize(
-    ("voice", "language"),
+    ("engine", "voice", "language"),
     [
-        ("espeak:en-us", "en-US"),
-        ("espeak:de", "de"),
-        ("edge:fr-FR-DeniseNeural", "fr-FR"),
-        ("piper:x", None),
-        ("", None),
+        ("espeak", "espeak:en-us", "en-US"),
+        ("espeak", "espeak:de", "de"),
+        ("espeak", "espeak:es-419", "es-419"),
+        ("espeak", "espeak:cmn-latn-pinyin", "cmn-Latn"),
+        ("espeak", "espeak:en-gb-x-rp", "en-GB"),
+        ("edge", "edge:en-US-AriaNeural", "en-US"),
+        ("edge", "edge:fil-PH-AngeloNeural", "fil-PH"),
+        ("edge", "edge:zh-CN-shaanxi-XiaoniNeural", "zh-CN"),
     ],
 )
-def test_voice_language_reads_the_language_from_the_voice_id(voice, language):
-    assert voice_language(voice) == language
+@pytest.mark.django_db
+def test_ai_video_names_the_voice_heard_once_and_its_language(
+    world, client, api_host, engine, voice, language
+):
+    page = world.product["acme"]
+    give_video(page, voice_engine=engine, voice=voice)
+    video = page_json(client, page)["ai_video"]
+    assert (video["voice"], video["language"]) == (voice, language)
 
 
 def add_products(index, first: int, last: int) -> None:

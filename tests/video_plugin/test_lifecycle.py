@@ -38,7 +38,7 @@ def succeeded(job, attempt=1, sent_at=0.0):
         "sha256": "0" * 64,
         "timings": {"tts": 0.1, "render": 2.0},
         "voice_engine": "espeak",
-        "voice": "en-us",
+        "voice": "espeak:en-us",
         "renderer": "still",
         "weights": "none",
         "fallbacks": [],
@@ -71,7 +71,7 @@ def test_job_runs_through_its_stages_and_succeeds(job):
     job.refresh_from_db()
     assert job.status == VideoJob.Status.SUCCEEDED and job.is_current and job.media is not None
     assert job.timings == {"tts": 0.1, "render": 2.0}
-    assert (job.voice_engine, job.voice_used, job.weights) == ("espeak", "en-us", "none")
+    assert (job.voice_engine, job.voice_used, job.weights) == ("espeak", "espeak:en-us", "none")
 
 
 @pytest.mark.django_db

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import serializers
 
+from gpu_runner.protocol import voice_language
 from video_plugin.models import VideoJob
 from video_plugin.public.playback import playback_for, playback_urls
 
@@ -15,26 +15,13 @@ from video_plugin.public.playback import playback_for, playback_urls
 CURRENT_VIDEO_ATTR = "_current_video_job"
 _NOT_LOADED = object()
 
-# "espeak:en-us" → "en-us", "edge:en-US-JennyNeural" → "en-US": the language part of an engine's voice id.
-VOICE_LANGUAGE_RE = re.compile(
-    r"^(?:[a-z][a-z0-9_]*:)?(?P<lang>[a-zA-Z]{2,3})(?:[-_](?P<region>[a-zA-Z]{2}))?\b"
-)
-
 
 def spoken_voice(job: VideoJob) -> str:
-    """The engine-qualified voice that actually spoke (``espeak:en-us``), else the one requested."""
-    if job.voice_engine and job.voice_used:
-        return f"{job.voice_engine}:{job.voice_used}"
-    return job.voice
+    """The voice id that actually spoke (``espeak:en-us``), else the one requested.
 
-
-def voice_language(voice: str) -> str | None:
-    """The BCP 47 language tag a voice speaks (``"en-US"``), or ``None`` when its id does not say."""
-    match = VOICE_LANGUAGE_RE.match(voice or "")
-    if not match:
-        return None
-    language = match["lang"].lower()
-    return f"{language}-{match['region'].upper()}" if match["region"] else language
+    The runner reports the heard voice engine-qualified already, so it is shown as recorded.
+    """
+    return job.voice_used or job.voice
 
 
 def prefetch_current_videos(pages: Iterable[Any]) -> None:
