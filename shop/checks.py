@@ -17,7 +17,10 @@ def check_secret_key(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         return [
             checks.Error(
                 "DJANGO_SECRET_KEY is not set and DJANGO_DEBUG is off.",
-                hint="Set DJANGO_SECRET_KEY to a long random string, or DJANGO_DEBUG=1 for a local demo.",
+                hint=(
+                    "Set DJANGO_SECRET_KEY to a long random string, or DJANGO_DEBUG=1 on a development "
+                    "machine (make demo makes a key of its own)."
+                ),
                 id="shop.E001",
             )
         ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -19,18 +20,33 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from shop.error_reports import mask_url_credentials
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "demo-data"
 
 
+def _demo_secret_key() -> str:
+    """A key of this demo's own, made on first run and kept beside its database, so sessions survive a
+    restart."""
+    path = DATA / "secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def _demo_environment() -> dict[str, str]:
     env = dict(os.environ)
+    # Debug stays off: Django's debug page would show any visitor the settings and the whole environment. Off,
+    # the demo needs a secret key of its own instead of the published placeholder.
+    env.setdefault("DJANGO_DEBUG", "0")
+    env.setdefault("DJANGO_SECRET_KEY", _demo_secret_key())
     env.setdefault("DATABASE_URL", f"sqlite:///{DATA / 'db.sqlite3'}")
     env.setdefault("VIDEO_STORAGE_URL", str(DATA / "storage"))
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     env.setdefault("GPU_RUNNER_RENDERER", "still")
     env.setdefault("GPU_RUNNER_DEFAULT_VOICE", "espeak:en-us")
-    env.setdefault("DJANGO_DEBUG", "1")
     env.setdefault("DEMO_PORT", "8000")
     env.setdefault("WAGTAILADMIN_BASE_URL", f"http://127.0.0.1:{env['DEMO_PORT']}")
     env.setdefault("dramatiq_queue_prefetch", "1")
@@ -50,7 +66,7 @@ def _redis_answers(url: str) -> bool:
 
 def _ensure_redis(url: str, children: list[subprocess.Popen]) -> None:
     if _redis_answers(url):
-        print(f"  redis      reusing {url}")
+        print(f"  redis      reusing {mask_url_credentials(url)}")
         return
     parts = urlsplit(url)
     if parts.hostname not in ("127.0.0.1", "localhost"):
@@ -95,8 +111,8 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    env = _demo_environment()
     DATA.mkdir(exist_ok=True)
+    env = _demo_environment()
     manage = [sys.executable, str(ROOT / "manage.py")]
     children: list[subprocess.Popen] = []
 
@@ -117,7 +133,8 @@ def main() -> None:
         logs = DATA / "logs"
         logs.mkdir(exist_ok=True)
         commands = {
-            "web": [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+            # --insecure: with debug off, runserver serves the static files only when asked to.
+            "web": [*manage, "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
             "events": [
                 *manage,
                 "rundramatiq",

@@ -8,7 +8,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
@@ -130,6 +132,18 @@ def astronaut_picture() -> PILImage.Image:
     from skimage import data
 
     return PILImage.fromarray(data.astronaut())
+
+
+def ensure_site() -> Site:
+    """The default Site at the address the demo serves on (``WAGTAILADMIN_BASE_URL``), so the pages' full URLs
+    and API v2's ``detail_url`` and ``html_url`` point where a browser finds them, not at port 80."""
+    address = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+    site = Site.objects.get(is_default_site=True)
+    site.hostname = address.hostname or site.hostname
+    site.port = address.port or (443 if address.scheme == "https" else 80)
+    site.site_name = settings.WAGTAIL_SITE_NAME
+    site.save()
+    return site
 
 
 def ensure_catalogue(spec: DemoOrganization) -> Organization:

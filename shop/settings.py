@@ -168,6 +168,9 @@ WAGTAIL_VIDEO = {
     "DEFAULT_VOICE": "espeak:en-us",
 }
 
+# Error pages and the error e-mails to ADMINS mask the passwords inside DATABASE_URL, REDIS_URL and the like.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "shop.error_reports.UrlCredentialsReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
