@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 
+from django import get_version as django_version
 from packaging.requirements import Requirement
 from packaging.version import Version
+from wagtail import __version__ as wagtail_version
 
 from tests.packaging.conftest import REPO
 
@@ -61,3 +64,12 @@ def test_the_readme_lists_the_cells_the_matrix_runs() -> None:
             wagtail, django = pinned_lowest()["wagtail"], pinned_lowest()["django"]
         row = f"| {python} | {wagtail.rstrip('.*')} | {django.rstrip('.*')} |"
         assert row in table, f"README's tested versions lack {row}"
+
+
+def test_the_readme_names_the_versions_the_full_suite_runs_on() -> None:
+    """The matrix leaves out the cell `make test` covers, so the README's row for it must stay true."""
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    wagtail_line = ".".join(wagtail_version.split(".")[:2])
+    django_line = ".".join(django_version().split(".")[:2])
+    readme = (REPO / "README.md").read_text()
+    assert f"| {python} | {wagtail_line} | {django_line} | the full suite (`make test`) |" in readme
