@@ -15,6 +15,7 @@ key                       meaning (default)
 ``STATUS_POLL_SECONDS``   how often the editor panel asks for the job's status (2)
 ``API_MAX_IN_FLIGHT``     queued + running jobs an organization may have before the job API answers 429 (10)
 ``API_RETRY_AFTER_S``     the ``Retry-After`` of that 429 when no running job has an estimate (30)
+``API_MAX_BODY_BYTES``    largest job API request body; larger ones are answered 413 (262144, 256 KiB)
 ``WEBHOOK_TIMEOUT_S``     seconds a webhook endpoint has to answer one delivery attempt (5)
 ``WEBHOOK_MAX_ATTEMPTS``  attempts per webhook delivery before it is marked failed (8)
 ``WEBHOOK_BACKOFF_S``     wait before the second attempt, doubled for each later one, at most an hour (10)
@@ -37,11 +38,14 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
-from gpu_runner.protocol import MAX_SCRIPT_CHARS, RENDERERS, ProtocolError, check_voice_id
+from gpu_runner.protocol import MAX_SCRIPT_CHARS, MAX_VOICE_ID_CHARS, RENDERERS, ProtocolError, check_voice_id
 
 DEFAULT_TENANCY = "video_plugin.site_tenancy.SiteTenancy"
 # Wagtail's Collection.name is a CharField(max_length=255).
 COLLECTION_NAME_MAX = 255
+# The longest legitimate job request: every script character escaped as a surrogate pair (12 bytes,
+# "\ud83d\ude00"), every voice character as "\u0061", and 1 KiB for the keys, ids and spacing.
+LONGEST_JOB_REQUEST_BYTES = 12 * MAX_SCRIPT_CHARS + 6 * MAX_VOICE_ID_CHARS + 1024
 
 DEFAULTS: dict[str, Any] = {
     "TENANCY": DEFAULT_TENANCY,
@@ -54,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "STATUS_POLL_SECONDS": 2,
     "API_MAX_IN_FLIGHT": 10,
     "API_RETRY_AFTER_S": 30,
+    # Several times the longest legitimate request, and far below what would strain a web worker's memory.
+    "API_MAX_BODY_BYTES": 256 * 1024,
     "WEBHOOK_TIMEOUT_S": 5,
     "WEBHOOK_MAX_ATTEMPTS": 8,
     "WEBHOOK_BACKOFF_S": 10,
@@ -112,6 +118,16 @@ def setting_problems(configured: Any) -> list[SettingProblem]:
             SettingProblem(
                 f'WAGTAIL_VIDEO["MAX_SCRIPT_CHARS"] is {limit!r}',
                 f"Use a whole number between 1 and {MAX_SCRIPT_CHARS} (the runner refuses longer scripts).",
+            )
+        )
+    body_limit = values["API_MAX_BODY_BYTES"]
+    if not (isinstance(body_limit, int) and body_limit >= LONGEST_JOB_REQUEST_BYTES):
+        problems.append(
+            SettingProblem(
+                f'WAGTAIL_VIDEO["API_MAX_BODY_BYTES"] is {body_limit!r}',
+                f"Use a whole number of bytes of at least {LONGEST_JOB_REQUEST_BYTES}, the longest job "
+                f"request (a {MAX_SCRIPT_CHARS}-character script, every character escaped), e.g. "
+                f"{DEFAULTS['API_MAX_BODY_BYTES']}.",
             )
         )
     if not isinstance(values["TENANCY"], str) or not values["TENANCY"]:

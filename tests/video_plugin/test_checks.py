@@ -81,6 +81,7 @@ def test_an_unknown_key_is_an_error_suggesting_the_known_one(settings):
         ("COLLECTION", "", "Name the collection"),
         ("DEFAULT_VOICE", "<b>jenny</b>", "write engine:voice"),
         ("TENANCY", None, "Leave it out for the default"),
+        ("API_MAX_BODY_BYTES", 1024, "at least 38224, the longest job request"),
     ],
 )
 def test_a_bad_value_is_an_error_saying_what_to_use(settings, key, value, fix):

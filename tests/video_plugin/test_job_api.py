@@ -3,8 +3,10 @@ the OpenAPI document matching the routes."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -12,10 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from dramatiq.brokers.redis import RedisBroker
 
-from gpu_runner.protocol import cancel_key
+from gpu_runner.protocol import MAX_SCRIPT_CHARS, cancel_key
 from tests.conftest import make_image
 from video_plugin.api import urls as api_urls
+from video_plugin.api.errors import RequestTooLarge
 from video_plugin.api.openapi import DOCUMENT
+from video_plugin.api.parsers import MAX_JSON_DEPTH, BoundedJSONParser
+from video_plugin.conf import LONGEST_JOB_REQUEST_BYTES, video_settings
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import ApiToken, VideoJob
 
@@ -204,6 +209,84 @@ def test_every_error_is_json(world, client, tokens):
     assert_error(bad_json, 400, "parse_error")
     form = client.post(BASE + "/jobs/", data={"page": 1}, HTTP_AUTHORIZATION=f"Bearer {tokens['acme']}")
     assert_error(form, 415, "unsupported_media_type")
+
+
+def post_raw(client, token: str, body: str | bytes, **extra):
+    """POST a body exactly as given, the way a hostile or broken client would."""
+    return client.post(
+        BASE + "/jobs/",
+        data=body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        **extra,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000,
+        "[" * 5_000 + "]" * 5_000,
+        '{"page": ' * (MAX_JSON_DEPTH + 1) + "1" + "}" * (MAX_JSON_DEPTH + 1),
+    ],
+    ids=["unclosed", "balanced", "one-too-deep"],
+)
+def test_a_deeply_nested_body_is_a_400_parse_error_not_a_500(world, client, tokens, body):
+    error = assert_error(post_raw(client, tokens["acme"], body), 400, "parse_error")
+    assert f"more than {MAX_JSON_DEPTH} deep" in error["message"]
+
+
+@pytest.mark.django_db
+def test_nesting_up_to_the_limit_parses_and_brackets_in_strings_do_not_count(world, client, tokens):
+    at_limit = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    assert_error(post_raw(client, tokens["acme"], at_limit), 400, "invalid")  # parsed; not a job request
+    script = "[" * 1000 + "{" * 1000
+    response = call(
+        client, "post", "/jobs/", tokens["acme"], {"page": world.product["acme"].pk, "script": script}
+    )
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_limit_is_a_413_json_error(world, client, tokens):
+    """20 MB used to reach Django's DATA_UPLOAD_MAX_MEMORY_SIZE through request.body: an HTML 400."""
+    body = '{"page": 1, "script": "' + "a" * 20_000_000 + '"}'
+    error = assert_error(post_raw(client, tokens["acme"], body), 413, "too_large")
+    assert "API_MAX_BODY_BYTES" in error["message"]
+    just_over = '{"page": 1, "script": "' + "a" * (256 * 1024) + '"}'
+    assert_error(post_raw(client, tokens["acme"], just_over), 413, "too_large")
+
+
+@pytest.mark.django_db
+def test_the_longest_legitimate_request_fits_even_the_smallest_allowed_limit(world, client, tokens, settings):
+    settings.WAGTAIL_VIDEO = {**settings.WAGTAIL_VIDEO, "API_MAX_BODY_BYTES": LONGEST_JOB_REQUEST_BYTES}
+    # Every character a surrogate pair escaped by json.dumps: 12 bytes each, the most a character can take.
+    longest = {"page": world.product["acme"].pk, "script": "\N{GRINNING FACE}" * MAX_SCRIPT_CHARS}
+    body = json.dumps(longest, indent=4)
+    assert len(body) > 12 * MAX_SCRIPT_CHARS
+    response = post_raw(client, tokens["acme"], body)
+    assert response.status_code == 201, response.content[:500]
+    assert_error(post_raw(client, tokens["acme"], body + " " * LONGEST_JOB_REQUEST_BYTES), 413, "too_large")
+
+
+class CountingStream(io.BytesIO):
+    """A request body that remembers how many bytes were asked of it."""
+
+    asked = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.asked += size if size is not None and size >= 0 else len(self.getvalue())
+        return super().read(size)
+
+
+def test_the_parser_never_reads_past_the_limit_when_content_length_understates_the_body():
+    limit = video_settings.API_MAX_BODY_BYTES
+    stream = CountingStream(b"[" + b" " * 10 * limit + b"]")
+    request = SimpleNamespace(META={"CONTENT_LENGTH": "2"})
+    with pytest.raises(RequestTooLarge):
+        BoundedJSONParser().parse(stream, "application/json", {"request": request})
+    assert stream.asked == limit + 1
 
 
 def test_openapi_document_is_served_and_names_every_route(client):

@@ -32,6 +32,13 @@ class PageNotNarratable(exceptions.APIException):
     default_code = "page_not_narratable"
 
 
+class RequestTooLarge(exceptions.APIException):
+    """A body over ``API_MAX_BODY_BYTES`` (:mod:`video_plugin.api.parsers`)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     """The one error shape of the API."""
     error: dict[str, Any] = {"code": code, "message": message}

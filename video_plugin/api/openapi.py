@@ -205,8 +205,12 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "201": job_response("The new job (already failed, with a reason, when an input is missing)."),
                 "200": job_response("The page's job already in flight, joined."),
-                "400": error_response("The body is not valid, or the page cannot have a video."),
+                "400": error_response(
+                    "The body is not valid, is not JSON or nests arrays and objects more than 32 deep "
+                    "(parse_error), or the page cannot have a video."
+                ),
                 "404": error_response("No such page in this organization."),
+                "413": error_response("The body is larger than API_MAX_BODY_BYTES (256 KiB by default)."),
                 "415": error_response("The body is not JSON."),
                 "429": {
                     **error_response("Too many jobs in flight; retry after the given number of seconds."),

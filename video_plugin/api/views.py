@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +15,7 @@ from wagtail.models import Page
 from video_plugin.api.auth import HasOrganizationToken, OrganizationTokenAuthentication, organization_id
 from video_plugin.api.errors import JobAlreadyFinished, PageNotNarratable, exception_handler
 from video_plugin.api.limits import check_jobs_in_flight
+from video_plugin.api.parsers import BoundedJSONParser
 from video_plugin.api.serializers import JobCreateSerializer, JobFilterSerializer, job_representation
 from video_plugin.jobs.cancellation import cancel_job
 from video_plugin.jobs.requests import VideoRequestError, active_job, request_video
@@ -30,7 +30,7 @@ class JobAPIView(APIView):
     authentication_classes = [OrganizationTokenAuthentication]
     permission_classes = [HasOrganizationToken]
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def get_exception_handler(self) -> Any:
         return exception_handler
