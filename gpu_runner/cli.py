@@ -102,7 +102,9 @@ def _render(args: argparse.Namespace) -> int:
         text = clean_script(args.script)
         image = load_presenter_image(args.image.read_bytes(), name=str(args.image))
         speech = build_speech_service(
-            default_voice=settings.default_voice, offline_voice=settings.offline_voice
+            default_voice=settings.default_voice,
+            offline_voice=settings.offline_voice,
+            engines=settings.voice_engines,
         )
         renderer = create_renderer(settings.renderer, settings)
         speech.load()

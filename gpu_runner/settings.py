@@ -10,6 +10,8 @@ Variable (default): meaning.
   where ``GET /health`` listens.
 - ``GPU_RUNNER_DEFAULT_VOICE`` (``espeak:en-us``): the voice of a job that names none.
 - ``GPU_RUNNER_OFFLINE_VOICE`` (``espeak:en-us``): the fallback voice when no same-language one exists.
+- ``GPU_RUNNER_VOICE_ENGINES`` (``edge,espeak``): the speech engines this runner uses; ``espeak`` alone keeps
+  it off the network entirely (the online engine lists its voices at boot).
 - ``GPU_RUNNER_MAX_AUDIO_SECONDS`` (``180``): longer speech fails with ``audio_too_long``.
 - ``GPU_RUNNER_HEARTBEAT_TIMEOUT_S`` (``300``): a runner silent on the broker this long is presumed dead, and
   its unfinished job is put back on the queue. The runner beats every quarter of it from a thread of its own,
@@ -39,6 +41,8 @@ from .protocol import RENDERERS, ProtocolError, check_voice_id
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 DEVICES = ("auto", "cuda", "cpu")
+# The speech engines a runner can use (gpu_runner.tts.ENGINES, named here so settings import no engine).
+VOICE_ENGINES = ("edge", "espeak")
 
 
 class SettingsError(ValueError):
@@ -57,6 +61,7 @@ class RunnerSettings:
     health_port: int = 8088
     default_voice: str = "espeak:en-us"
     offline_voice: str = "espeak:en-us"
+    voice_engines: tuple[str, ...] = VOICE_ENGINES
     max_audio_seconds: float = 180.0
     heartbeat_timeout_s: int = 300
     maintenance_chance: int = 10_000
@@ -82,6 +87,11 @@ class RunnerSettings:
             health_port=_number(env, "GPU_RUNNER_HEALTH_PORT", defaults.health_port, int),
             default_voice=env.get("GPU_RUNNER_DEFAULT_VOICE", defaults.default_voice),
             offline_voice=env.get("GPU_RUNNER_OFFLINE_VOICE", defaults.offline_voice),
+            voice_engines=tuple(
+                name.strip().lower()
+                for name in env.get("GPU_RUNNER_VOICE_ENGINES", ",".join(defaults.voice_engines)).split(",")
+                if name.strip()
+            ),
             max_audio_seconds=_number(env, "GPU_RUNNER_MAX_AUDIO_SECONDS", defaults.max_audio_seconds, float),
             heartbeat_timeout_s=_number(
                 env, "GPU_RUNNER_HEARTBEAT_TIMEOUT_S", defaults.heartbeat_timeout_s, int
@@ -118,6 +128,18 @@ class RunnerSettings:
                 check_voice_id(voice)
             except ProtocolError as exc:
                 raise SettingsError(f"{variable}: {exc}") from None
+        unknown_engines = sorted(set(self.voice_engines) - set(VOICE_ENGINES))
+        if unknown_engines or not self.voice_engines:
+            raise SettingsError(
+                f"GPU_RUNNER_VOICE_ENGINES={','.join(self.voice_engines)!r} must name one or more of "
+                f"{', '.join(VOICE_ENGINES)}"
+            )
+        offline_engine = self.offline_voice.partition(":")[0]
+        if offline_engine not in self.voice_engines:
+            raise SettingsError(
+                f"GPU_RUNNER_OFFLINE_VOICE={self.offline_voice!r} is spoken by {offline_engine!r}, which "
+                f"GPU_RUNNER_VOICE_ENGINES={','.join(self.voice_engines)!r} leaves out"
+            )
         if not 0 <= self.health_port <= 65535:
             raise SettingsError(f"GPU_RUNNER_HEALTH_PORT={self.health_port} is not a TCP port (0..65535)")
         if self.max_audio_seconds <= 0 or self.job_time_limit_s <= 0 or self.heartbeat_timeout_s <= 0:

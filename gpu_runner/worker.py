@@ -221,7 +221,9 @@ def build_environment(settings: RunnerSettings) -> JobEnvironment:
         settings=settings,
         storage=open_storage(settings.storage_url, settings.storage_attempts, settings.storage_backoff_s),
         speech=build_speech_service(
-            default_voice=settings.default_voice, offline_voice=settings.offline_voice
+            default_voice=settings.default_voice,
+            offline_voice=settings.offline_voice,
+            engines=settings.voice_engines,
         ),
         renderer=create_renderer(settings.renderer, settings),
     )

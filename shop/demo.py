@@ -47,6 +47,8 @@ def _demo_environment() -> dict[str, str]:
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     env.setdefault("GPU_RUNNER_RENDERER", "still")
     env.setdefault("GPU_RUNNER_DEFAULT_VOICE", "espeak:en-us")
+    # The demo speaks offline, so its runner does not call the online voice service at all.
+    env.setdefault("GPU_RUNNER_VOICE_ENGINES", "espeak")
     env.setdefault("DEMO_PORT", "8000")
     env.setdefault("WAGTAILADMIN_BASE_URL", f"http://127.0.0.1:{env['DEMO_PORT']}")
     env.setdefault("dramatiq_queue_prefetch", "1")

@@ -15,6 +15,7 @@ def test_defaults_are_the_embedded_setup() -> None:
     assert (settings.health_host, settings.health_port) == ("127.0.0.1", 8088)
     assert settings.allow_noncommercial_weights is True
     assert settings.max_audio_seconds == 180
+    assert settings.voice_engines == ("edge", "espeak")
 
 
 def test_environment_overrides() -> None:
@@ -25,8 +26,10 @@ def test_environment_overrides() -> None:
             "GPU_RUNNER_MAX_AUDIO_SECONDS": "30.5",
             "GPU_RUNNER_ALLOW_NONCOMMERCIAL_WEIGHTS": "false",
             "GPU_RUNNER_DEVICE": "cpu",
+            "GPU_RUNNER_VOICE_ENGINES": " Espeak ",
         }
     )
+    assert settings.voice_engines == ("espeak",)
     assert (settings.renderer, settings.health_port, settings.max_audio_seconds) == ("hallo2", 9000, 30.5)
     assert settings.allow_noncommercial_weights is False and settings.device == "cpu"
 
@@ -45,6 +48,9 @@ def test_environment_overrides() -> None:
         ),
         ({"GPU_RUNNER_OFFLINE_VOICE": "espeak"}, "GPU_RUNNER_OFFLINE_VOICE: voice 'espeak' is not"),
         ({"GPU_RUNNER_JOB_TIME_LIMIT_S": "0"}, "must be positive"),
+        ({"GPU_RUNNER_VOICE_ENGINES": "edge,polly"}, "GPU_RUNNER_VOICE_ENGINES='edge,polly' must name"),
+        ({"GPU_RUNNER_VOICE_ENGINES": " , "}, "GPU_RUNNER_VOICE_ENGINES='' must name"),
+        ({"GPU_RUNNER_VOICE_ENGINES": "edge"}, "OFFLINE_VOICE='espeak:en-us' is spoken by 'espeak'"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict, words: str) -> None:

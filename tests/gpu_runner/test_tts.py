@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gpu_runner.tts import SpeechService, TTSError, UnknownVoice, espeak
+from gpu_runner.tts import SpeechService, TTSError, UnknownVoice, build_speech_service, espeak
 from gpu_runner.tts.base import SpokenText, Timing, TTSEngine, Voice, language_of, spread_timings
 from gpu_runner.tts.espeak import EspeakEngine, word_timings
 
@@ -269,3 +269,24 @@ def test_spread_timings_cover_the_audio_in_order() -> None:
     assert timings[0].start_s == 0 and timings[-1].end_s == 3.0
     assert all(a.end_s == b.start_s for a, b in zip(timings, timings[1:], strict=False))
     assert spread_timings("", 3.0) == []
+
+
+def test_an_espeak_only_runner_never_calls_the_online_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    import edge_tts
+
+    calls: list[str] = []
+
+    async def list_voices(*args: Any, **kwargs: Any) -> list[dict[str, str]]:
+        calls.append("list_voices")
+        return []
+
+    monkeypatch.setattr(edge_tts, "list_voices", list_voices)
+    service = build_speech_service(
+        default_voice="espeak:en-us", offline_voice="espeak:en-us", engines=["espeak"]
+    )
+    service.load()
+    assert [engine.name for engine in service.engines] == ["espeak"]
+    assert calls == []
+    assert all(voice.startswith("espeak:") for voice in service.voice_ids())
+    with pytest.raises(UnknownVoice):
+        service.resolve("edge:en-US-JennyNeural")
