@@ -7,11 +7,9 @@ import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .protocol import ErrorCode
+from .protocol import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ErrorCode, image_size_problem
 from .renderers.base import RenderRefused
 
-MAX_IMAGE_BYTES = 25 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000
 MAX_SIDE = 2048
 
 
@@ -28,24 +26,18 @@ def load_presenter_image(
     Raises :class:`RenderRefused` with ``image_too_large`` (bytes or pixels over the limit, or a decompression
     bomb) or ``image_unreadable`` (not an image, or truncated).
     """
-    if len(data) > max_bytes:
-        raise RenderRefused(
-            ErrorCode.IMAGE_TOO_LARGE,
-            f"{name} is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
-            "Upload a smaller photo.",
-        )
+    problem = image_size_problem(name, size_bytes=len(data), max_bytes=max_bytes)
+    if problem:
+        raise RenderRefused(ErrorCode.IMAGE_TOO_LARGE, problem)
     try:
         with warnings.catch_warnings():
             # Pillow warns between 1× and 2× MAX_IMAGE_PIXELS; the pixel check below is the one that decides.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             width, height = image.size
-            if width * height > max_pixels:
-                raise RenderRefused(
-                    ErrorCode.IMAGE_TOO_LARGE,
-                    f"{name} is {width}×{height} pixels; the limit is {max_pixels / 1e6:.0f} megapixels. "
-                    "Upload a smaller photo.",
-                )
+            problem = image_size_problem(name, width=width, height=height, max_pixels=max_pixels)
+            if problem:
+                raise RenderRefused(ErrorCode.IMAGE_TOO_LARGE, problem)
             image.load()
     except Image.DecompressionBombError as exc:
         raise RenderRefused(

@@ -72,6 +72,10 @@ RENDERERS = ("still", "hallo2")
 # Limits enforced by both sides: the plugin refuses early, the runner refuses again because it trusts no one.
 MAX_SCRIPT_CHARS = 3000
 MAX_OPTIONS_BYTES = 4096
+# A presenter photo larger than these is refused with image_too_large before it is decoded. The editor's face
+# check applies them first too, so it never reports "no face" in a photo the runner would refuse for its size.
+MAX_IMAGE_BYTES = 25 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
 
 
 class ErrorCode:
@@ -137,6 +141,32 @@ def check_voice_id(value: object) -> str:
             "or 'edge:en-US-JennyNeural'"
         )
     return value
+
+
+def image_size_problem(
+    name: str,
+    *,
+    size_bytes: int | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    max_bytes: int = MAX_IMAGE_BYTES,
+    max_pixels: int = MAX_IMAGE_PIXELS,
+) -> str | None:
+    """Why a presenter image of this size is refused, naming ``name``, its size and the limit; else ``None``.
+
+    Sizes not known (``None``) are not judged.
+    """
+    if size_bytes is not None and size_bytes > max_bytes:
+        return (
+            f"{name} is {size_bytes / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+            "Upload a smaller photo."
+        )
+    if width and height and width * height > max_pixels:
+        return (
+            f"{name} is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels); the limit is "
+            f"{max_pixels / 1e6:.0f} megapixels. Upload a smaller photo."
+        )
+    return None
 
 
 # Every engine names a voice by a language tag, then perhaps more: espeak's "en-us", "cmn-latn-pinyin",

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from gpu_runner.images import load_presenter_image
-from gpu_runner.protocol import ErrorCode
+from gpu_runner.protocol import ErrorCode, image_size_problem
 from gpu_runner.renderers.base import RenderRefused
 
 
@@ -51,6 +51,15 @@ def test_decompression_bomb_is_too_large() -> None:
 
 def test_pixel_limit_is_checked_before_decoding() -> None:
     assert refused_code(encode(Image.new("RGB", (300, 300))), max_pixels=50_000) == ErrorCode.IMAGE_TOO_LARGE
+
+
+def test_a_121_megapixel_photo_is_refused_for_its_pixels_with_the_contracts_message() -> None:
+    # Between Pillow's bomb warning (89 megapixels) and its error (179): the contract's limit decides.
+    huge = encode(Image.new("1", (11000, 11000)), optimize=True)
+    with pytest.raises(RenderRefused) as caught:
+        load_presenter_image(huge, name="photo.png")
+    assert caught.value.code == ErrorCode.IMAGE_TOO_LARGE
+    assert caught.value.message == image_size_problem("photo.png", width=11000, height=11000)
 
 
 def test_exif_rotation_is_applied_and_palette_converted() -> None:

@@ -9,6 +9,7 @@ from gpu_runner.protocol import (
     EVENT_ACTOR,
     EVENTS_QUEUE,
     INTERACTIVE_LANE,
+    MAX_IMAGE_BYTES,
     MAX_VOICE_ID_CHARS,
     PREVIEW_ACTOR,
     PREVIEW_QUEUE,
@@ -22,6 +23,7 @@ from gpu_runner.protocol import (
     cancel_key,
     captions_key,
     check_voice_id,
+    image_size_problem,
     is_job_id,
     organization_of_key,
     parse_storage_url,
@@ -116,6 +118,18 @@ def test_events_round_trip_with_result_and_error() -> None:
     bare["result"] = {**bare["result"], "voice": "en-us"}
     with pytest.raises(ProtocolError, match="'en-us' is not an engine-qualified voice id"):
         VideoEvent.from_dict(bare)
+
+
+def test_image_size_problems_name_the_image_its_size_and_the_limit() -> None:
+    assert image_size_problem("photo.png", size_bytes=MAX_IMAGE_BYTES, width=6000, height=6000) is None
+    assert image_size_problem("photo.png") is None  # sizes not known are not judged
+    assert image_size_problem("photo.png", size_bytes=30_000_000, width=11000, height=11000) == (
+        "photo.png is 30.0 MB; the limit is 26 MB. Upload a smaller photo."
+    )
+    assert image_size_problem("photo.png", width=11000, height=11000) == (
+        "photo.png is 11000×11000 pixels (121 megapixels); the limit is 40 megapixels. "
+        "Upload a smaller photo."
+    )
 
 
 def test_storage_urls() -> None:

@@ -14,7 +14,7 @@ from PIL import Image as PILImage
 from skimage import data as sample_images
 from wagtail.images import get_image_model
 
-from gpu_runner.protocol import PROTOCOL_VERSION, cancel_key, runner_key
+from gpu_runner.protocol import MAX_IMAGE_PIXELS, PROTOCOL_VERSION, cancel_key, runner_key
 from tests.factories import still_render_result
 from video_plugin.jobs import capabilities
 from video_plugin.jobs.attach import attach_video
@@ -156,6 +156,24 @@ def test_capabilities_are_unknown_without_a_redis_broker(world):
     # The unit tests' stub broker has no Redis client: the panel must say "unknown", not "offline".
     state = capabilities.read_capabilities()
     assert state.known is False and "not Redis" in state.problem
+
+
+# 11000×11000 pixels (121 megapixels) of one colour compress to a few kilobytes. Pillow warns of a
+# decompression bomb above 89 megapixels (its error comes only at twice that) when Django reads the size.
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_face_check_gives_the_runners_size_limit_before_looking_for_a_face(world, client, monkeypatch):
+    monkeypatch.setattr(
+        "video_plugin.editor.face_check.face_detector", lambda: pytest.fail("looked for a face anyway")
+    )
+    huge = saved_image("billboard", PILImage.new("1", (11000, 11000)), world.orgs["acme"].collection)
+    client.force_login(world.users[("admin", "acme")])
+    url = reverse("video_plugin:face_check", args=[world.product["acme"].pk])
+    verdict = client.get(url, {"image_id": huge.pk}).json()
+    assert verdict["verdict"] == "too_large" and not verdict["usable"]
+    assert verdict["message"] == (
+        f"Image 'billboard' is 11000×11000 pixels (121 megapixels); the limit is "
+        f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels. Upload a smaller photo."
+    )
 
 
 def test_face_check_says_it_is_unavailable_without_opencv(world, client, monkeypatch):

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
+from gpu_runner.protocol import image_size_problem
+
 logger = logging.getLogger(__name__)
 
 # Haar cascades work on small greyscale images; larger ones cost time and find no more faces.
@@ -22,7 +24,7 @@ MIN_FACE_SHARE = 0.12
 
 @dataclass(frozen=True)
 class FaceCheck:
-    """A verdict: ok, no_face, several_faces, too_small, unreadable or unavailable, with its message."""
+    """A verdict (ok, no_face, several_faces, too_small, too_large, unreadable, unavailable) and a message."""
 
     verdict: str
     message: str
@@ -47,7 +49,16 @@ def face_detector() -> Any | None:
 
 
 def check_face(image: Any) -> FaceCheck:
-    """Look for one face in a Wagtail image. Never raises: every problem is a verdict with a message."""
+    """Look for one face in a Wagtail image. Never raises: every problem is a verdict with a message.
+
+    An image over the runner's size limits is reported as that first: looking for a face in it says nothing
+    useful, since the runner refuses it before looking.
+    """
+    too_large = image_size_problem(
+        f"Image '{image.title}'", size_bytes=stored_size(image), width=image.width, height=image.height
+    )
+    if too_large:
+        return FaceCheck("too_large", too_large)
     detector = face_detector()
     if detector is None:
         return FaceCheck(
@@ -96,3 +107,14 @@ def check_face(image: Any) -> FaceCheck:
         "no_face",
         f"No face found in '{image.title}'; choose a photo of one person facing the camera.",
     )
+
+
+def stored_size(image: Any) -> int | None:
+    """The size in bytes of the image's original file (what the runner downloads), or ``None`` if unknown."""
+    if image.file_size is not None:
+        return image.file_size
+    try:
+        return image.file.size
+    except Exception as exc:  # noqa: BLE001 - the storage decides the error; the decode below reports it
+        logger.warning("face check could not size image %s: %s", image.pk, exc)
+        return None
