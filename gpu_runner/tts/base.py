@@ -7,6 +7,7 @@ job always says which engine was asked for and the runner can record which one a
 from __future__ import annotations
 
 import abc
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -17,14 +18,53 @@ class TTSError(Exception):
     """The engine could not voice the text (offline, crashed, empty audio). The chain may fall back."""
 
 
+# An unknown-voice message names this many voices at most: a runner has over a hundred, and a message listing
+# them all (2 KB) buries the one the editor meant, and the panel's voice picker lists them all anyway.
+CLOSEST_VOICES = 3
+SAME_LANGUAGE_VOICES = 5
+
+
 class UnknownVoice(Exception):
     """The job asked for a voice that does not exist. The user's error: never answered with a fallback."""
 
-    def __init__(self, voice: str, valid: list[str]) -> None:
-        # The whole list, not a sample: the editor must be able to find the right spelling in the message.
-        super().__init__(f"unknown voice {voice!r}; choose one of: {', '.join(valid) or 'none installed'}")
+    def __init__(self, voice: str, valid: list[str], default: str | None = None) -> None:
+        super().__init__(unknown_voice_message(voice, valid, default))
         self.voice = voice
         self.valid = valid
+
+
+def unknown_voice_message(voice: str, valid: list[str], default: str | None = None) -> str:
+    """Why ``voice`` is refused, naming the valid voices it most likely meant rather than all of them.
+
+    The closest spellings (by the engine's own name, so ``en-us`` finds ``espeak:en-us`` and ``espeak:en-uss``
+    finds it too), then other voices in the language the name asks for, nearest first; when neither gives
+    any, the runner's default voice.
+    """
+    if not valid:
+        return f"unknown voice {voice!r}; this runner has no voices installed"
+    name = voice.rpartition(":")[2]
+    ids_by_name: dict[str, list[str]] = {}
+    for voice_id in valid:
+        ids_by_name.setdefault(voice_id.partition(":")[2], []).append(voice_id)
+    close_names = difflib.get_close_matches(name, list(ids_by_name), n=CLOSEST_VOICES)
+    closest = [voice_id for close in close_names for voice_id in ids_by_name[close]][:CLOSEST_VOICES]
+    language = language_of(name)
+    same_language = sorted(
+        (v for v in valid if v not in closest and language_of(v.partition(":")[2]) == language),
+        key=lambda v: (-difflib.SequenceMatcher(None, name, v.partition(":")[2]).ratio(), v),
+    )
+    hints = []
+    if closest:
+        hints.append(f"closest: {', '.join(closest)}")
+    if same_language:
+        more = len(same_language) - SAME_LANGUAGE_VOICES
+        listed = ", ".join(same_language[:SAME_LANGUAGE_VOICES])
+        hints.append(f"in {language}: {listed}" + (f" and {more} more" if more > 0 else ""))
+    if not hints:
+        hints.append(
+            f"none is close to it; the default is {default}" if default in valid else "none is close to it"
+        )
+    return f"unknown voice {voice!r}; choose one of this runner's {len(valid)} voices ({'; '.join(hints)})"
 
 
 @dataclass(frozen=True)

@@ -64,10 +64,8 @@ class SpeechService:
         if not sep and EDGE_VOICE_RE.match(voice):
             engine_name, name = "edge", voice
         engine = self._engines.get(engine_name) if sep or engine_name == "edge" else None
-        if engine is None or not name:
-            raise UnknownVoice(voice, self.voice_ids())
-        if not engine.knows_voice(name):
-            raise UnknownVoice(voice, self.voice_ids())
+        if engine is None or not name or not engine.knows_voice(name):
+            raise UnknownVoice(voice, self.voice_ids(), default=self.default_voice)
         return engine, name
 
     def voice_ids(self) -> list[str]:

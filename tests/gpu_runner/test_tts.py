@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -11,7 +12,17 @@ import numpy as np
 import pytest
 
 from gpu_runner.tts import SpeechService, TTSError, UnknownVoice, build_speech_service, espeak
-from gpu_runner.tts.base import SpokenText, Timing, TTSEngine, Voice, language_of, spread_timings
+from gpu_runner.tts.base import (
+    CLOSEST_VOICES,
+    SAME_LANGUAGE_VOICES,
+    SpokenText,
+    Timing,
+    TTSEngine,
+    Voice,
+    language_of,
+    spread_timings,
+    unknown_voice_message,
+)
 from gpu_runner.tts.espeak import EspeakEngine, word_timings
 
 
@@ -64,12 +75,41 @@ def test_bare_edge_name_is_accepted_as_edge(speech_service: SpeechService) -> No
     assert speech_service.speak("Hello.", "en-US-JennyNeural").voice == "espeak:en-us"
 
 
-@pytest.mark.parametrize("voice", ["espeak:klingon", "en-us", "polly:Joanna", "edge:not a voice"])
-def test_unknown_voice_lists_the_valid_ones(speech_service: SpeechService, voice: str) -> None:
+@pytest.mark.parametrize(
+    ("voice", "hint"),
+    [
+        ("espeak:en-uss", "(closest: espeak:en-us, espeak:en-us-nyc, espeak:en-shaw; in en: espeak:en-gb, "),
+        ("en-us", "(closest: espeak:en-us, "),
+        ("espeak:fr", "(in fr: espeak:fr-be, espeak:fr-ch, espeak:fr-fr)"),
+        ("espeak:klingon", "(none is close to it; the default is espeak:en-us)"),
+        ("polly:Joanna", "(none is close to it; the default is espeak:en-us)"),
+        ("edge:not a voice", "(none is close to it; the default is espeak:en-us)"),
+    ],
+)
+def test_unknown_voice_names_the_likely_ones_not_all(
+    speech_service: SpeechService, voice: str, hint: str
+) -> None:
     with pytest.raises(UnknownVoice) as caught:
         speech_service.speak("Hello.", voice)
-    assert voice in str(caught.value)
-    assert "espeak:en-us" in str(caught.value) or "edge:en-US-JennyNeural" in str(caught.value)
+    message = str(caught.value)
+    count = len(speech_service.voice_ids())
+    assert message.startswith(f"unknown voice {voice!r}; choose one of this runner's {count} voices ")
+    assert hint in message
+    assert len(message) < 300  # the whole list was over 2 KB
+
+
+def test_an_unknown_voice_names_a_handful_of_its_language_nearest_first() -> None:
+    valid = [f"edge:en-{region}-Voice{n}Neural" for region in ("US", "GB", "AU", "IN") for n in range(10)]
+    message = unknown_voice_message("edge:en-GB-SoniaNeural", [*valid, "espeak:de"], "espeak:de")
+    named = re.findall(r"edge:[\w-]+", message.partition("; ")[2])
+    assert len(named) == CLOSEST_VOICES + SAME_LANGUAGE_VOICES
+    assert all("-GB-" in voice for voice in named)
+    assert message.endswith(f"and {len(valid) - len(named)} more)")
+    assert "espeak:de" not in message
+    assert (
+        unknown_voice_message("espeak:en-us", [])
+        == "unknown voice 'espeak:en-us'; this runner has no voices installed"
+    )
 
 
 def test_empty_voice_means_the_default(speech_service: SpeechService) -> None:
