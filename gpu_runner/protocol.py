@@ -3,8 +3,9 @@
 This module is the only one that ``video_plugin`` imports from ``gpu_runner``, so it uses the standard library
 alone. It owns what both sides must agree on: the message shapes (``render_video`` on the render queue,
 ``video_event`` on the events queue, ``preview_voice`` on the preview queue) and how each is addressed
-(:class:`Envelope`), the rules for what a job id and a voice id look like, the characters removed from a
-script, the storage-key layout, and the meaning of ``VIDEO_STORAGE_URL``.
+(:class:`Envelope`), the rules for what a job id and a voice id look like (and the language a voice id names),
+the size limits of a presenter image, the characters removed from a script, the storage-key layout, and the
+meaning of ``VIDEO_STORAGE_URL``.
 
 Messages are plain JSON objects with a version ``v``. A message of an unknown version, or one that does not
 validate, raises :class:`ProtocolError`; the consumer logs it and moves on.
