@@ -327,9 +327,12 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     publisher.start()
     runner.load()
     register_actor(broker, runner, settings)
-    register_preview_actor(broker, VoicePreviewer(runner.env.speech, runner.env.storage))
+    # Each Dramatiq worker gets a broker of its own: a broker serves one worker (it holds that worker's
+    # middleware), and two on one broker make Dramatiq warn at every boot.
+    preview_broker = build_broker(settings)
+    register_preview_actor(preview_broker, VoicePreviewer(runner.env.speech, runner.env.storage))
     worker = start_worker(broker)
-    preview_worker = start_preview_worker(broker)
+    preview_worker = start_preview_worker(preview_broker)
     stop = stop or threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -348,4 +351,5 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
         heartbeat.stop()
         publisher.stop()
         health.stop()
+        preview_broker.close()
         broker.close()

@@ -160,6 +160,9 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 WAGTAIL_SITE_NAME = "Example shop"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
 WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
+# The admin's avatars are the users' uploads or Wagtail's placeholder: no editor's browser asks an outside
+# avatar service about the people in the shop's admin.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 WAGTAIL_VIDEO = {
     # Organizations with roles; a site without organizations leaves TENANCY out (video_plugin.site_tenancy).

@@ -114,12 +114,13 @@ def test_a_preview_is_served_while_a_render_holds_the_render_thread(
         release.wait(30)
 
     dramatiq.actor(long_render, broker=broker, actor_name=RENDER_ACTOR, queue_name=RENDER_QUEUE)
-    register_preview_actor(broker, VoicePreviewer(speech_service, storage))
-    workers = [start_worker(broker), start_preview_worker(broker)]
+    preview_broker = build_broker(RunnerSettings(redis_url=redis_url))
+    register_preview_actor(preview_broker, VoicePreviewer(speech_service, storage))
+    workers = [start_worker(broker), start_preview_worker(preview_broker)]
     try:
         send(broker, Envelope(RENDER_QUEUE, RENDER_ACTOR, {}))
         assert rendering.wait(10), "the render worker never took the render"
-        send(broker, PreviewRequest(voice="espeak:de").envelope())
+        send(preview_broker, PreviewRequest(voice="espeak:de").envelope())
         info = storage.root / voice_preview_info_key("espeak:de")
         deadline = time.monotonic() + 15
         while not info.exists() and time.monotonic() < deadline:
@@ -131,3 +132,4 @@ def test_a_preview_is_served_while_a_render_holds_the_render_thread(
         for worker in workers:
             worker.stop()
         broker.close()
+        preview_broker.close()

@@ -86,6 +86,10 @@ def test_serve_renders_and_stops_cleanly(redis_url: str, tmp_path: Path, face_jp
 
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+        log = process.stdout.read().decode()
+        assert "consuming video-render" in log
+        # Each Dramatiq worker on a broker of its own: two on one broker make Dramatiq warn at every boot.
+        assert "same type twice" not in log
         assert not client.exists(f"aivideo:runners:{health['runner_id']}")
         client.close()
     finally:
