@@ -18,6 +18,7 @@ from wagtail.images import get_image_model_string
 from wagtailmedia.settings import wagtailmedia_settings
 
 from gpu_runner.protocol import ProtocolError, check_voice_id
+from video_plugin.webhooks.redaction import redacted_url
 
 try:  # Wagtail 8 makes Page swappable (WAGTAILCORE_PAGE_MODEL) through swapper; Wagtail 7.4 has neither.
     from swapper import get_model_name
@@ -242,7 +243,7 @@ class WebhookEndpoint(models.Model):
         verbose_name = "webhook endpoint"
 
     def __str__(self) -> str:
-        return self.url
+        return redacted_url(self.url)
 
     def clean(self) -> None:
         # Imported here: destinations reads the plugin's settings, which models must not need at import.
@@ -284,7 +285,7 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event} to {self.endpoint.url} ({self.status})"
+        return f"{self.event} to {self.endpoint} ({self.status})"
 
 
 # --- the default tenancy's settings -------------------------------------------------------------------------

@@ -5,7 +5,10 @@
   fail.
 - No SSRF: URLs pointing at private, loopback or link-local addresses are refused when the endpoint is saved
   (a form error the owner can act on) and again at delivery, against the address actually connected to
-  (DNS can change after saving), unless ``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` is on.
+  (DNS can change after saving), unless ``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` is on. IPv6 addresses carrying a
+  private IPv4 address (NAT64, 6to4, Teredo, IPv4-compatible) are private too.
+- No passwords in URLs: a URL with a user name or password is refused when saved; one saved before gets no
+  delivery, and no screen, delivery log or log line shows its password.
 - Only owners and admins of acme register acme's webhooks (another organization's owner and admin cannot
   pick acme; editors and anonymous visitors cannot open the form).
 """
@@ -26,6 +29,7 @@ from tests.security.conftest import client_as, finished_video
 from video_plugin.models import WebhookDelivery, WebhookEndpoint
 from video_plugin.webhooks.delivery import deliver, queue_deliveries
 from video_plugin.webhooks.destinations import is_public_address
+from video_plugin.webhooks.redaction import has_credentials, redacted_url
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +91,19 @@ def delivery_to(world, url: str) -> WebhookDelivery:
     return delivery
 
 
+def register_webhook(world, actor: str, url: str):
+    """``actor`` submits the admin's new-webhook form for acme."""
+    return client_as(world, actor).post(
+        "/admin/video-api/webhooks/new/",
+        {
+            "url": url,
+            "events": ["video.succeeded"],
+            "is_active": "on",
+            "organization_id": world.orgs["acme"].pk,
+        },
+    )
+
+
 def test_a_delivered_request_verifies_with_the_documented_scheme_and_tampering_fails(
     world, settings, receiver
 ):
@@ -116,7 +133,26 @@ def test_private_loopback_and_link_local_addresses_are_not_public(address):
     assert not is_public_address(address)
 
 
-@pytest.mark.parametrize("address", ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111"])
+@pytest.mark.parametrize(
+    ("address", "embedded"),
+    [
+        ("64:ff9b::7f00:1", "NAT64 of 127.0.0.1"),
+        ("64:ff9b::a9fe:a9fe", "NAT64 of 169.254.169.254"),
+        ("64:ff9b::a00:5", "NAT64 of 10.0.0.5"),
+        ("64:ff9b:1::808:808", "local-use NAT64, even of a public address"),
+        ("2002:7f00:1::1", "6to4 of 127.0.0.1"),
+        ("2002:c0a8:101::", "6to4 of 192.168.1.1"),
+        ("2002:a9fe:a9fe::1", "6to4 of 169.254.169.254"),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "Teredo, client 127.0.0.1"),
+        ("::7f00:1", "IPv4-compatible 127.0.0.1"),
+        ("::a9fe:a9fe", "IPv4-compatible 169.254.169.254"),
+    ],
+)
+def test_ipv6_addresses_embedding_a_private_ipv4_address_are_not_public(address, embedded):
+    assert not is_public_address(address), embedded
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111", "64:ff9b::808:808"])
 def test_internet_addresses_are_public(address):
     assert is_public_address(address)
 
@@ -128,6 +164,8 @@ def test_internet_addresses_are_public(address):
         "http://169.254.169.254/latest/meta-data/",
         "http://10.0.0.5/hook",
         "http://[::1]:8000/hook",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+        "http://[2002:7f00:1::1]:6379/",
         "http://localhost:8000/hook",
         "ftp://files.example/hook",
     ],
@@ -138,15 +176,7 @@ def test_private_urls_are_refused_when_saved(world, settings, url):
     with pytest.raises(ValidationError) as refused:
         endpoint.full_clean()
     assert "url" in refused.value.message_dict
-    response = client_as(world, "owner").post(
-        "/admin/video-api/webhooks/new/",
-        {
-            "url": url,
-            "events": ["video.succeeded"],
-            "is_active": "on",
-            "organization_id": world.orgs["acme"].pk,
-        },
-    )
+    response = register_webhook(world, "owner", url)
     assert response.status_code == 200  # the form again, with the error
     fix = "must start with http" if url.startswith("ftp") else "WEBHOOK_ALLOW_PRIVATE_NETWORKS"
     assert fix in response.content.decode()
@@ -181,15 +211,7 @@ def test_delivery_to_a_name_that_resolves_to_loopback_is_refused(world, settings
 
 @pytest.mark.parametrize("actor", ["other_org_owner", "other_org_admin"])
 def test_another_organization_cannot_register_a_webhook_for_acme(world, actor):
-    response = client_as(world, actor).post(
-        "/admin/video-api/webhooks/new/",
-        {
-            "url": "https://hooks.example/",
-            "events": ["video.succeeded"],
-            "is_active": "on",
-            "organization_id": world.orgs["acme"].pk,
-        },
-    )
+    response = register_webhook(world, actor, "https://hooks.example/")
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert not WebhookEndpoint.objects.exists()
@@ -207,3 +229,88 @@ def test_editors_and_anonymous_visitors_cannot_register_webhooks(world, actor):
     )
     assert response.status_code == 302
     assert not WebhookEndpoint.objects.exists()
+
+
+PASSWORD = "hunter2-s3cret"
+
+
+@pytest.mark.parametrize("allowed", [False, True], ids=["private-refused", "private-allowed"])
+@pytest.mark.parametrize(
+    "url", [f"https://hooks:{PASSWORD}@hooks.example/video", f"https://{PASSWORD}@hooks.example/video"]
+)
+def test_urls_with_a_user_name_or_password_are_refused_when_saved(world, settings, url, allowed):
+    allow_private(settings, allowed)
+    endpoint = WebhookEndpoint(organization_id=world.orgs["acme"].pk, url=url, events=["video.succeeded"])
+    with pytest.raises(ValidationError) as refused:
+        endpoint.full_clean()
+    [message] = refused.value.message_dict["url"]
+    assert "user name or password" in message and "signing secret" in message
+    assert PASSWORD not in message
+    response = register_webhook(world, "owner", url)
+    assert response.status_code == 200
+    assert "signing secret (shown on its edit page) instead" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_url_saved_with_a_password_gets_no_delivery_and_its_password_is_shown_and_logged_nowhere(
+    world, settings, receiver, caplog
+):
+    """An endpoint saved before the rule (or written directly): the receiver is reachable, and still nothing
+    is sent, the delivery log says why, and no screen or log line holds the password."""
+    allow_private(settings, True)
+    url = receiver.url.replace("http://", f"http://hooks:{PASSWORD}@")
+    delivery = delivery_to(world, url)
+    with caplog.at_level("DEBUG"):
+        delivery = deliver(delivery.delivery_id)
+    assert receiver.requests == []
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert "user name or password" in delivery.last_error and PASSWORD not in delivery.last_error
+    assert caplog.records and PASSWORD not in caplog.text
+    assert PASSWORD not in str(delivery) and PASSWORD not in str(delivery.endpoint)
+    admin = client_as(world, "owner")
+    endpoint = delivery.endpoint
+    for page in [
+        "/admin/video-api/webhooks/",
+        f"/admin/video-api/webhooks/edit/{endpoint.pk}/",
+        f"/admin/video-api/webhooks/delete/{endpoint.pk}/",
+        "/admin/video-api/deliveries/",
+        f"/admin/video-api/deliveries/inspect/{delivery.pk}/",
+    ]:
+        response = admin.get(page)
+        assert response.status_code == 200, page
+        assert PASSWORD not in response.content.decode(), page
+        assert receiver.url.removeprefix("http://") in response.content.decode(), page
+
+
+def test_saving_an_endpoint_that_has_a_password_removes_it(world, settings):
+    allow_private(settings, False)
+    endpoint = WebhookEndpoint.objects.create(
+        organization_id=world.orgs["acme"].pk,
+        url=f"https://hooks:{PASSWORD}@hooks.example/video",
+        events=["video.succeeded"],
+    )
+    admin = client_as(world, "owner")
+    edit = admin.get(f"/admin/video-api/webhooks/edit/{endpoint.pk}/").content.decode()
+    assert 'value="https://hooks.example/video"' in edit
+    response = admin.post(
+        f"/admin/video-api/webhooks/edit/{endpoint.pk}/",
+        {"url": "https://hooks.example/video", "events": ["video.succeeded"], "is_active": "on"},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://hooks.example/video"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:pw@hooks.example/x?a=b@c", "https://hooks.example/x?a=b@c"),
+        ("https://user@hooks.example:8443/x", "https://hooks.example:8443/x"),
+        ("https://us:p@ss@hooks.example/", "https://hooks.example/"),
+        ("http://u:p@[::1/", "http://[::1/"),  # malformed: urlsplit would raise, a log line must not
+        ("https://hooks.example/x@y", "https://hooks.example/x@y"),
+    ],
+)
+def test_a_url_is_shown_without_its_credentials(url, shown):
+    assert redacted_url(url) == shown
+    assert has_credentials(url) == (url != shown)

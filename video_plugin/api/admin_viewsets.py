@@ -23,6 +23,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from video_plugin.models import ApiToken, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from video_plugin.tenancy import can_generate_for_organization, get_tenancy
+from video_plugin.webhooks.redaction import has_credentials, redacted_url
 
 
 def manageable_organizations(user: Any) -> dict[int, str]:
@@ -124,6 +125,13 @@ class WebhookEndpointForm(OrganizationForm):
         if self.instance.pk:
             # Receivers need the secret to verify signatures (docs/api.md), so it is shown to the managers.
             self.fields["url"].help_text = f"Signing secret: {self.instance.secret}"
+            if has_credentials(self.instance.url):
+                # Saved before such URLs were refused: the password is not shown, and saving drops it.
+                self.initial["url"] = redacted_url(self.instance.url)
+                self.fields["url"].help_text += (
+                    ". The user name and password this URL was saved with are not shown and are removed when "
+                    "you save; webhooks are not sent to it until then. Check the signature instead."
+                )
 
 
 class WebhookEndpointViewSet(ModelViewSet):
@@ -137,7 +145,8 @@ class WebhookEndpointViewSet(ModelViewSet):
     add_view_class = type("WebhookCreateView", (OrganizationScopedViews, generic.CreateView), {})
     edit_view_class = type("WebhookEditView", (OrganizationScopedViews, generic.EditView), {})
     delete_view_class = type("WebhookDeleteView", (OrganizationScopedViews, generic.DeleteView), {})
-    list_display = ["url", "events", "is_active", "organization_id", "created_at"]
+    # The endpoint's __str__ rather than its url field: a URL saved with a password is shown without it.
+    list_display = ["__str__", "events", "is_active", "organization_id", "created_at"]
     form_fields = ["url", "events", "is_active", "organization_id"]
 
     def get_form_class(self, for_update: bool = False) -> type[forms.ModelForm]:

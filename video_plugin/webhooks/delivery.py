@@ -24,6 +24,7 @@ from video_plugin.conf import video_settings
 from video_plugin.jobs.messaging import send
 from video_plugin.models import VideoJob, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from video_plugin.webhooks.destinations import webhook_opener
+from video_plugin.webhooks.redaction import has_credentials, redacted_url
 from video_plugin.webhooks.signing import signed_headers
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,10 @@ WEBHOOK_ACTOR = "deliver_webhook"
 MAX_BACKOFF_S = 3600
 # Enough of a receiver's answer to say why it refused, without storing whole error pages.
 RESPONSE_EXCERPT_CHARS = 500
+CREDENTIALS_REFUSED = (
+    "the endpoint's URL contains a user name or password, which webhooks never send; nothing sent. Edit the "
+    "endpoint to remove them and have the receiver check the signature made with its signing secret instead"
+)
 
 EVENT_FOR_STATUS = {
     VideoJob.Status.SUCCEEDED: WebhookEvent.VIDEO_SUCCEEDED,
@@ -105,7 +110,9 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> AttemptOutcome:
         return AttemptOutcome(ok=False, status_code=exc.code, error=f"HTTP {exc.code}: {excerpt}".strip())
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        return AttemptOutcome(ok=False, status_code=None, error=f"could not reach {url}: {reason}")
+        return AttemptOutcome(
+            ok=False, status_code=None, error=f"could not reach {redacted_url(url)}: {reason}"
+        )
 
 
 def deliver(delivery_id: str) -> WebhookDelivery | None:
@@ -117,6 +124,11 @@ def deliver(delivery_id: str) -> WebhookDelivery | None:
     attempts = delivery.attempts + 1
     if not endpoint.is_active:
         outcome = AttemptOutcome(ok=False, status_code=None, error="the endpoint was disabled; nothing sent")
+        attempts = int(video_settings.WEBHOOK_MAX_ATTEMPTS)
+    elif has_credentials(endpoint.url):
+        # Saved before such URLs were refused: sending would hand the password to every hop, and no retry
+        # can succeed until someone edits the endpoint.
+        outcome = AttemptOutcome(ok=False, status_code=None, error=CREDENTIALS_REFUSED)
         attempts = int(video_settings.WEBHOOK_MAX_ATTEMPTS)
     else:
         body = json.dumps({"id": delivery.delivery_id, **delivery.payload}, separators=(",", ":")).encode()
@@ -132,7 +144,9 @@ def deliver(delivery_id: str) -> WebhookDelivery | None:
         delivery.delivered_at = now
     elif attempts >= int(video_settings.WEBHOOK_MAX_ATTEMPTS):
         delivery.status = WebhookDelivery.Status.FAILED
-        logger.warning("webhook %s to %s failed for good: %s", delivery_id, endpoint.url, outcome.error)
+        logger.warning(
+            "webhook %s to %s failed for good: %s", delivery_id, redacted_url(endpoint.url), outcome.error
+        )
     else:
         wait = backoff_s(attempts)
         delivery.next_attempt_at = now + timedelta(seconds=wait)

@@ -20,8 +20,15 @@ import urllib.request
 from urllib.parse import urlsplit
 
 from video_plugin.conf import video_settings
+from video_plugin.webhooks.redaction import has_credentials, redacted_url
 
 ALLOWED_SCHEMES = ("http", "https")
+# RFC 6052's well-known NAT64 prefix (the IPv4 address in the last 32 bits), and RFC 8215's local-use one,
+# which only the site's own translators serve: never a public destination.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+# Deprecated by RFC 4291 (::a.b.c.d); ::1 and :: are in it too, and not global.
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 SETTING_HINT = 'set WAGTAIL_VIDEO["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = True if the receiver is on your network'
 
 
@@ -29,11 +36,32 @@ class PrivateAddressRefused(OSError):
     """A delivery that would have reached a private, loopback or link-local address."""
 
 
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries, which a translator or tunnel on the way may deliver to:
+    NAT64 (``64:ff9b::/96``), 6to4 (``2002::/16``), Teredo (server and client) and the deprecated
+    IPv4-compatible ``::a.b.c.d``."""
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if ip in NAT64 or ip in IPV4_COMPATIBLE:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
 def is_public_address(address: str) -> bool:
-    """Whether an IP address is on the public internet (not private, loopback, link-local, multicast, …)."""
+    """Whether an IP address is on the public internet (not private, loopback, link-local, multicast, …).
+
+    An IPv6 address that embeds an IPv4 one is public only if the IPv4 address is too: ``64:ff9b::7f00:1``
+    reaches 127.0.0.1 through a NAT64 gateway, ``2002:a9fe:a9fe::`` 169.254.169.254 through a 6to4 relay.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone ("fe80::1%eth0") is no part of it
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public_address(str(ip.ipv4_mapped))  # ::ffff:127.0.0.1 is 127.0.0.1 itself
+        # Python's address tables before 3.12.4 count the local-use NAT64 prefix as global.
+        if ip in LOCAL_NAT64 or not all(is_public_address(str(v4)) for v4 in embedded_ipv4(ip)):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -49,7 +77,13 @@ def url_refusal(url: str) -> str | None:
     """
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES:
-        return f"webhook URL {url!r} must start with http:// or https://"
+        return f"webhook URL {redacted_url(url)!r} must start with http:// or https://"
+    if has_credentials(url):
+        return (
+            "webhook URL must not contain a user name or password (user:password@): it would be shown in the "
+            "delivery log; remove them, and have your receiver check each request's signature with this "
+            "endpoint's signing secret (shown on its edit page) instead"
+        )
     if private_networks_allowed():
         return None
     host = parts.hostname or ""
