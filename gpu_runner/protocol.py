@@ -84,6 +84,7 @@ class ErrorCode:
 
     BAD_MESSAGE = "bad_message"
     NO_IMAGE = "no_image"
+    IMAGE_NOT_ALLOWED = "image_not_allowed"
     IMAGE_UNREADABLE = "image_unreadable"
     IMAGE_TOO_LARGE = "image_too_large"
     NO_FACE = "no_face"
@@ -229,6 +230,24 @@ def video_key(organization_id: int, page_id: int, token: str) -> str:
         raise ProtocolError(
             f"cannot build a video key from token {token!r}: expected {TOKEN_LENGTH} of [0-9a-z]"
         )
+    return key
+
+
+PRESENTER_KEY_RE = re.compile(
+    r"^(?P<org>[1-9]\d{0,18})/presenters/(?P<digest>[0-9a-f]{64})\.(?P<ext>[a-z0-9]{1,5})$"
+)
+
+
+def presenter_key(organization_id: int, digest: str, extension: str) -> str:
+    """``{org_id}/presenters/{sha256}.{ext}``: the organization's copy of a presenter photo it may use.
+
+    The web side files a job's photo here after checking that the organization may use it; the runner reads
+    photos from nowhere else (:func:`check_image_key`). The content hash names it, so a photo used by many
+    jobs is stored once and the key cannot be guessed without the photo.
+    """
+    key = f"{int(organization_id)}/presenters/{digest}.{extension.lower().lstrip('.')}"
+    if not PRESENTER_KEY_RE.match(key):
+        raise ProtocolError(f"cannot build a presenter key from {digest!r} and {extension!r}")
     return key
 
 
@@ -429,8 +448,10 @@ def check_image_key(key: str, organization_id: int) -> None:
     """Refuse an ``image_key`` that could read outside the job's own organization's objects.
 
     A storage-relative key has no ``..`` segment, no leading ``/``, no control characters or backslashes,
-    and does not start with another organization's prefix (``{org_id}/``: its videos, posters and captions).
-    An empty key passes: the runner fails that job with ``no_image``, a reason the editor can act on.
+    and starts with the job's own organization's prefix (``{org_id}/``): the web side vouches for a photo by
+    filing the organization's copy there (:func:`presenter_key`), so the runner never reads an upload
+    (``original_images/…``) or another organization's objects on a message's word. An empty key passes: the
+    runner fails that job with ``no_image``, a reason the editor can act on.
     """
     segments = key.split("/")
     if (
@@ -442,8 +463,11 @@ def check_image_key(key: str, organization_id: int) -> None:
     ):
         raise ProtocolError(f"image_key {key[:80]!r} is not a storage key (relative, no '..', at most 1024)")
     prefix = _ORG_PREFIX_RE.match(key)
-    if prefix and int(prefix[1]) != organization_id:
-        raise ProtocolError(f"image_key {key[:80]!r} is outside organization {organization_id}")
+    if key and not (prefix and int(prefix[1]) == organization_id):
+        raise ProtocolError(
+            f"image_key {key[:80]!r} is outside organization {organization_id}: the runner reads only the "
+            f"photos the web side filed under '{organization_id}/'"
+        )
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ id                       problem
 ``video_plugin.E007``    ``DRAMATIQ_BROKER["MIDDLEWARE"]`` lacks a middleware the plugin's actors use
 ``video_plugin.E008``    ``DRAMATIQ_AUTODISCOVER_MODULES`` lacks ``"actors"``, so the events worker loads none
 ``video_plugin.E009``    a ``VideoPageMixin`` page type has no ``VideoPanel`` in its editor
+``video_plugin.E010``    a ``VideoPageMixin`` page type's form does not check its images (``VideoPageForm``)
 =======================  ==========================================================================
 """
 
@@ -29,6 +30,7 @@ from wagtail.admin.panels import Panel
 from wagtail.models import get_page_models
 
 from video_plugin.conf import DEFAULTS, setting_problems
+from video_plugin.editor.page_form import VideoPageForm
 from video_plugin.editor.panels import VideoPanel
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.tenancy import Tenancy
@@ -179,6 +181,23 @@ def video_panel_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     ]
 
 
+def page_form_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E010: each page type that can have a video keeps the form that refuses other organizations' images."""
+    return [
+        Error(
+            f"{model._meta.label}.base_form_class is {model.base_form_class.__name__}, which does not check "
+            "that the page's images belong to its organization.",
+            hint=f"Make {model.base_form_class.__name__} subclass "
+            "video_plugin.editor.page_form.VideoPageForm (itself a WagtailAdminPageForm), or drop "
+            "base_form_class to keep VideoPageMixin's.",
+            obj=model,
+            id="video_plugin.E010",
+        )
+        for model in get_page_models()
+        if issubclass(model, VideoPageMixin) and not issubclass(model.base_form_class, VideoPageForm)
+    ]
+
+
 CHECKS = (
     required_apps_check,
     broker_check,
@@ -187,4 +206,5 @@ CHECKS = (
     settings_check,
     tenancy_check,
     video_panel_check,
+    page_form_check,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from video_plugin.editor.page_form import VideoPageForm
 from video_plugin.jobs.scripts import ScriptSource
 
 if TYPE_CHECKING:
@@ -15,8 +16,12 @@ class VideoPageMixin:
     like.
 
     Override :meth:`video_script_source` and :meth:`video_presenter_image`; the defaults speak the title only
-    and fall back to the organization's default presenter.
+    and fall back to the organization's default presenter. The admin form refuses images the page's
+    organization may not use (:class:`~video_plugin.editor.page_form.VideoPageForm`); a page type with a
+    form of its own subclasses it.
     """
+
+    base_form_class = VideoPageForm
 
     def video_script_source(self) -> ScriptSource:
         """The facts a script is composed from, and any explicit script the editor wrote."""

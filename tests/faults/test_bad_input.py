@@ -17,6 +17,7 @@ from PIL import Image
 
 from gpu_runner.protocol import MAX_SCRIPT_CHARS, TOKEN_ALPHABET, TOKEN_LENGTH, ErrorCode, video_key
 from gpu_runner.worker import attempt_key
+from shop.tenancy import organization_info
 from tests.faults.bad_input import (
     GOOD_SCRIPT,
     assert_failed_and_kept,
@@ -32,6 +33,7 @@ from tests.faults.bad_input import (
     stored_image,
 )
 from tests.faults.conftest import job_files, video_prefix
+from video_plugin.jobs.presenters import file_presenter
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
@@ -50,7 +52,7 @@ def queued_job(shop: Any, page: Any, **fields: Any) -> VideoJob:
         "voice": "espeak:en-us",
         "renderer": "still",
         "image": image,
-        "image_key": image.file.name,
+        "image_key": file_presenter(organization_info(org), image),
         "output_key": video_key(org.pk, page.pk, nanoid(TOKEN_ALPHABET, TOKEN_LENGTH)),
         **fields,
     }
@@ -112,7 +114,8 @@ def test_bad_images_fail_with_their_code_and_the_runner_goes_on(make_stack, shop
             )
 
     for filename, _, code, phrases in IMAGE_CASES:
-        done = assert_failed_and_kept(stack, jobs[filename], code, f"'original_images/{filename}'", *phrases)
+        job = jobs[filename]
+        done = assert_failed_and_kept(stack, job, code, f"'{job.image_key}'", *phrases)
         assert "BytesIO" not in done.error_message  # no Python internals in what an editor reads
         shown = panel_job(client, admin, done.page)
         assert (shown["status"], shown["error_code"], shown["error_message"]) == (

@@ -2,10 +2,11 @@
 
 - Pages with hostile titles and slugs (``../../etc``, ``%2e%2e``, unicode, very long) still get output keys
   matching ``protocol.VIDEO_KEY_RE``, under their own organization's prefix.
-- An image uploaded with a hostile file name gets an ``image_key`` that stays inside the storage folder and
-  passes the runner's checks.
+- An image uploaded with a hostile file name stays inside the storage folder, and the job's ``image_key`` is
+  the organization's copy of it (``{org}/presenters/{sha256}.png``), which passes the runner's checks.
 - The runner refuses an ``output_key`` or ``image_key`` that escapes: ``..``, an absolute path, another
-  organization's prefix, control characters (``RenderRequest.validate``).
+  organization's prefix or none (an upload's own ``original_images/…``), control characters
+  (``RenderRequest.validate``).
 
 Every key is made by the server: the editor, an outsider and an anonymous visitor have no say in it, so the
 actors of the other files reduce here to the hostile input itself.
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from gpu_runner.protocol import VIDEO_KEY_RE, ProtocolError, RenderRequest
+from gpu_runner.protocol import PRESENTER_KEY_RE, VIDEO_KEY_RE, ProtocolError, RenderRequest
 from shop.models import ProductPage
 from tests.conftest import make_image
 from video_plugin.jobs.requests import request_video
@@ -69,7 +70,9 @@ def test_hostile_image_file_names_stay_inside_storage_and_pass_the_runner(world,
     assert (video_storage / key).resolve().is_relative_to(video_storage.resolve())
     assert Path(video_storage / key).is_file()
     job = request_video(world.product["acme"], None, VideoJob.Trigger.EDITOR, image=image)
-    assert job.image_key == key
+    # The runner gets the organization's copy, named by its bytes, never the upload's name.
+    assert PRESENTER_KEY_RE.match(job.image_key)["org"] == str(world.orgs["acme"].pk)
+    assert (video_storage / job.image_key).read_bytes() == (video_storage / key).read_bytes()
     RenderRequest.from_dict(request_for(job).to_dict())  # the runner accepts it
 
 
@@ -90,7 +93,7 @@ GOOD = RenderRequest(
     job_id="job1",
     organization_id=7,
     page_id=3,
-    image_key="original_images/lamp.png",
+    image_key=f"7/presenters/{'0' * 64}.png",
     script="Hello.",
     voice="espeak:en-us",
     renderer="still",
@@ -105,6 +108,8 @@ GOOD = RenderRequest(
         {"output_key": "7/videos/ai-generated/../../8/x.mp4"},
         {"output_key": "/7/videos/ai-generated/3-0123456789abcdef.mp4"},
         {"output_key": "7/videos/ai-generated/3-../../etc.mp4"},
+        {"image_key": "original_images/lamp.png"},  # an upload's own key: no organization vouched for it
+        {"image_key": f"8/presenters/{'0' * 64}.png"},  # another organization's presenter
         {"image_key": "../secrets/key.png"},
         {"image_key": "original_images/../../etc/passwd"},
         {"image_key": "/etc/passwd"},

@@ -17,6 +17,7 @@ import pytest
 from django.core.checks import run_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from wagtail.admin.forms.pages import WagtailAdminPageForm
 
 from shop.models import ProductPage
 from video_plugin.editor.panels import VideoPanel
@@ -104,6 +105,13 @@ def test_a_video_page_type_without_the_panel_is_an_error_naming_where_to_add_it(
     assert error.id == "video_plugin.E009" and error.obj is ProductPage
     assert "ProductPage.content_panels" in error.hint and "SILENCED_SYSTEM_CHECKS" in error.hint
     assert video_plugin_messages() == []
+
+
+def test_a_video_page_type_whose_form_does_not_check_images_is_an_error(monkeypatch):
+    monkeypatch.setattr(ProductPage, "base_form_class", WagtailAdminPageForm)
+    [error] = video_plugin_messages()
+    assert error.id == "video_plugin.E010" and error.obj is ProductPage
+    assert "VideoPageForm" in error.hint
 
 
 def test_manage_py_check_fails_on_a_bad_setting_and_prints_the_fix(settings):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from gpu_runner.protocol import VIDEO_KEY_RE, ErrorCode, RenderRequest
@@ -9,9 +11,18 @@ from video_plugin.jobs.requests import VideoRequestError, request_video
 from video_plugin.models import VideoJob
 
 
+def presenter_key_of(organization, image, storage_folder):
+    """The organization's copy of ``image`` that a job sends the runner: its bytes, under the org's prefix."""
+    with image.open_file() as handle:
+        data = handle.read()
+    key = f"{organization.pk}/presenters/{hashlib.sha256(data).hexdigest()}.png"
+    assert (storage_folder / key).read_bytes() == data
+    return key
+
+
 @pytest.mark.django_db
 def test_message_is_sent_only_when_the_transaction_commits(
-    world, sent_renders, django_capture_on_commit_callbacks
+    world, sent_renders, django_capture_on_commit_callbacks, video_storage
 ):
     page = world.product["acme"]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -25,7 +36,7 @@ def test_message_is_sent_only_when_the_transaction_commits(
     org = world.orgs["acme"]
     assert request.job_id == job.job_id
     assert request.organization_id == org.pk and request.page_id == page.pk
-    assert request.image_key == org.default_presenter_image.file.name
+    assert request.image_key == presenter_key_of(org, org.default_presenter_image, video_storage)
     assert request.voice == "espeak:en-us" and request.renderer == "still"
     assert request.script == "Meet the Acme Lamp. A warm light. Yours for 24 dollars."
     match = VIDEO_KEY_RE.match(request.output_key)
@@ -57,7 +68,7 @@ def test_second_request_joins_the_job_in_flight(world, sent_renders, django_capt
 
 
 @pytest.mark.django_db
-def test_explicit_script_voice_and_page_presenter_win_over_defaults(world, image_factory):
+def test_explicit_script_voice_and_page_presenter_win_over_defaults(world, image_factory, video_storage):
     page = world.product["acme"]
     page.presenter_image = image_factory("page presenter", world.orgs["acme"].collection)
     page.video_script = "Hello from the page."
@@ -65,7 +76,7 @@ def test_explicit_script_voice_and_page_presenter_win_over_defaults(world, image
     job = request_video(page, None, VideoJob.Trigger.EDITOR, voice="edge:en-US-JennyNeural")
     assert job.script == "Hello from the page."
     assert job.voice == "edge:en-US-JennyNeural"
-    assert job.image_key == page.presenter_image.file.name
+    assert job.image_key == presenter_key_of(world.orgs["acme"], page.presenter_image, video_storage)
 
 
 @pytest.mark.django_db

@@ -23,6 +23,7 @@ from gpu_runner.protocol import (
 from video_plugin.conf import video_settings
 from video_plugin.jobs.capabilities import read_capabilities
 from video_plugin.jobs.messaging import send_render_request
+from video_plugin.jobs.presenters import file_presenter, may_use_image
 from video_plugin.jobs.scripts import compose_script
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import VideoJob
@@ -163,7 +164,6 @@ def build_job(
         voice=voice or organization.default_voice or video_settings.DEFAULT_VOICE,
         renderer=video_settings.RENDERER,
         image=image,
-        image_key=image.file.name if image else "",
     )
     if not script:
         fail(
@@ -186,7 +186,25 @@ def build_job(
             f"no presenter image for page {page.title!r}: choose one in the page's 'Presenter image' field, "
             f"or set a default presenter image on organization {organization.name!r}",
         )
+    elif not may_use_image(organization, image):
+        fail(
+            job,
+            ErrorCode.IMAGE_NOT_ALLOWED,
+            f"the presenter image {image.title!r} (id {image.pk}) is not one of {organization.name!r}'s "
+            "images: choose a presenter image from the organization's own collection",
+        )
     else:
+        try:
+            job.image_key = file_presenter(organization, image)
+        except Exception as exc:  # each storage backend raises its own kinds (OSError, botocore's, …)
+            logger.warning("could not file the presenter image %s: %s", image.pk, exc)
+            fail(
+                job,
+                ErrorCode.STORAGE_UNREACHABLE,
+                f"the presenter image {image.title!r} could not be read or copied in storage "
+                f"({type(exc).__name__}: {exc}); check VIDEO_STORAGE_URL and try again",
+            )
+            return job
         job.input_hash = input_hash(job)
         job.output_key = video_key(organization.id, page.pk, nanoid(TOKEN_ALPHABET, TOKEN_LENGTH))
     return job
