@@ -34,7 +34,8 @@ def video_storage(settings: Any, tmp_path: Any) -> Any:
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            # The storage storage_backend() gives a folder, with its unguessable upload names.
+            "BACKEND": "video_plugin.jobs.upload_names.UnguessableFileSystemStorage",
             "OPTIONS": {"location": str(folder), "base_url": "/media/"},
         },
     }

@@ -21,16 +21,17 @@ def storage_backend(url: str) -> dict[str, Any]:
     """The ``STORAGES["default"]`` entry for ``VIDEO_STORAGE_URL``.
 
     A folder gives a ``FileSystemStorage`` served under :data:`LOCAL_MEDIA_URL`; ``s3://`` gives django-
-    storages' ``S3Storage`` with R2-safe checksum settings. Credentials come from ``AWS_ACCESS_KEY_ID`` and
+    storages' ``S3Storage`` with R2-safe checksum settings. Both give uploaded images names nobody can guess
+    (:mod:`video_plugin.jobs.upload_names`). Credentials come from ``AWS_ACCESS_KEY_ID`` and
     ``AWS_SECRET_ACCESS_KEY`` (or boto3's usual chain when unset), never from the URL.
     """
     location = parse_storage_url(url)
     if location.kind == "local":
         return {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "video_plugin.jobs.upload_names.UnguessableFileSystemStorage",
             "OPTIONS": {"location": os.path.abspath(location.path), "base_url": LOCAL_MEDIA_URL},
         }
-    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_options(location)}
+    return {"BACKEND": "video_plugin.jobs.s3_storage.UnguessableS3Storage", "OPTIONS": s3_options(location)}
 
 
 def s3_options(location: StorageLocation) -> dict[str, Any]:
