@@ -3,11 +3,15 @@ the read-only delivery log, each scoped to the user's organizations."""
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 
 import pytest
 
 from video_plugin.models import ApiToken, WebhookDelivery, WebhookEndpoint
+
+TOKEN = re.compile(r"vt_[A-Za-z0-9_-]{40,}")
 
 
 @pytest.fixture
@@ -23,11 +27,47 @@ def test_creating_a_token_shows_it_once_and_stores_its_hash(admin_client, world)
         "/admin/video-api/tokens/new/", {"name": "sync", "organization_id": acme.pk}, follow=True
     )
     assert response.status_code == 200
-    [plain] = re.findall(r"vt_[A-Za-z0-9_-]{40,}", response.content.decode())
+    [plain] = TOKEN.findall(response.content.decode())
     token = ApiToken.objects.get()
     assert (token.organization_id, token.name, token.token_hash) == (acme.pk, "sync", ApiToken.hash(plain))
     listing = admin_client.get("/admin/video-api/tokens/").content.decode()
     assert "sync" in listing and plain not in listing
+
+
+@pytest.mark.django_db
+def test_a_new_token_is_shown_in_the_response_and_never_put_in_a_cookie(admin_client, world):
+    """Django's default message storage is a signed but readable cookie: a token shown as a message would sit
+    in the browser's cookie jar and travel with every request until displayed."""
+    response = admin_client.post(
+        "/admin/video-api/tokens/new/", {"name": "sync", "organization_id": world.orgs["acme"].pk}
+    )
+    token = ApiToken.objects.get()
+    # What the response set and what the browser now holds, as anyone holding the cookies reads them.
+    cookies = {morsel.key: readable_cookie(morsel.value) for morsel in response.cookies.values()}
+    cookies |= {morsel.key: readable_cookie(morsel.value) for morsel in admin_client.cookies.values()}
+    leaked = [
+        name for name, text in cookies.items() if token.token_hash in map(ApiToken.hash, TOKEN.findall(text))
+    ]
+    assert leaked == [], cookies
+    assert response.status_code == 200
+    page = response.content.decode()
+    [plain] = TOKEN.findall(page)
+    assert ApiToken.hash(plain) == token.token_hash and page.count(plain) == 1
+    assert "no-store" in response["Cache-Control"]
+    # Shown exactly once: no later page (where a stored message would surface) shows it again.
+    for path in ["/admin/video-api/tokens/", "/admin/"]:
+        assert plain not in admin_client.get(path).content.decode()
+
+
+def readable_cookie(value: str) -> str:
+    """A cookie's value as anyone holding it reads it: Django's signed cookies are base64 (zlib-compressed
+    when that is shorter) followed by a signature, not encrypted."""
+    payload = value.split(":", 1)[0]
+    try:
+        data = base64.urlsafe_b64decode(payload.removeprefix(".") + "==")
+        return value + (zlib.decompress(data) if payload.startswith(".") else data).decode("utf-8", "replace")
+    except (ValueError, zlib.error):
+        return value
 
 
 @pytest.mark.django_db

@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -73,18 +75,29 @@ class ApiTokenForm(OrganizationForm):
 
 
 class ApiTokenCreateView(OrganizationScopedViews, generic.CreateView):
-    """Issues the token and shows it once; only its hash is kept."""
+    """Issues the token and shows it once, in the response to the form itself; only its hash is kept.
+
+    Not in a message and not in the session: Django's default message storage is a cookie (signed, not
+    encrypted), which would carry the token in the browser's cookie jar and on every request until shown,
+    and sessions may be cookies too on a host that chooses so.
+    """
+
+    issued_template_name = "video_plugin/admin/api_token_issued.html"
 
     def save_instance(self) -> ApiToken:
         data = self.form.cleaned_data
-        token, plain = ApiToken.issue(data["organization_id"], data["name"], self.request.user)
-        messages.warning(
-            self.request, f"Copy the token '{token.name}' now; it will not be shown again: {plain}"
-        )
+        token, self.plain_token = ApiToken.issue(data["organization_id"], data["name"], self.request.user)
         return token
 
-    def get_success_message(self, instance: Any) -> None:
-        return None  # the token's own message says everything
+    def save_action(self) -> HttpResponse:
+        context = self.get_context_data(
+            token=self.object, plain_token=self.plain_token, index_url=self.get_success_url()
+        )
+        context["header_title"] = f"New API token: {self.object.name}"
+        response = TemplateResponse(self.request, self.issued_template_name, context)
+        # Neither the browser's cache nor a proxy may keep the one page that holds the token.
+        add_never_cache_headers(response)
+        return response
 
 
 class ApiTokenViewSet(ModelViewSet):
