@@ -19,14 +19,19 @@ try:
     from wagtail.permissions import policy_registry, register_permission_policy
 except ImportError:  # Wagtail 7.4 (Wagtail 8 deprecates the module imported here)
     from wagtail.images import permissions as image_permissions
+    from wagtail.models import Page
+    from wagtail.permissions import page_permission_policy
 
     policy_registry = register_permission_policy = None
 
 
 def permission_policy_for(model: type[Model]) -> Any:
-    """The permission policy that governs ``model``: images' and media's by collection, else by model."""
+    """The permission policy that governs ``model``: pages' by the page tree, images' and media's by
+    collection, else by model."""
     if policy_registry is not None:
         return policy_registry.get_by_type(model)
+    if issubclass(model, Page):
+        return page_permission_policy
     if issubclass(model, get_image_model()):
         # Read at call time: Wagtail sets it once the image model is known.
         return image_permissions.permission_policy
