@@ -5,6 +5,9 @@ Under the shop's tenancy and the plugin's default (``tenant``, see ``conftest``)
 - Pages: the outsiders (another organization's owner and admin; a producer of another section, or of
   none) cannot open the page in the explorer or the editor, nor publish it; anonymous visitors are sent to
   the login. The viewer edits the page but does not publish it.
+- Pages across the tree: the outsiders find neither the page nor its section (title, draft title, id, URL)
+  on the dashboard, in the explorer of the root and its parents, the admin's page search, or the locked
+  pages, aging pages, site history and workflow reports; the page's own people do.
 - Video API screens (tokens, webhooks, delivery log): whoever may generate for the whole organization (owners
   and admins; holders of ``video_plugin.generate_video``) and holds the screens' model permissions sees the
   organization's rows and issues its tokens; the model permissions alone show nothing; nobody issues a token
@@ -15,12 +18,18 @@ The shop only, where each organization has a collection of its own:
 
 - Images and media: listings and choosers show only the user's own organization's collection (Wagtail's
   GroupCollectionPermission), and a chosen media item of another organization is refused.
+- The page chooser (browsing, searching, opening at a page or a page type, answering chosen ids) and the
+  page types usage report show no page of another organization (``shop.page_views``); a site without
+  organizations is one organization, whose pages Wagtail's chooser lists to all its editors.
 - Video API screens: another organization's owner and admin see and change none of acme's rows.
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from django.utils import timezone
 from wagtailmedia.models import get_media_model
 
 from shop.roles import API_ADMIN_PERMISSIONS
@@ -244,3 +253,190 @@ def test_admin_forms_need_the_csrf_token(tenant):
     )
     assert response.status_code == 403
     assert not ApiToken.objects.exists()
+
+
+# --- pages across the tree: the explorer, the page search, the reports and the page chooser -----------------
+
+MEMBERS = ("owner", "admin", "editor", "other_org_owner", "other_org_admin")
+
+
+def with_admin_history(page, user) -> None:
+    """Give ``page`` what the admin's page reports list: a publication (aging pages), then a draft under a
+    new title submitted for moderation (workflow reports), a lock (locked pages) and log entries (site
+    history)."""
+    # Published in the user's name whether or not they may publish (the default tenancy's producers may not).
+    page.save_revision(user=user, log_action=True).publish(user=user, skip_permission_checks=True)
+    page.title = f"{page.title} autumn draft"
+    page.save_revision(user=user, log_action=True)
+    page.get_workflow().start(page, user)  # Wagtail's default workflow, "Moderators approval"
+    type(page).objects.filter(pk=page.pk).update(locked=True, locked_by=user, locked_at=timezone.now())
+    page.refresh_from_db()
+
+
+def marks_of(page) -> list[str]:
+    """What would show ``page`` on an admin screen: its title and draft title, its URL, and its id where the
+    admin prints page ids (links, the chooser's data attributes, the chooser's JSON)."""
+    pk = page.pk
+    return [
+        page.title,
+        page.draft_title,
+        page.url,
+        f"/admin/pages/{pk}/",
+        f"/admin/choose-page/{pk}/",
+        f'data-id="{pk}"',
+        f'data-parent-id="{pk}"',
+        f'"id": {pk}',
+    ]
+
+
+def assert_no_mark_of(text: str, *pages) -> None:
+    for page in pages:
+        for mark in marks_of(page):
+            assert mark not in text, mark
+
+
+def shown(response) -> str:
+    """The text a response shows: the chooser answers in JSON, with its HTML as one member."""
+    if response.get("Content-Type", "").startswith("application/json"):
+        data = response.json()
+        return (data.pop("html", None) or "") + json.dumps(data)
+    return response.content.decode()
+
+
+def own_and_other(actor: str) -> tuple[str, str]:
+    return ("bluebird", "acme") if actor.startswith("other_org") else ("acme", "bluebird")
+
+
+@pytest.fixture
+def busy_tenant(tenant):
+    """``tenant`` with its page and the outsiders' page published, drafted, locked and logged."""
+    with_admin_history(tenant.page, tenant.user("generator"))
+    with_admin_history(tenant.other_page, tenant.user("outsider"))
+    return tenant
+
+
+@pytest.fixture
+def busy_world(world):
+    """Both organizations' product pages published, drafted, locked and logged by their owners."""
+    for slug in ("acme", "bluebird"):
+        with_admin_history(world.product[slug], world.users[("owner", slug)])
+    return world
+
+
+# Wagtail lists pages across the tree on these screens, each limited to the pages the user may explore.
+TREE_LISTINGS = (
+    "/admin/",
+    "/admin/pages/",
+    "/admin/pages/{root}/",
+    "/admin/pages/{home}/",
+    "/admin/pages/search/?q=Lamp",
+    "/admin/reports/locked/",
+    "/admin/reports/aging-pages/",
+    "/admin/reports/site-history/",
+    "/admin/reports/workflow/",
+    "/admin/reports/workflow_tasks/",
+)
+
+
+def tree_listing_urls(section) -> list[str]:
+    home = section.get_parent()
+    return [url.format(root=home.get_parent().pk, home=home.pk) for url in TREE_LISTINGS]
+
+
+@pytest.mark.parametrize("part", TENANT_OUTSIDERS)
+def test_outsiders_find_the_page_in_no_explorer_page_search_or_report(busy_tenant, part):
+    client = busy_tenant.client(part)
+    for url in tree_listing_urls(busy_tenant.section):
+        response = client.get(url, follow=True)
+        if part == "anonymous":
+            assert response.redirect_chain[-1][0].startswith("/admin/login/"), url
+        assert_no_mark_of(response.content.decode(), busy_tenant.section, busy_tenant.page)
+
+
+@pytest.mark.parametrize("part", [*GENERATORS, "viewer"])
+def test_the_pages_people_find_it_in_the_explorer_page_search_and_reports(busy_tenant, part):
+    """The control for the test above: the same screens list the page where they should."""
+    client = busy_tenant.client(part)
+    for url in (
+        f"/admin/pages/{busy_tenant.section.pk}/",
+        "/admin/pages/search/?q=Lamp",
+        "/admin/reports/site-history/",
+        "/admin/reports/workflow/",
+    ):
+        assert busy_tenant.page.title in client.get(url).content.decode(), url
+
+
+CHOOSER_URLS = (
+    "/admin/choose-page/",
+    "/admin/choose-page/{home}/",
+    "/admin/choose-page/?page_type=shop.productpage",
+    "/admin/choose-page/search/?q=Lamp",
+    "/admin/choose-page/search/?q={other}",
+)
+
+
+@pytest.mark.parametrize("url", CHOOSER_URLS)
+@pytest.mark.parametrize("actor", MEMBERS)
+def test_the_page_chooser_shows_no_other_organizations_page(busy_world, url, actor):
+    own, other = own_and_other(actor)
+    home = busy_world.index[own].get_parent()
+    response = client_as(busy_world, actor).get(url.format(home=home.pk, other=busy_world.orgs[other].name))
+    assert response.status_code == 200
+    assert_no_mark_of(shown(response), busy_world.index[other], busy_world.product[other])
+
+
+@pytest.mark.parametrize("actor", MEMBERS)
+def test_the_page_chooser_lists_the_users_own_pages(busy_world, actor):
+    """The control for the test above: browsing and searching reach the organization's pages."""
+    own, _ = own_and_other(actor)
+    index, product = busy_world.index[own], busy_world.product[own]
+    client = client_as(busy_world, actor)
+    assert f'data-id="{index.pk}"' in shown(client.get(f"/admin/choose-page/{index.get_parent().pk}/"))
+    assert f'data-id="{product.pk}"' in shown(client.get(f"/admin/choose-page/{index.pk}/"))
+    assert f'data-id="{product.pk}"' in shown(client.get("/admin/choose-page/search/?q=Lamp"))
+    assert product.draft_title in shown(client.get(f"/admin/choose-page/chosen-multiple/?id={product.pk}"))
+
+
+@pytest.mark.parametrize("actor", MEMBERS)
+def test_the_page_chooser_opens_at_and_answers_for_no_other_organizations_page(busy_world, actor):
+    own, other = own_and_other(actor)
+    client = client_as(busy_world, actor)
+    for page in (busy_world.index[other], busy_world.product[other]):
+        for url in (
+            f"/admin/choose-page/{page.pk}/",
+            f"/admin/choose-page/chosen-multiple/?id={page.pk}",
+            f"/admin/choose-page/chosen-multiple/?id={busy_world.product[own].pk}&id={page.pk}",
+        ):
+            response = client.get(url)
+            assert response.status_code == 404, url
+            assert_no_mark_of(shown(response), busy_world.index[other], busy_world.product[other])
+
+
+def test_the_page_chooser_opens_a_page_type_among_the_users_own_pages(world):
+    """Wagtail opens a chooser limited to a page type at the first common ancestor of that type's pages:
+    with only bluebird having product pages, bluebird's index page."""
+    world.product["acme"].delete()
+    response = client_as(world, "owner").get("/admin/choose-page/?page_type=shop.productpage")
+    assert response.status_code == 200
+    assert_no_mark_of(shown(response), world.index["bluebird"], world.product["bluebird"])
+
+
+@pytest.mark.parametrize("actor", MEMBERS)
+def test_the_page_types_report_counts_and_names_only_the_users_own_pages(busy_world, actor):
+    own, other = own_and_other(actor)
+    body = client_as(busy_world, actor).get("/admin/reports/page-types-usage/").content.decode()
+    # The last edited product page: the organization's own, not the other's (edited after it for acme).
+    assert busy_world.product[own].draft_title in body
+    assert_no_mark_of(body, busy_world.index[other], busy_world.product[other])
+
+
+def test_the_page_chooser_and_page_types_report_send_anonymous_visitors_to_the_login(busy_world):
+    client = client_as(busy_world, "anonymous")
+    index, product = busy_world.index["acme"], busy_world.product["acme"]
+    for url in (
+        *(url.format(home=index.get_parent().pk, other="Acme") for url in CHOOSER_URLS),
+        f"/admin/choose-page/{index.pk}/",
+        f"/admin/choose-page/chosen-multiple/?id={product.pk}",
+        "/admin/reports/page-types-usage/",
+    ):
+        assert_kept_out(client.get(url), "anonymous", product.title)
