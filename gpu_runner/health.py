@@ -72,7 +72,9 @@ def _handler_for(snapshot: Callable[[], dict[str, Any]]) -> type[BaseHTTPRequest
 
 
 class CapabilitiesPublisher:
-    """Writes ``record()`` to Redis at :func:`runner_key` every ``interval_s``, with a TTL, from a thread."""
+    """Writes ``record()`` to Redis at :func:`runner_key` every ``interval_s``, with a TTL, from a thread,
+    and at once whenever :meth:`publish_now` is called (the runner calls it when a job starts or ends).
+    """
 
     def __init__(
         self,
@@ -86,6 +88,9 @@ class CapabilitiesPublisher:
         self._record = record
         self._interval_s = interval_s
         self._stop = threading.Event()
+        # Reading the record and writing it happen together: a periodic write of a record read just before
+        # a job ended must not land after, and overwrite, the record written because it ended.
+        self._write_lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="gpu-runner-capabilities", daemon=True)
 
     def start(self) -> None:
@@ -101,12 +106,18 @@ class CapabilitiesPublisher:
             logger.warning("could not remove runner record: %s", exc)
 
     def publish_once(self) -> None:
-        self._redis.set(self._key, json.dumps(self._record()), ex=RUNNER_TTL_S)
+        """Write the record now; raises when Redis cannot be reached."""
+        with self._write_lock:
+            self._redis.set(self._key, json.dumps(self._record()), ex=RUNNER_TTL_S)
+
+    def publish_now(self) -> None:
+        """Write the record now, logging (not raising) a Redis failure: the next tick tries again."""
+        try:
+            self.publish_once()
+        except Exception as exc:  # Redis down: keep rendering, try again next tick
+            logger.warning("could not publish runner capabilities: %s", exc)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            try:
-                self.publish_once()
-            except Exception as exc:  # Redis down: keep rendering, try again next tick
-                logger.warning("could not publish runner capabilities: %s", exc)
+            self.publish_now()
             self._stop.wait(self._interval_s)

@@ -70,6 +70,21 @@ class Runner:
         self.loaded: list[str] = []
         self.started_at = time.time()
         self._lock = threading.Lock()
+        self._status_listeners: list[Callable[[], None]] = []
+
+    def on_status_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (from the job's thread) whenever a job starts or ends.
+
+        The capabilities record is otherwise only refreshed every few seconds; an editor reading "1 busy"
+        beside a finished video would wait for the next refresh to see the runner free again.
+        """
+        self._status_listeners.append(listener)
+
+    def _set_status(self, status: str, current_job: str | None) -> None:
+        with self._lock:
+            self.status, self.current_job = status, current_job
+        for listener in self._status_listeners:
+            listener()
 
     def load(self) -> None:
         """Load the TTS engines and the renderer. Called once, before the first message is consumed."""
@@ -111,8 +126,7 @@ class Runner:
             self.publish,
             is_cancelled=lambda: self._is_cancelled(request.job_id),
         )
-        with self._lock:
-            self.status, self.current_job = "busy", request.job_id
+        self._set_status("busy", request.job_id)
         succeeded = False
         try:
             renderer = self.env.renderer
@@ -121,10 +135,14 @@ class Runner:
             )
             reporter.started()
             result = run_job(request, self.env, reporter)
+            # The runner shows itself free before the job's last event: the plugin learns the job ended from
+            # that event, and must not then read a record still calling this runner busy with it.
+            self._set_status("ready", None)
             reporter.succeeded(result)
             succeeded = True
         except JobCancelled:
             logger.info("job %s cancelled during %s", request.job_id, reporter.stage)
+            self._set_status("ready", None)
             reporter.cancelled()
         except BaseException as exc:  # noqa: B036 - TimeLimitExceeded is a BaseException; it still ends the job
             error = job_error_for(exc, reporter.stage)
@@ -134,6 +152,7 @@ class Runner:
                 else logger.warning
             )
             log("job %s failed (%s): %s", request.job_id, error.code, error.message)
+            self._set_status("ready", None)
             reporter.failed(error)
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
@@ -141,7 +160,6 @@ class Runner:
             with self._lock:
                 self.jobs_done += succeeded
                 self.jobs_failed += not succeeded
-                self.status, self.current_job = "ready", None
         return succeeded
 
     def health(self) -> dict[str, Any]:
@@ -325,6 +343,7 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     health.start()
     publisher = CapabilitiesPublisher(redis, runner.runner_id, runner.capabilities)
     publisher.start()
+    runner.on_status_change(publisher.publish_now)
     runner.load()
     register_actor(broker, runner, settings)
     # Each Dramatiq worker gets a broker of its own: a broker serves one worker (it holds that worker's

@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from gpu_runner.protocol import RenderResult, poster_key
+from gpu_runner.protocol import RenderRequest, RenderResult, poster_key, video_key
+
+
+def render_request(**changes: Any) -> RenderRequest:
+    """A valid still render request for organization 7's page 3, its image at ``7/images/presenter.jpg``."""
+    fields: dict[str, Any] = {
+        "job_id": "job-1",
+        "organization_id": 7,
+        "page_id": 3,
+        "image_key": "7/images/presenter.jpg",
+        "script": "Hello.",
+        "voice": "espeak:en-us",
+        "renderer": "still",
+        "output_key": video_key(7, 3, "a" * 16),
+    }
+    fields.update(changes)
+    return RenderRequest(**fields)
 
 
 def still_render_result(key: str, **overrides: Any) -> RenderResult:

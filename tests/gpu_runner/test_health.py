@@ -18,6 +18,7 @@ from gpu_runner.renderers.still import StillRenderer
 from gpu_runner.settings import RunnerSettings
 from gpu_runner.storage import LocalStorage
 from gpu_runner.worker import Runner
+from tests.factories import render_request
 
 
 @pytest.fixture
@@ -73,3 +74,43 @@ def test_capabilities_are_published_with_a_ttl(runner: Runner, redis_url: str) -
     publisher.start()
     publisher.stop()
     assert client.get(key) is None  # a stopped runner disappears at once
+
+
+class RecordingRedis:
+    """Keeps every capabilities record written, in order (the publisher only sets and deletes its key)."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def set(self, key: str, value: str, ex: int) -> None:
+        self.records.append(json.loads(value))
+
+    def delete(self, key: str) -> None:
+        return None
+
+
+def test_the_record_shows_the_runner_free_before_the_job_end_is_reported(
+    tmp_path: Path, speech_service: Any, face_jpeg: bytes
+) -> None:
+    (tmp_path / "7" / "images").mkdir(parents=True)
+    (tmp_path / "7" / "images" / "presenter.jpg").write_bytes(face_jpeg)
+    recorder = RecordingRedis()
+    # What the plugin would read from Redis at the moment each event reaches it.
+    seen: list[tuple[str, str, str | None]] = []
+
+    def publish(event: Any) -> None:
+        latest = recorder.records[-1] if recorder.records else {"status": "none", "current_job": None}
+        seen.append((event.type, latest["status"], latest["current_job"]))
+
+    env = JobEnvironment(RunnerSettings(), LocalStorage(tmp_path), speech_service, StillRenderer())
+    runner = Runner(env, publish=publish)
+    runner.load()
+    # An interval far longer than the test: only publishing on the job's start and end can update the record.
+    publisher = CapabilitiesPublisher(recorder, runner.runner_id, runner.capabilities, interval_s=3600)
+    runner.on_status_change(publisher.publish_now)
+    request = render_request(job_id="statusjob")
+
+    assert runner.run(request)
+    assert seen[0] == ("started", "busy", "statusjob")
+    assert seen[-1] == ("succeeded", "ready", None)
+    assert recorder.records[-1]["status"] == "ready" and recorder.records[-1]["current_job"] is None
