@@ -5,13 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from gpu_runner.captions import build_webvtt
-from video_plugin.jobs.scripts import (
-    SPOKEN_WORDS_PER_SECOND,
-    ScriptSource,
-    compose_script,
-    estimated_speech_seconds,
-    write_script,
-)
+from video_plugin.jobs.scripts import ScriptSource, compose_script, write_script
+from video_plugin.jobs.speech_time import SPEAKING_RATES, estimated_speech_seconds
 
 
 def test_explicit_script_wins_and_loses_its_markup():
@@ -41,7 +36,9 @@ ESCAPED_DESCRIPTION = "<p>Salt &amp; pepper &lt;script&gt; &quot;crisp&quot; it&
 def test_a_written_script_reads_entities_as_the_characters_they_stand_for():
     script = write_script(ScriptSource(title="Fish &amp; Chips", description=ESCAPED_DESCRIPTION))
     assert script == 'Meet the Fish & Chips. Salt & pepper <script> "crisp" it\'s 🐟.'
-    assert estimated_speech_seconds(script) == round(12 / SPOKEN_WORDS_PER_SECOND, 1)  # "<script>" counts
+    words_per_second = SPEAKING_RATES["edge"]["default"].per_second
+    # "<script>" counts as a word
+    assert estimated_speech_seconds(script, "edge:en-US-AriaNeural") == round(12 / words_per_second, 1)
 
 
 def test_a_written_scripts_captions_escape_each_character_once():

@@ -14,7 +14,8 @@ from wagtail.images.widgets import AdminImageChooser
 
 from video_plugin.conf import video_settings
 from video_plugin.editor.state import panel_state
-from video_plugin.jobs.scripts import DEFAULT_TONE, SPOKEN_WORDS_PER_SECOND, TONES
+from video_plugin.jobs.scripts import DEFAULT_TONE, TONES
+from video_plugin.jobs.speech_time import speaking_rates_json
 from video_plugin.tenancy import can_generate, get_tenancy
 
 # The panel's inputs belong to no form: the page form must neither save them nor count them as unsaved edits.
@@ -61,7 +62,7 @@ class VideoPanel(Panel):
                 status_url=reverse("video_plugin:status", args=[page.pk]),
                 poll_ms=int(video_settings.STATUS_POLL_SECONDS * 1000),
                 max_script_chars=video_settings.MAX_SCRIPT_CHARS,
-                words_per_second=SPOKEN_WORDS_PER_SECOND,
+                speaking_rates_json=json.dumps(speaking_rates_json()),
                 tones=[(name, tone.label) for name, tone in TONES.items()],
                 default_tone=DEFAULT_TONE,
                 default_voice=(organization.default_voice if organization else "")

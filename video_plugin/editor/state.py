@@ -10,9 +10,11 @@ from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
+from wagtail.admin.utils import get_user_display_name
 
 from gpu_runner.protocol import ErrorCode
 from video_plugin.jobs.capabilities import RunnerCapabilities, read_capabilities
+from video_plugin.jobs.speech_time import duration_text
 from video_plugin.models import VideoJob
 from video_plugin.public.playback import Playback, playback_for
 
@@ -55,6 +57,15 @@ PLAIN_REASONS = {
 }
 
 
+# How each kind of job came to be asked for, completing "Asked …".
+TRIGGER_LABELS = {
+    VideoJob.Trigger.EDITOR: "in the editor",
+    VideoJob.Trigger.PUBLISH: "on publish",
+    VideoJob.Trigger.BATCH: "by a batch run",
+    VideoJob.Trigger.API: "through the API",
+}
+
+
 def queued_ahead(job: VideoJob) -> int:
     """How many queued jobs, of every organization, were requested before ``job``."""
     return (
@@ -74,6 +85,28 @@ def voice_note(job: VideoJob) -> str | None:
     if not job.voice_used or job.voice_used == job.voice:
         return None
     return f"The voice {job.voice} was not available, so the offline voice {job.voice_used} speaks instead."
+
+
+def requester(job: VideoJob) -> str | None:
+    """The name of the person who asked for ``job`` (or published the page, or ran the batch), if known."""
+    return get_user_display_name(job.requested_by) if job.requested_by_id and job.requested_by else None
+
+
+def request_origin(job: VideoJob) -> dict[str, Any]:
+    """What asked for ``job`` and who: ``trigger``, ``requested_by`` and a sentence ("Asked on publish by
+    Ann Editor."); an automatic job's script is otherwise nowhere in the panel."""
+    who = requester(job)
+    how = TRIGGER_LABELS.get(job.trigger, f"by {job.trigger}")
+    return {
+        "trigger": job.trigger,
+        "requested_by": who,
+        "requested_text": f"Asked {how} by {who}." if who else f"Asked {how}.",
+    }
+
+
+def playback_duration_text(playback: Playback | None) -> str | None:
+    """A video's length as the panel writes it, or ``None`` when it is not known."""
+    return duration_text(playback.duration_s) if playback and playback.duration_s else None
 
 
 def panel_playback(job: VideoJob, playback: Playback | None) -> dict[str, Any] | None:
@@ -110,6 +143,9 @@ def job_state(job: VideoJob | None, runner: RunnerCapabilities) -> dict[str, Any
         fallbacks=list(job.fallbacks or []),
         is_current=job.is_current,
         playback=panel_playback(job, playback),
+        duration_text=playback_duration_text(playback),
+        eta_text=duration_text(job.eta_s) if job.eta_s is not None else None,
+        **request_origin(job),
     )
     return state
 
@@ -118,7 +154,7 @@ def history(page_id: int) -> list[dict[str, Any]]:
     """The page's finished videos, newest first, each with whether it is the one the page shows."""
     jobs = VideoJob.objects.filter(
         page_id=page_id, status=VideoJob.Status.SUCCEEDED, media__isnull=False
-    ).select_related("media")[:HISTORY_LENGTH]
+    ).select_related("media", "requested_by")[:HISTORY_LENGTH]
     entries = []
     for job in jobs:
         playback = playback_for(job)
@@ -132,6 +168,9 @@ def history(page_id: int) -> list[dict[str, Any]]:
                 "renderer_label": renderer_label(job.renderer_used or job.renderer),
                 "voice_note": voice_note(job),
                 "duration_s": playback.duration_s if playback else None,
+                "duration_text": playback_duration_text(playback),
+                "script": job.script,
+                **request_origin(job),
                 "video_url": playback.video_url if playback else None,
                 "poster_url": playback.poster_url if playback else None,
             }
@@ -142,7 +181,7 @@ def history(page_id: int) -> list[dict[str, Any]]:
 def panel_state(page_id: int) -> dict[str, Any]:
     """Everything the panel renders: the latest job, the page's videos, the runners and the queue."""
     runner = read_capabilities()
-    latest = VideoJob.objects.filter(page_id=page_id).select_related("media").first()
+    latest = VideoJob.objects.filter(page_id=page_id).select_related("media", "requested_by").first()
     return {
         "job": job_state(latest, runner),
         "history": history(page_id),

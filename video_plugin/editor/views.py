@@ -26,7 +26,8 @@ from video_plugin.editor.voice_previews import is_servable, request_preview, sto
 from video_plugin.jobs.cancellation import cancel_job
 from video_plugin.jobs.capabilities import read_capabilities
 from video_plugin.jobs.requests import VideoRequestError, request_video
-from video_plugin.jobs.scripts import TONES, estimated_speech_seconds, write_script
+from video_plugin.jobs.scripts import TONES, write_script
+from video_plugin.jobs.speech_time import duration_text, estimated_speech_seconds
 from video_plugin.models import VideoJob
 from video_plugin.permissions import permission_policy_for
 from video_plugin.public.captions import captions_response
@@ -98,13 +99,21 @@ def chosen_image(request: HttpRequest, image_id: Any) -> Any:
     return image
 
 
-def checked_script(data: dict[str, Any]) -> str | None:
+def default_voice(organization: OrganizationInfo) -> str:
+    """The voice a job of ``organization`` gets when the editor chooses none."""
+    return organization.default_voice or video_settings.DEFAULT_VOICE
+
+
+def checked_script(data: dict[str, Any], organization: OrganizationInfo) -> str | None:
     """The editor's script, or ``None`` to compose one; refuses one longer than the limit."""
     script = str(data.get("script") or "").strip()
     if len(script) > video_settings.MAX_SCRIPT_CHARS:
+        # The voice is checked after the script; an unknown one only makes the estimate a rougher one.
+        voice = str(data.get("voice") or "").strip() or default_voice(organization)
+        spoken = duration_text(estimated_speech_seconds(script, voice))
         raise BadRequest(
             f"the script has {len(script)} characters; shorten it to at most "
-            f"{video_settings.MAX_SCRIPT_CHARS} (about {estimated_speech_seconds(script):.0f} s spoken now)"
+            f"{video_settings.MAX_SCRIPT_CHARS} (about {spoken} spoken now)"
         )
     return script or None
 
@@ -132,7 +141,7 @@ def generate(request: HttpRequest, page_id: int) -> JsonResponse:
         return not_a_generator("generate videos")
     try:
         data = request_data(request)
-        script = checked_script(data)
+        script = checked_script(data, organization_of(page))
         voice = checked_voice(data)
         image = chosen_image(request, data["image_id"]) if data.get("image_id") else None
         job = request_video(
@@ -208,7 +217,8 @@ def switch_current(job: VideoJob) -> None:
 
 @require_GET
 def written_script(request: HttpRequest, page_id: int) -> JsonResponse:
-    """A script written from the page's latest draft (title, description, price) in ``?tone=``."""
+    """A script written from the page's latest draft (title, description, price) in ``?tone=``, with how
+    long it lasts spoken by ``?voice=`` (the organization's default voice when empty)."""
     page = organization_page(page_id).specific
     if not can_view(request.user, page):
         return not_a_viewer("write this page's video scripts")
@@ -218,7 +228,11 @@ def written_script(request: HttpRequest, page_id: int) -> JsonResponse:
     # The latest revision holds the editor's unpublished (and autosaved) changes to the title and description.
     draft = page.get_latest_revision_as_object() if page.get_latest_revision() else page
     script = write_script(draft.video_script_source(), tone)
-    return JsonResponse({"script": script, "chars": len(script), "seconds": estimated_speech_seconds(script)})
+    voice = request.GET.get("voice") or default_voice(organization_of(page))
+    seconds = estimated_speech_seconds(script, voice)
+    return JsonResponse(
+        {"script": script, "chars": len(script), "seconds": seconds, "spoken": duration_text(seconds)}
+    )
 
 
 @require_GET

@@ -17,10 +17,6 @@ from django.utils.html import strip_tags
 # too long to watch, and the runner charges time per second of audio.
 COMPOSED_DESCRIPTION_CHARS = 400
 
-# A calm presenter speaks about 150 words a minute; espeak-ng's default is a little faster (175), Edge voices
-# a little slower. The editor sees an estimate, so one round figure is honest enough.
-SPOKEN_WORDS_PER_SECOND = 2.5
-
 
 @dataclass(frozen=True)
 class Tone:
@@ -89,12 +85,6 @@ def spoken_price(price: Decimal, currency: str) -> str:
     """``Decimal("19.90")`` as "19.90 dollars", and a whole number without its zero cents."""
     amount = f"{price:,.0f}" if price == price.to_integral_value() else f"{price:,.2f}"
     return f"{amount} {currency}"
-
-
-def estimated_speech_seconds(script: str) -> float:
-    """Roughly how long ``script`` takes to speak, in seconds, at :data:`SPOKEN_WORDS_PER_SECOND`."""
-    # A script is already plain text: stripping tags again would drop a literal "<script>" from the count.
-    return round(len(script.split()) / SPOKEN_WORDS_PER_SECOND, 1)
 
 
 def write_script(source: ScriptSource, tone: str = DEFAULT_TONE) -> str:

@@ -40,9 +40,28 @@
     return /[.!?]$/.test(capitalized) ? capitalized : `${capitalized}.`;
   };
 
-  const seconds = (value) => {
-    const total = Math.max(0, Math.round(value));
+  // The server writes every duration it sends (duration_text in video_plugin/jobs/speech_time.py); this is
+  // the same rule for the estimate of a script being typed: whole seconds dropped down, like the player.
+  const durationText = (value) => {
+    const total = Math.max(0, Math.floor(value));
     return total >= 60 ? `${Math.floor(total / 60)} min ${total % 60} s` : `${total} s`;
+  };
+
+  // speaking_rate() in speech_time.py: the engine's rate for the voice's language, else its default.
+  const speakingRate = (rates, voice) => {
+    const [engine, name] = voice.split(':');
+    const engineRates = rates.engines[engine];
+    if (!engineRates) return rates.default;
+    const language = (name || '').split(/[-_]/)[0].toLowerCase();
+    return engineRates[language] || engineRates.default;
+  };
+
+  // SpeakingRate.seconds_for() in speech_time.py: a digit counts as several letters, being read out as words.
+  const spokenSeconds = (text, rate, digitLetters) => {
+    if (rate.unit === 'words') return (text ? text.split(/\s+/).length : 0) / rate.per_second;
+    const letters = (text.match(/[\p{L}\p{N}]/gu) || []).length;
+    const digits = (text.match(/\p{Nd}/gu) || []).length;
+    return (letters + (digitLetters - 1) * digits) / rate.per_second;
   };
 
   class VideoPanelController extends window.StimulusModule.Controller {
@@ -59,7 +78,7 @@
       pollMs: { type: Number, default: 2000 },
       canGenerate: Boolean,
       maxChars: Number,
-      wordsPerSecond: Number,
+      speakingRates: Object,
       defaultVoice: String,
     };
 
@@ -176,7 +195,7 @@
         parts.push(element('p', {}, element('span', { class: 'w-status' }, 'Queued'), ` Position ${job.queue_position} in the queue.`));
       } else if (job.status === 'running') {
         const percent = job.percent ?? 0;
-        const eta = job.eta_s !== null ? ` · about ${seconds(job.eta_s)} left` : '';
+        const eta = job.eta_text ? ` · about ${job.eta_text} left` : '';
         parts.push(
           element('p', {}, element('span', { class: 'w-status w-status--primary' }, 'Rendering'), ` ${job.stage_label || 'Starting'} · ${percent}%${eta}`),
           element('progress', { class: 'aivideo-panel__progress', max: '100', value: String(percent), 'aria-label': 'Rendering progress' }),
@@ -207,6 +226,7 @@
       if (job.waiting_for_runner) {
         parts.push(element('p', { class: 'help-block help-warning' }, icon('warning'), ' Waiting for a runner: no progress is made until one is online.'));
       }
+      parts.push(this.spokenScript(job, true));
       target.replaceChildren(...parts);
     }
 
@@ -219,7 +239,7 @@
       field('source').src = playback.video_url;
       if (playback.captions_url) field('captions').src = playback.captions_url;
       else field('captions').remove();
-      field('duration').textContent = playback.duration_s ? seconds(playback.duration_s) : 'length unknown';
+      field('duration').textContent = job.duration_text || 'length unknown';
       const asked = job.voice && job.voice_used && job.voice !== job.voice_used ? ` (asked for ${job.voice})` : '';
       field('voice').textContent = `${job.voice_used || job.voice}${asked}`;
       field('renderer').textContent = job.renderer_used || job.renderer;
@@ -237,13 +257,35 @@
       return figure;
     }
 
+    // What a job said and who asked for it: a job started on publish, by a batch or through the API has no
+    // script in the script box, which holds the page's own.
+    spokenScript(job, open) {
+      const summary = element('summary', {}, job.requested_text);
+      const block = element('details', { class: 'aivideo-panel__spoken', open: open ? 'open' : null }, summary);
+      if (!job.script) {
+        block.append(element('p', { class: 'help-block' }, 'No script was recorded for this job.'));
+        return block;
+      }
+      block.append(element('blockquote', { class: 'aivideo-panel__script' }, job.script));
+      if (this.canGenerateValue) {
+        const button = element('button', { type: 'button', class: 'button button-small button-secondary' }, icon('edit'), ' Use this script');
+        button.addEventListener('click', () => {
+          this.scriptTarget.value = job.script;
+          this.countScript();
+          this.scriptTarget.focus();
+        });
+        block.append(button);
+      }
+      return block;
+    }
+
     renderHistory(history) {
       const items = history.map((entry) => {
         const when = new Date(entry.created_at).toLocaleString();
         const voice = entry.voice_note ? `${entry.voice_used} (fallback voice)` : entry.voice_used;
         const facts = [
           when,
-          entry.duration_s ? seconds(entry.duration_s) : '?',
+          entry.duration_text || '?',
           entry.renderer_label,
           `renderer ${entry.renderer_used}`,
           `voice ${voice}`,
@@ -254,6 +296,7 @@
           entry.poster_url ? element('img', { src: entry.poster_url, alt: '' }) : null,
           element('a', { href: entry.video_url, target: '_blank', rel: 'noopener' }, facts),
         );
+        item.append(this.spokenScript(entry, false));
         if (entry.is_current) {
           item.append(element('span', { class: 'w-status w-status--primary' }, 'Shown on the page'));
         } else if (this.canGenerateValue) {
@@ -295,8 +338,8 @@
 
     countScript() {
       const text = this.scriptTarget.value.trim();
-      const words = text ? text.split(/\s+/).length : 0;
-      const spoken = seconds(words / this.wordsPerSecondValue);
+      const rate = speakingRate(this.speakingRatesValue, this.voiceTarget.value || this.defaultVoiceValue);
+      const spoken = durationText(spokenSeconds(text, rate, this.speakingRatesValue.digit_letters));
       const over = text.length > this.maxCharsValue;
       this.scriptCountTarget.textContent = over
         ? `${text.length} / ${this.maxCharsValue} characters: too long by ${text.length - this.maxCharsValue}. Shorten the script to generate.`
@@ -320,6 +363,7 @@
     // --- voice preview ----------------------------------------------------------------------------------
 
     voiceChanged() {
+      this.countScript(); // voices speak at different rates
       // A preview of the previous voice must not be taken for the new one.
       clearTimeout(this.previewTimer);
       this.previewTarget.hidden = true;
