@@ -47,6 +47,11 @@ class Organization(models.Model):
     auto_generate_on_publish = models.BooleanField(
         default=False, help_text="Render a new presenter video whenever a product page is published."
     )
+    editor_videos_live_at_once = models.BooleanField(
+        default=False,
+        help_text="Show a video generated in the page editor on the live page as soon as it is ready. Off: "
+        "it goes live with the page's next publish, or when someone who may publish the page makes it live.",
+    )
 
     panels = [
         FieldPanel("name"),
@@ -54,6 +59,7 @@ class Organization(models.Model):
         FieldPanel("default_voice"),
         FieldPanel("default_presenter_image"),
         FieldPanel("auto_generate_on_publish"),
+        FieldPanel("editor_videos_live_at_once"),
     ]
 
     class Meta:

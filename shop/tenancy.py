@@ -22,6 +22,7 @@ def organization_info(organization: Organization) -> OrganizationInfo:
         default_voice=organization.default_voice,
         default_presenter_image=organization.default_presenter_image,
         auto_generate_on_publish=organization.auto_generate_on_publish,
+        editor_videos_live_at_once=organization.editor_videos_live_at_once,
         slug=organization.slug,
     )
 

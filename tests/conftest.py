@@ -115,6 +115,9 @@ class ShopWorld:
                 )
             )
             org.auto_generate_on_publish = auto
+            # Most tests follow a job to the live page whatever asked for it; the default, where an editor's
+            # video waits for the page's next publish, is tests/video_plugin/test_going_live.py's.
+            org.editor_videos_live_at_once = True
             org.save()
             self.orgs[slug], self.index[slug], self.product[slug] = org, index, product
             for role in ("owner", "admin", "editor"):
@@ -183,6 +186,7 @@ class SiteWorld:
 
         site_settings = VideoSiteSettings.for_site(site)
         site_settings.default_presenter_image = self.presenter["kitchen"]
+        site_settings.editor_videos_live_at_once = True  # as for ShopWorld's organizations
         site_settings.save()
 
         self.users: dict[str, Any] = {}

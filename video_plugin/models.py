@@ -117,6 +117,13 @@ class VideoJob(models.Model):
         wagtailmedia_settings.MEDIA_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_current = models.BooleanField(default=False)
+    # A finished editor video that the live page shows only once the page is next published, or someone who
+    # may publish it makes it live (video_plugin.jobs.going_live).
+    waits_for_publish = models.BooleanField(default=False)
+    # The job API token that asked for the job (trigger "api"), so the panel can say which integration it was.
+    api_token = models.ForeignKey(
+        "ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -317,11 +324,17 @@ class VideoSiteSettings(BaseSiteSetting):
         default=False,
         help_text="Render a new presenter video whenever a page with a presenter video panel is published.",
     )
+    editor_videos_live_at_once = models.BooleanField(
+        default=False,
+        help_text="Show a video generated in the page editor on the live page as soon as it is ready. Off: "
+        "it goes live with the page's next publish, or when someone who may publish the page makes it live.",
+    )
 
     panels = [
         FieldPanel("default_presenter_image"),
         FieldPanel("default_voice"),
         FieldPanel("auto_generate_on_publish"),
+        FieldPanel("editor_videos_live_at_once"),
     ]
     select_related = ["default_presenter_image"]
 

@@ -114,5 +114,6 @@ class SiteTenancy(Tenancy):
             default_voice=site_settings.default_voice if site_settings else "",
             default_presenter_image=site_settings.default_presenter_image if site_settings else None,
             auto_generate_on_publish=bool(site_settings and site_settings.auto_generate_on_publish),
+            editor_videos_live_at_once=bool(site_settings and site_settings.editor_videos_live_at_once),
             slug=SITE_ORGANIZATION_SLUG,
         )

@@ -42,6 +42,9 @@ class OrganizationInfo:
     default_voice: str
     default_presenter_image: AbstractImage | None
     auto_generate_on_publish: bool
+    # Whether a video generated in the page editor goes live when ready; if not (the default), it waits for
+    # the page's next publish, like the rest of the page's changes.
+    editor_videos_live_at_once: bool = False
     # How people name the organization on a command line (``generate_videos --org SLUG``).
     slug: str = ""
 

@@ -88,7 +88,12 @@ def test_an_admin_sees_every_state_of_the_panel(
     assert panel.locator("[data-field=voiceNote]").is_hidden()  # the voice asked for is the one heard
     (entry,) = panel.locator(".aivideo-panel__history-list li").all()
     assert "Still image (no talking head) · renderer still · voice espeak:en-gb" in entry.inner_text()
-    assert entry.get_by_text("Shown on the page").is_visible()
+    # An editor's video waits for the page's next publish; someone who may publish can make it live now.
+    assert panel.get_by_text("go live when the page is next published").is_visible()
+    assert entry.get_by_text("Goes live when the page is published").is_visible()
+    assert not VideoJob.objects.get(page_id=product.pk).is_current
+    entry.get_by_role("button", name="Make live").click()
+    panel.locator(".aivideo-panel__history-list li").get_by_text("Live on the page").wait_for(timeout=10_000)
     # The runner refreshes its published status every few seconds; the picture for the README waits for it.
     panel.get_by_text("1 runner · 0 jobs queued").wait_for(timeout=20_000)
     screenshot_panel(page, artifacts / "4-succeeded.png")

@@ -109,8 +109,9 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
 
 @pytest.fixture(scope="session")
 def plugin_venv(wheels: Wheels, tmp_path_factory: pytest.TempPathFactory) -> Venv:
-    """A web host on S3 or R2: the plugin's wheel with its ``s3`` extra and the contract's, with only what they
-    declare (the S3 storage module needs the extra; the face check's OpenCV stays out, as on most hosts)."""
+    """A web host on S3 or R2: the plugin's wheel with its ``s3`` extra and the contract's, with only what
+    they declare (the S3 storage module needs the extra; the face check's OpenCV stays out, as on most
+    hosts)."""
     venv = make_venv(tmp_path_factory.mktemp("web") / "venv")
     venv.pip_install(f"{wheels.plugin}[s3]", wheels.protocol)
     return venv

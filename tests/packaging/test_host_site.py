@@ -271,6 +271,8 @@ def run_scenario(
             "default_presenter_image": str(ids["image"]),
             "default_voice": PRESENTER_VOICE,
             "auto_generate_on_publish": "on",
+            # Editors' videos go live when ready on this site, rather than with the page's next publish.
+            "editor_videos_live_at_once": "on",
         },
     )
     assert saved.status_code == 302, (

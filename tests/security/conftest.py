@@ -164,8 +164,8 @@ def finish(job: VideoJob) -> VideoJob:
 
 
 def finished_video(page: Any) -> VideoJob:
-    """A succeeded job with its Media, current for ``page``."""
-    return finish(request_video(page, None, VideoJob.Trigger.EDITOR))
+    """A succeeded job with its Media, current for ``page`` (made by a publish, so live when ready)."""
+    return finish(request_video(page, None, VideoJob.Trigger.PUBLISH))
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ def result_for(job, key=None):
 
 @pytest.fixture
 def job(world):
-    return request_video(world.product["acme"], None, VideoJob.Trigger.EDITOR)
+    # A publish's video goes live when ready (an editor's waits for the next publish: test_going_live.py).
+    return request_video(world.product["acme"], None, VideoJob.Trigger.PUBLISH)
 
 
 @pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_a_new_video_replaces_the_current_one(world, job):
     attach_video(job, result_for(job))
     job.status = VideoJob.Status.SUCCEEDED
     job.save()
-    newer = request_video(world.product["acme"], None, VideoJob.Trigger.EDITOR)
+    newer = request_video(world.product["acme"], None, VideoJob.Trigger.API, script="A newer script.")
     attach_video(newer, result_for(newer))
     assert list(VideoJob.objects.filter(is_current=True)) == [newer]
 

@@ -88,6 +88,7 @@ def test_create_get_and_list_a_job(world, client, tokens, sent_renders, django_c
     assert (job["status"], job["trigger"], job["page"]) == ("queued", "api", page.pk)
     assert (job["script"], job["voice"]) == ("Hello there.", "espeak:de")
     assert [render["job_id"] for render in sent_renders()] == [job["id"]]
+    assert VideoJob.objects.get(job_id=job["id"]).api_token.name == "acme automation"  # the panel names it
 
     assert call(client, "get", f"/jobs/{job['id']}/", tokens["acme"]).json() == job
     again = call(client, "post", "/jobs/", tokens["acme"], {"page": page.pk})

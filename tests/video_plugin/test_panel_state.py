@@ -9,7 +9,7 @@ from django.urls import reverse
 from tests.factories import still_render_result
 from video_plugin.jobs.attach import attach_video
 from video_plugin.jobs.requests import request_video
-from video_plugin.models import VideoJob
+from video_plugin.models import ApiToken, VideoJob
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,9 @@ def test_a_job_started_on_publish_shows_its_script_trigger_and_publisher(world, 
 
 def test_the_history_says_what_each_video_spoke_and_what_asked_for_it(world, client):
     page = world.product["acme"]
-    finish(request_video(page, None, VideoJob.Trigger.API, script="Made through the API."), duration_s=81.9)
+    token, _ = ApiToken.issue(world.orgs["acme"].pk, "storefront sync")
+    api_job = request_video(page, None, VideoJob.Trigger.API, script="Made through the API.", api_token=token)
+    finish(api_job, duration_s=81.9)
     batch = request_video(page, world.users[("admin", "acme")], VideoJob.Trigger.BATCH, script="A batch one.")
     finish(batch, duration_s=8.9)
 
@@ -53,8 +55,9 @@ def test_the_history_says_what_each_video_spoke_and_what_asked_for_it(world, cli
 
     assert newest["script"] == "A batch one."
     assert newest["requested_text"] == "Asked by a batch run by admin-acme."
-    assert (oldest["script"], oldest["requested_text"]) == ("Made through the API.", "Asked through the API.")
-    assert oldest["requested_by"] is None and oldest["trigger"] == "api"
+    assert oldest["script"] == "Made through the API."
+    assert oldest["requested_text"] == "Asked through the API by API token 'storefront sync'."
+    assert oldest["requested_by"] == "API token 'storefront sync'" and oldest["trigger"] == "api"
     # Whole seconds dropped, as the player shows 0:08 and 1:21; the number itself is still sent as it was.
     assert (newest["duration_text"], newest["duration_s"]) == ("8 s", 8.9)
     assert oldest["duration_text"] == "1 min 21 s"

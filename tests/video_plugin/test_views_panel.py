@@ -30,8 +30,8 @@ def post_json(client, url, data=None):
     return client.post(url, json.dumps(data or {}), content_type="application/json")
 
 
-def finished_job(page):
-    job = request_video(page, None, VideoJob.Trigger.EDITOR)
+def finished_job(page, trigger=VideoJob.Trigger.PUBLISH):
+    job = request_video(page, None, trigger)
     result = still_render_result(job.output_key)
     VideoJob.objects.filter(pk=job.pk).update(status=VideoJob.Status.SUCCEEDED)
     job.refresh_from_db()
@@ -57,7 +57,7 @@ def test_cancel_marks_the_job_and_raises_the_runner_flag(world, client, redis):
     assert client.post(url).status_code == 409
 
 
-def test_choosing_the_current_video_is_for_owners_and_admins(world, client):
+def test_making_a_video_live_is_for_owners_and_admins(world, client):
     page = world.product["acme"]
     older, newer = finished_job(page), finished_job(page)
     assert VideoJob.objects.get(pk=newer.pk).is_current

@@ -89,6 +89,7 @@ class JobListView(JobAPIView):
                 script=data.get("script"),
                 voice=data.get("voice"),
                 image=image,
+                api_token=request.auth,
             )
         except VideoRequestError as exc:
             raise PageNotNarratable(str(exc)) from None

@@ -14,6 +14,7 @@ from wagtail.images.widgets import AdminImageChooser
 
 from video_plugin.conf import video_settings
 from video_plugin.editor.state import panel_state
+from video_plugin.jobs.going_live import going_live_note
 from video_plugin.jobs.scripts import DEFAULT_TONE, TONES
 from video_plugin.jobs.speech_time import speaking_rates_json
 from video_plugin.tenancy import can_generate, get_tenancy
@@ -53,6 +54,9 @@ class VideoPanel(Panel):
                 page=page,
                 organization=organization,
                 can_generate=allowed,
+                # Making a video live changes the live page, which takes the right to publish it too.
+                can_publish=allowed and page.permissions_for_user(self.request.user).can_publish(),
+                going_live=going_live_note(organization),
                 who_may_generate=tenancy.who_may_generate,
                 state_json=json.dumps(panel_state(page.pk)),
                 urls_json=json.dumps(self.urls(page.pk)),

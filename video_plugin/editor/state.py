@@ -88,8 +88,11 @@ def voice_note(job: VideoJob) -> str | None:
 
 
 def requester(job: VideoJob) -> str | None:
-    """The name of the person who asked for ``job`` (or published the page, or ran the batch), if known."""
-    return get_user_display_name(job.requested_by) if job.requested_by_id and job.requested_by else None
+    """The name of the person who asked for ``job`` (or published the page, or ran the batch), or of the API
+    token that did, if known."""
+    if job.requested_by_id and job.requested_by:
+        return get_user_display_name(job.requested_by)
+    return f"API token {job.api_token.name!r}" if job.api_token_id and job.api_token else None
 
 
 def request_origin(job: VideoJob) -> dict[str, Any]:
@@ -142,6 +145,7 @@ def job_state(job: VideoJob | None, runner: RunnerCapabilities) -> dict[str, Any
         voice_note=voice_note(job),
         fallbacks=list(job.fallbacks or []),
         is_current=job.is_current,
+        waits_for_publish=job.waits_for_publish,
         playback=panel_playback(job, playback),
         duration_text=playback_duration_text(playback),
         eta_text=duration_text(job.eta_s) if job.eta_s is not None else None,
@@ -163,6 +167,7 @@ def history(page_id: int) -> list[dict[str, Any]]:
                 "job_id": job.job_id,
                 "created_at": job.created_at.isoformat(),
                 "is_current": job.is_current,
+                "waits_for_publish": job.waits_for_publish,
                 "voice_used": job.voice_used or job.voice,
                 "renderer_used": job.renderer_used or job.renderer,
                 "renderer_label": renderer_label(job.renderer_used or job.renderer),

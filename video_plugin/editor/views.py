@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
@@ -25,6 +24,7 @@ from video_plugin.editor.state import job_state, panel_state
 from video_plugin.editor.voice_previews import is_servable, request_preview, stored_preview
 from video_plugin.jobs.cancellation import cancel_job
 from video_plugin.jobs.capabilities import read_capabilities
+from video_plugin.jobs.going_live import go_live
 from video_plugin.jobs.requests import VideoRequestError, request_video
 from video_plugin.jobs.scripts import TONES, write_script
 from video_plugin.jobs.speech_time import duration_text, estimated_speech_seconds
@@ -196,23 +196,22 @@ def cancel(request: HttpRequest, page_id: int, job_id: str) -> JsonResponse:
 
 @require_POST
 def make_current(request: HttpRequest, page_id: int, job_id: str) -> JsonResponse:
-    """Make one of the page's finished videos the one the page shows."""
+    """*Make live*: one of the page's finished videos becomes the one the live page shows, now.
+
+    That changes the live page, so it takes the right to publish the page as well as to generate for it.
+    """
     page, job = page_job(page_id, job_id)
     if not can_generate(request.user, page):
-        return not_a_generator("choose the current video")
+        return not_a_generator("choose the live video")
+    if not page.permissions_for_user(request.user).can_publish():
+        return JsonResponse(
+            {"error": "making a video live changes the live page: only people who may publish it can"},
+            status=403,
+        )
     if job.status != VideoJob.Status.SUCCEEDED or job.media_id is None:
         return JsonResponse({"error": f"job {job.job_id} has no finished video to show"}, status=409)
-    switch_current(job)
+    go_live(job)
     return JsonResponse(panel_state(page.pk))
-
-
-def switch_current(job: VideoJob) -> None:
-    """Make ``job`` its page's one current video (the database allows one per page)."""
-    with transaction.atomic():
-        VideoJob.objects.filter(page_id=job.page_id, is_current=True).exclude(pk=job.pk).update(
-            is_current=False
-        )
-        VideoJob.objects.filter(pk=job.pk).update(is_current=True)
 
 
 @require_GET

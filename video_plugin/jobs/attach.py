@@ -1,5 +1,5 @@
 """Attaching a finished video: one wagtailmedia ``Media`` pointing at the runner's upload, made the page's
-current.
+current or left waiting for the page's next publish (:mod:`video_plugin.jobs.going_live`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from django.db import transaction
 from wagtailmedia import get_media_model
 
 from gpu_runner.protocol import ProtocolError, RenderResult, organization_of_key
+from video_plugin.jobs.going_live import finish
 from video_plugin.models import VideoJob
 from video_plugin.tenancy import get_tenancy
 
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 def attach_video(job: VideoJob, result: RenderResult) -> Any:
     """Create the job's ``Media`` (once) in the organization's collection and make it the page's current
-    video.
+    video, or the one waiting for the page's next publish.
 
     The file is already in storage under ``result.key``: assigning the key to ``Media.file`` records it
     without uploading anything. Calling this again for the same job returns the same Media.
@@ -51,11 +52,8 @@ def attach_video(job: VideoJob, result: RenderResult) -> Any:
                 uploaded_by_user=job.requested_by,
             )
             media.save()
-        VideoJob.objects.filter(page_id=job.page_id, is_current=True).exclude(pk=job.pk).update(
-            is_current=False
-        )
         job.media = media
-        job.is_current = True
+        finish(job, organization)
         job.output_key = result.key
         job.captions_key = result.captions_key or ""
         job.save()

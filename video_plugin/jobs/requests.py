@@ -22,6 +22,7 @@ from gpu_runner.protocol import (
 )
 from video_plugin.conf import video_settings
 from video_plugin.jobs.capabilities import read_capabilities
+from video_plugin.jobs.going_live import finish
 from video_plugin.jobs.messaging import send_render_request
 from video_plugin.jobs.presenters import file_presenter, may_use_image
 from video_plugin.jobs.scripts import compose_script
@@ -44,6 +45,7 @@ def request_video(
     script: str | None = None,
     voice: str | None = None,
     image: Any = None,
+    api_token: Any = None,
 ) -> VideoJob:
     """Ask the runner for a presenter video of ``page`` and return the job that tracks it.
 
@@ -65,6 +67,7 @@ def request_video(
         if in_flight is not None:
             return in_flight
         job = build_job(page, organization, user, trigger, script, voice, image)
+        job.api_token = api_token
         twin = finished_twin(job) if job.status == VideoJob.Status.QUEUED else None
         if twin is not None:
             reuse_video(job, twin)
@@ -73,7 +76,7 @@ def request_video(
             # usable.
             with transaction.atomic():
                 if twin is not None:
-                    VideoJob.objects.filter(page_id=page.pk, is_current=True).update(is_current=False)
+                    finish(job, organization)
                 job.save()
         except IntegrityError:
             in_flight = active_job(page)
@@ -123,7 +126,8 @@ def finished_twin(job: VideoJob) -> VideoJob | None:
 
 
 def reuse_video(job: VideoJob, twin: VideoJob) -> None:
-    """Make the unsaved ``job`` a finished job showing ``twin``'s video: no render, nothing sent.
+    """Make the unsaved ``job`` a finished job showing ``twin``'s video: no render, nothing sent. Whether it
+    goes live is :func:`~video_plugin.jobs.going_live.finish`'s to say, as for a rendered one.
 
     A reused job is told apart by ``attempt == 0``: no runner ever tried it.
     """
@@ -134,7 +138,7 @@ def reuse_video(job: VideoJob, twin: VideoJob) -> None:
     job.output_key, job.captions_key = twin.output_key, twin.captions_key
     job.voice_engine, job.voice_used = twin.voice_engine, twin.voice_used
     job.renderer_used, job.weights, job.fallbacks = twin.renderer_used, twin.weights, list(twin.fallbacks)
-    job.fraction, job.is_current = 1.0, True
+    job.fraction = 1.0
     job.started_at = job.finished_at = now
 
 

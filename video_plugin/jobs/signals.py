@@ -1,4 +1,5 @@
-"""The publish hook: a page published live in an organization that asked for it gets a new video."""
+"""The publish hook: the page's video that waited for publish goes live, and a page published live in an
+organization that asked for it gets a new video."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from wagtail.signals import page_published
 
+from video_plugin.jobs.going_live import publish_waiting_video
 from video_plugin.jobs.requests import VideoRequestError, request_video
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import VideoJob
@@ -31,6 +33,8 @@ def on_page_published(sender: Any, instance: Any, revision: Any = None, **kwargs
     # An alias shows its original's content, and the original's own publish already requested the video.
     if page.alias_of_id is not None:
         return
+    # The editor's video that waited for this publish goes live with the rest of the page.
+    publish_waiting_video(page)
     organization = get_tenancy().organization_for_page(page)
     if organization is None or not organization.auto_generate_on_publish:
         return

@@ -77,6 +77,7 @@
       csrfToken: String,
       pollMs: { type: Number, default: 2000 },
       canGenerate: Boolean,
+      canPublish: Boolean,
       maxChars: Number,
       speakingRates: Object,
       defaultVoice: String,
@@ -298,9 +299,13 @@
         );
         item.append(this.spokenScript(entry, false));
         if (entry.is_current) {
-          item.append(element('span', { class: 'w-status w-status--primary' }, 'Shown on the page'));
-        } else if (this.canGenerateValue) {
-          const button = element('button', { type: 'button', class: 'button button-small button-secondary' }, 'Show this one');
+          item.append(element('span', { class: 'w-status w-status--primary' }, 'Live on the page'));
+        } else if (entry.waits_for_publish) {
+          item.append(element('span', { class: 'w-status' }, 'Goes live when the page is published'));
+        }
+        // Making a video live changes the live page: it takes the right to publish the page.
+        if (!entry.is_current && this.canPublishValue) {
+          const button = element('button', { type: 'button', class: 'button button-small button-secondary' }, 'Make live');
           button.addEventListener('click', () => this.makeCurrent(entry.job_id));
           item.append(button);
         }
