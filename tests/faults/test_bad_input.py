@@ -91,7 +91,7 @@ IMAGE_CASES = [
         "enormous.png",
         png_bytes(Image.new("L", (8000, 6000))),
         ErrorCode.IMAGE_TOO_LARGE,
-        ["8000×6000 pixels; the limit is 40 megapixels", "Upload a smaller photo"],
+        ["8000×6000 pixels (48 megapixels); the limit is 40 megapixels", "Upload a smaller photo"],
     ),
     ("notes.jpg", TEXT_NOTES, ErrorCode.IMAGE_UNREADABLE, ["whatever its name says", "Upload a JPEG or PNG"]),
 ]
