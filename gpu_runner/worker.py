@@ -73,7 +73,8 @@ class Runner:
         self._status_listeners: list[Callable[[], None]] = []
 
     def on_status_change(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` (from the job's thread) whenever a job starts or ends.
+        """Call ``listener`` (from the loading or the job's thread) when the runner becomes ready and
+        whenever a job starts or ends.
 
         The capabilities record is otherwise only refreshed every few seconds; an editor reading "1 busy"
         beside a finished video would wait for the next refresh to see the runner free again.
@@ -92,7 +93,9 @@ class Runner:
         self.loaded.extend(f"tts:{engine.name}" for engine in self.env.speech.engines)
         self.env.renderer.load()
         self.loaded.append(f"renderer:{self.env.renderer.name}")
-        self.status = "ready"
+        # Listeners publish the record at once: a runner is offered to editors as soon as it is ready, not at
+        # the next periodic refresh (and a first refresh attempted mid-load may have failed).
+        self._set_status("ready", None)
         logger.info(
             "runner %s ready: renderer %s (%s)",
             self.runner_id,

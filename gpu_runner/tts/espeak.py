@@ -38,6 +38,10 @@ _EVENT_LIST_TERMINATED = 0
 _EVENT_WORD = 1
 _EVENT_END = 5  # end of a clause or sentence
 _EE_OK = 0
+# espeak_PARAMETER ids and their values at initialisation. Some voices change the speaking rate (and the like)
+# when selected, and the library keeps it for every voice selected after them: without a reset, how fast a
+# voice speaks would depend on which voice spoke before it.
+_DEFAULT_PARAMETERS = {1: 175, 2: 100, 3: 50, 4: 50, 7: 0}  # rate (wpm), volume, pitch, range, word gap
 _BUFFER_MS = 200  # audio handed to the callback in chunks of this length
 # libespeak-ng 1.52 copies the data path into a 160-byte buffer and voice names into 40-byte ones, truncating
 # silently: a longer path or name would make it read some other directory or voice.
@@ -239,6 +243,9 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.espeak_SetVoiceByName.restype = ctypes.c_int
     lib.espeak_SetVoiceByProperties.argtypes = [ctypes.POINTER(_VoiceEntry)]
     lib.espeak_SetVoiceByProperties.restype = ctypes.c_int
+    # parameter, value, relative
+    lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+    lib.espeak_SetParameter.restype = ctypes.c_int
     lib.espeak_Synth.argtypes = [
         ctypes.c_void_p,  # text
         ctypes.c_size_t,  # size
@@ -306,11 +313,15 @@ def _select_voice(lib: ctypes.CDLL, voice: bytes) -> bool:
     would not be found (``en-gb`` is the voice ``gmw/en``), a few not even as a language (mixed-case
     ``chr-US-Qaaa-x-west``).
     """
-    if lib.espeak_SetVoiceByName(voice) == _EE_OK:
-        return True
-    language = ctypes.create_string_buffer(voice)  # kept alive in this frame for the duration of the call
-    spec = _VoiceEntry(languages=ctypes.addressof(language))
-    return bool(lib.espeak_SetVoiceByProperties(ctypes.byref(spec)) == _EE_OK)
+    selected = lib.espeak_SetVoiceByName(voice) == _EE_OK
+    if not selected:
+        language = ctypes.create_string_buffer(voice)  # kept alive in this frame for the duration of the call
+        spec = _VoiceEntry(languages=ctypes.addressof(language))
+        selected = lib.espeak_SetVoiceByProperties(ctypes.byref(spec)) == _EE_OK
+    if selected:
+        for parameter, value in _DEFAULT_PARAMETERS.items():
+            lib.espeak_SetParameter(parameter, value, 0)
+    return selected
 
 
 def _synthesize(text: bytes, voice: str) -> tuple[bytes, list[tuple[int, int, int]]]:

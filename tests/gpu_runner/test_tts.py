@@ -182,6 +182,18 @@ def test_every_listed_voice_speaks(engine: EspeakEngine) -> None:
     assert quiet == []
 
 
+def test_a_voice_speaks_at_its_own_pace_whatever_voice_spoke_before(engine: EspeakEngine) -> None:
+    """Some voices change the library's speaking rate when selected; the next voice must not inherit it."""
+    sentence = "Meet the lamp that warms your evenings, for twenty four dollars."
+    before = engine.synthesize(sentence, "en-us").speech.duration_s
+    durations = {}
+    for voice in engine.voices():
+        engine.synthesize("Hello, one two three.", voice.name)
+        durations[voice.name] = engine.synthesize(sentence, "en-us").speech.duration_s
+    changed = {name: seconds for name, seconds in durations.items() if abs(seconds - before) > 0.01 * before}
+    assert changed == {}, f"en-us spoke {before:.2f} s at first, then after these voices: {changed}"
+
+
 def test_a_sentence_sounds_for_a_plausible_time(engine: EspeakEngine) -> None:
     spoken = engine.synthesize(
         "The quick brown fox jumps over the lazy dog, twice, before breakfast.", "en-us"
