@@ -239,6 +239,21 @@ def test_a_deeply_nested_body_is_a_400_parse_error_not_a_500(world, client, toke
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("charset", ["latin-1", "utf-16"])
+def test_a_body_in_another_charset_than_utf8_is_a_400_parse_error(world, client, tokens, charset):
+    """JSON between systems is UTF-8. (Django's test client cannot send a body in a codec that is not a text
+    encoding, such as bz2_codec, which the same rule refuses.)"""
+    response = client.post(
+        BASE + "/jobs/",
+        data=b'{"page": 1}',
+        content_type=f"application/json; charset={charset}",
+        HTTP_AUTHORIZATION=f"Bearer {tokens['acme']}",
+    )
+    error = assert_error(response, 400, "parse_error")
+    assert "send UTF-8 JSON" in error["message"]
+
+
+@pytest.mark.django_db
 def test_nesting_up_to_the_limit_parses_and_brackets_in_strings_do_not_count(world, client, tokens):
     at_limit = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
     assert_error(post_raw(client, tokens["acme"], at_limit), 400, "invalid")  # parsed; not a job request

@@ -8,6 +8,7 @@ purpose: DRF copies ``request.body`` for those before parsing, and this parser r
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from itertools import accumulate
 from typing import IO, Any
 
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import BaseParser, get_encoding
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
 
 from video_plugin.api.errors import RequestTooLarge
@@ -53,6 +54,22 @@ def too_large(size: str, limit: int) -> RequestTooLarge:
     )
 
 
+def utf8_charset(parser_context: Mapping) -> str:
+    """The request's charset, which must be UTF-8: JSON between systems is UTF-8 (RFC 8259, section 8.1).
+
+    Refusing every other charset also refuses the byte-to-byte codecs Python knows (``bz2_codec``,
+    ``zlib_codec``) that would inflate a small body past the size limit while decoding it.
+    """
+    charset = parser_context.get("encoding") or "utf-8"
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        name = ""
+    if name not in ("utf-8", "utf-8-sig"):
+        raise ParseError(f'unsupported charset "{charset}" in the Content-Type header; send UTF-8 JSON')
+    return name
+
+
 class BoundedJSONParser(BaseParser):
     """``application/json`` bodies of at most ``API_MAX_BODY_BYTES`` bytes, nested at most
     :data:`MAX_JSON_DEPTH` deep; anything else is a 413 ``too_large`` or a 400 ``parse_error``."""
@@ -74,7 +91,7 @@ class BoundedJSONParser(BaseParser):
         if len(body) > limit:
             raise too_large(f"more than {limit}", limit)
         try:
-            text = body.decode(get_encoding(parser_context))
+            text = body.decode(utf8_charset(parser_context))
         except UnicodeDecodeError as exc:
             raise ParseError(
                 f"JSON parse error - the body is not valid {exc.encoding}: {exc.reason}"
