@@ -37,6 +37,15 @@ def wait_ready(port: int, process: subprocess.Popen, timeout: float = 60) -> dic
     raise AssertionError("the runner did not report ready")
 
 
+def wait_for_record(client: redis.Redis, runner_id: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.exists(f"aivideo:runners:{runner_id}"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_serve_renders_and_stops_cleanly(redis_url: str, tmp_path: Path, face_jpeg: bytes) -> None:
     storage = tmp_path / "storage"
     (storage / "5" / "images").mkdir(parents=True)
@@ -60,7 +69,8 @@ def test_serve_renders_and_stops_cleanly(redis_url: str, tmp_path: Path, face_jp
     try:
         health = wait_ready(port, process)
         client = redis.Redis.from_url(redis_url)
-        assert client.exists(f"aivideo:runners:{health['runner_id']}")
+        # The record is written by the status listener just after /health turns ready: moments, not a tick.
+        assert wait_for_record(client, health["runner_id"], timeout=3), "no capabilities record after ready"
         request = RenderRequest(
             job_id=uuid.uuid4().hex[:10],
             organization_id=5,
