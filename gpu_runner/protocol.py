@@ -4,8 +4,9 @@ This module is the only one that ``video_plugin`` imports from ``gpu_runner``, s
 alone. It owns what both sides must agree on: the message shapes (``render_video`` on the render queue,
 ``video_event`` on the events queue, ``preview_voice`` on the preview queue) and how each is addressed
 (:class:`Envelope`), the rules for what a job id and a voice id look like (and the language a voice id names),
-the size limits of a presenter image, the characters removed from a script, the storage-key layout, and the
-meaning of ``VIDEO_STORAGE_URL``.
+the size limits of a presenter image, the characters removed from a script, what a finished video is composed
+of (:class:`Composition`: layout, formats, brand, product), the storage-key layout, and the meaning of
+``VIDEO_STORAGE_URL``.
 
 Messages are plain JSON objects with a version ``v``. A message of an unknown version, or one that does not
 validate, raises :class:`ProtocolError`; the consumer logs it and moves on.
@@ -66,7 +67,7 @@ def render_lane(trigger: str) -> RenderLane:
 PREVIEW_QUEUE = "video-preview"
 PREVIEW_ACTOR = "preview_voice"
 
-STAGES = ("tts", "face", "audio", "render", "encode", "upload")
+STAGES = ("tts", "face", "audio", "render", "encode", "compose", "upload")
 EVENT_TYPES = ("started", "progress", "succeeded", "failed", "cancelled")
 RENDERERS = ("still", "hallo2")
 
@@ -213,6 +214,218 @@ def without_control_characters(text: str) -> str:
     return CONTROL_CHARACTERS_RE.sub("", text)
 
 
+# --- finished videos: layouts, formats, brand ---------------------------------------------------------------
+
+# The talking head is rendered once; each requested format is composed from it (gpu_runner.compose).
+LAYOUTS = ("presenter", "presenter_product", "social")
+LAYOUT_LABELS = {
+    "presenter": "Presenter",
+    "presenter_product": "Presenter and product",
+    "social": "Social (vertical, captions)",
+}
+
+
+@dataclass(frozen=True)
+class VideoFormat:
+    """One output shape: H.264 High, yuv420p, AAC, faststart, with a poster of its own."""
+
+    name: str
+    width: int
+    height: int
+    aspect: str
+    label: str
+
+
+FORMATS = {
+    f.name: f
+    for f in (
+        VideoFormat("landscape", 1920, 1080, "16:9", "Product page (16:9)"),
+        VideoFormat("square", 1080, 1080, "1:1", "Feed (1:1)"),
+        VideoFormat("vertical", 1080, 1920, "9:16", "Stories and shorts (9:16)"),
+    )
+}
+# What *social* defaults to when a job names no format; the other layouts default to the product page's.
+DEFAULT_FORMATS = {"presenter": ("landscape",), "presenter_product": ("landscape",), "social": ("vertical",)}
+
+# Font families the runner bundles (each with fallbacks for Arabic and CJK text it cannot draw itself).
+FONTS = {"noto-sans": "Noto Sans", "noto-serif": "Noto Serif"}
+DEFAULT_FONT = "noto-sans"
+# Integrated loudness targets (LUFS, ITU-R BS.1770): social platforms normalise to about -14; a product page
+# plays beside other media at a calmer level.
+LOUDNESS_TARGETS = {"presenter": -16.0, "presenter_product": -16.0, "social": -14.0}
+MAX_PRODUCT_NAME_CHARS = 200
+MAX_PRODUCT_PRICE_CHARS = 40
+MAX_PRODUCT_IMAGES = 8
+MAX_CARD_SECONDS = 10.0
+# Background music longer than this is trimmed (and the job says so); a logo larger than these is left out.
+MAX_MUSIC_SECONDS = 600.0
+MAX_MUSIC_BYTES = 50 * 1024 * 1024
+MAX_LOGO_BYTES = 5 * 1024 * 1024
+MAX_LOGO_PIXELS = 16_000_000
+_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def check_colour(value: object, name: str) -> str:
+    """A ``#rrggbb`` colour, lower-cased; raises :class:`ProtocolError` otherwise."""
+    if not isinstance(value, str) or not _COLOUR_RE.match(value):
+        raise ProtocolError(f"{name} {str(value)[:20]!r} is not a colour: write it as #rrggbb")
+    return value.lower()
+
+
+def check_layout(value: object) -> str:
+    if value not in LAYOUTS:
+        raise ProtocolError(f"unknown layout {str(value)[:40]!r}; valid layouts: {', '.join(LAYOUTS)}")
+    return str(value)
+
+
+def check_formats(value: object) -> tuple[str, ...]:
+    """A non-empty list of distinct format names, in :data:`FORMATS` order."""
+    if not isinstance(value, list | tuple) or not value:
+        raise ProtocolError(f"formats must be a non-empty list of: {', '.join(FORMATS)}")
+    unknown = [str(name)[:40] for name in value if name not in FORMATS]
+    if unknown:
+        raise ProtocolError(f"unknown format {unknown[0]!r}; valid formats: {', '.join(FORMATS)}")
+    return tuple(name for name in FORMATS if name in value)
+
+
+@dataclass(frozen=True)
+class Brand:
+    """An organization's brand kit as the runner needs it. ``version`` changes whenever the kit does, so a
+    finished video is reused only for the kit it was made with. Asset keys are filed by the web side under
+    the organization's prefix (:func:`asset_key`); an empty key means none."""
+
+    primary_colour: str = "#1f3a5f"
+    secondary_colour: str = "#f4f1ea"
+    font: str = DEFAULT_FONT
+    logo_key: str = ""
+    music_key: str = ""
+    intro_s: float = 0.0
+    outro_s: float = 0.0
+    version: str = "default"
+
+    @classmethod
+    def from_dict(cls, data: Any, organization_id: int) -> Brand:
+        if not isinstance(data, dict):
+            raise ProtocolError("brand must be an object")
+        brand = cls(
+            primary_colour=check_colour(data.get("primary_colour", cls.primary_colour), "primary_colour"),
+            secondary_colour=check_colour(
+                data.get("secondary_colour", cls.secondary_colour), "secondary_colour"
+            ),
+            font=str(data.get("font", DEFAULT_FONT)),
+            logo_key=str(data.get("logo_key") or ""),
+            music_key=str(data.get("music_key") or ""),
+            intro_s=_seconds(data.get("intro_s", 0.0), "intro_s"),
+            outro_s=_seconds(data.get("outro_s", 0.0), "outro_s"),
+            version=str(data.get("version") or "default")[:64],
+        )
+        if brand.font not in FONTS:
+            raise ProtocolError(f"unknown font {brand.font[:40]!r}; valid fonts: {', '.join(FONTS)}")
+        for key in (brand.logo_key, brand.music_key):
+            check_asset_key(key, organization_id)
+        return brand
+
+
+def _seconds(value: object, name: str) -> float:
+    if not isinstance(value, int | float) or not 0.0 <= float(value) <= MAX_CARD_SECONDS:
+        raise ProtocolError(f"{name} must be a number of seconds from 0 to {MAX_CARD_SECONDS:g}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Composition:
+    """What a job's finished videos look like: one rendition per format, all composed from one render.
+
+    ``product_image_keys`` are the page's pictures (main image first, then its gallery), filed by the web side
+    under the organization's prefix. ``loudness_lufs`` is the integrated loudness the finished sound is
+    normalised to; it defaults to the layout's :data:`LOUDNESS_TARGETS`.
+    """
+
+    layout: str = "presenter"
+    formats: tuple[str, ...] = ("landscape",)
+    burn_captions: bool = False
+    product_name: str = ""
+    product_price: str = ""
+    product_image_keys: tuple[str, ...] = ()
+    brand: Brand = field(default_factory=Brand)
+    loudness_lufs: float | None = None
+
+    @property
+    def loudness_target(self) -> float:
+        return self.loudness_lufs if self.loudness_lufs is not None else LOUDNESS_TARGETS[self.layout]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["formats"] = list(self.formats)
+        data["product_image_keys"] = list(self.product_image_keys)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any, organization_id: int) -> Composition:
+        if not isinstance(data, dict):
+            raise ProtocolError("composition must be an object")
+        layout = check_layout(data.get("layout", "presenter"))
+        formats = check_formats(data.get("formats") or list(DEFAULT_FORMATS[layout]))
+        burn = data.get("burn_captions", layout == "social")
+        if not isinstance(burn, bool):
+            raise ProtocolError("burn_captions must be true or false")
+        name = without_control_characters(str(data.get("product_name") or "")).strip()
+        price = without_control_characters(str(data.get("product_price") or "")).strip()
+        if len(name) > MAX_PRODUCT_NAME_CHARS or len(price) > MAX_PRODUCT_PRICE_CHARS:
+            raise ProtocolError(
+                f"product_name is limited to {MAX_PRODUCT_NAME_CHARS} characters and product_price to "
+                f"{MAX_PRODUCT_PRICE_CHARS}"
+            )
+        images = data.get("product_image_keys") or []
+        if not isinstance(images, list | tuple) or len(images) > MAX_PRODUCT_IMAGES:
+            raise ProtocolError(f"product_image_keys must be a list of at most {MAX_PRODUCT_IMAGES} keys")
+        for key in images:
+            if not isinstance(key, str) or not key:
+                raise ProtocolError("product_image_keys must be storage keys")
+            check_asset_key(key, organization_id)
+        loudness = data.get("loudness_lufs")
+        if loudness is not None and (not isinstance(loudness, int | float) or not -30.0 <= loudness <= -9.0):
+            raise ProtocolError("loudness_lufs must be a number from -30 to -9")
+        return cls(
+            layout=layout,
+            formats=formats,
+            burn_captions=burn,
+            product_name=name,
+            product_price=price,
+            product_image_keys=tuple(images),
+            brand=Brand.from_dict(data.get("brand") or {}, organization_id),
+            loudness_lufs=float(loudness) if loudness is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One composed format of a finished video, as stored."""
+
+    format: str
+    key: str
+    poster_key: str
+    width: int
+    height: int
+    duration_s: float
+    bytes: int
+    sha256: str
+    layout: str
+    captions_burned: bool
+    # The encoder that made it ("libx264", or a GPU's hardware encoder such as "h264_nvenc").
+    encoder: str
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Rendition:
+        try:
+            rendition = cls(**data)
+        except TypeError as exc:
+            raise ProtocolError(f"malformed rendition: {exc}") from None
+        if rendition.format not in FORMATS:
+            raise ProtocolError(f"unknown format {rendition.format!r}")
+        return rendition
+
+
 # --- storage keys -------------------------------------------------------------------------------------------
 
 # Keys are built from integers and a random token only, never from user text.
@@ -245,10 +458,7 @@ def presenter_key(organization_id: int, digest: str, extension: str) -> str:
     photos from nowhere else (:func:`check_image_key`). The content hash names it, so a photo used by many
     jobs is stored once and the key cannot be guessed without the photo.
     """
-    key = f"{int(organization_id)}/presenters/{digest}.{extension.lower().lstrip('.')}"
-    if not PRESENTER_KEY_RE.match(key):
-        raise ProtocolError(f"cannot build a presenter key from {digest!r} and {extension!r}")
-    return key
+    return asset_key(organization_id, "presenters", digest, extension)
 
 
 def poster_key(key: str) -> str:
@@ -257,6 +467,43 @@ def poster_key(key: str) -> str:
 
 def captions_key(key: str) -> str:
     return key[: -len(".mp4")] + ".vtt"
+
+
+def rendition_key(key: str, format_name: str) -> str:
+    """The video of one format beside the main video: ``…/{page_id}-{token}.{format}.mp4``."""
+    if format_name not in FORMATS:
+        raise ProtocolError(f"unknown format {format_name!r}")
+    organization_of_key(key)
+    return key[: -len(".mp4")] + f".{format_name}.mp4"
+
+
+ASSET_KEY_RE = re.compile(
+    r"^(?P<org>[1-9]\d{0,18})/(?P<kind>presenters|products|brand)/(?P<digest>[0-9a-f]{64})\.(?P<ext>[a-z0-9]{1,5})$"
+)
+ASSET_KINDS = ("presenters", "products", "brand")
+
+
+def asset_key(organization_id: int, kind: str, digest: str, extension: str) -> str:
+    """``{org_id}/{kind}/{sha256}.{ext}``: the organization's copy of a file a job may read.
+
+    ``kind`` is ``presenters``, ``products`` (a page's product pictures) or ``brand`` (logo, music). As with
+    presenter photos, the web side files a copy only after checking the organization may use the file, and
+    the content hash names it.
+    """
+    key = f"{int(organization_id)}/{kind}/{digest}.{extension.lower().lstrip('.')}"
+    if kind not in ASSET_KINDS or not ASSET_KEY_RE.match(key):
+        raise ProtocolError(f"cannot build a {kind} key from {digest!r} and {extension!r}")
+    return key
+
+
+def check_asset_key(key: str, organization_id: int) -> None:
+    """Refuse a product-picture, logo or music key outside the job's organization's filed copies."""
+    match = ASSET_KEY_RE.match(key)
+    if key and not (match and int(match["org"]) == organization_id):
+        raise ProtocolError(
+            f"asset key {key[:80]!r} is not one of organization {organization_id}'s filed copies "
+            f"('{organization_id}/products/…' or '{organization_id}/brand/…')"
+        )
 
 
 def organization_of_key(key: str) -> int:
@@ -393,10 +640,14 @@ class RenderRequest:
     renderer: str
     output_key: str
     options: dict[str, Any] = field(default_factory=dict)
+    # The finished videos to compose from the talking head; ``None``: the talking head alone.
+    composition: Composition | None = None
     v: int = PROTOCOL_VERSION
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["composition"] = self.composition.to_dict() if self.composition else None
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> RenderRequest:
@@ -411,6 +662,11 @@ class RenderRequest:
             renderer=_require(data, "renderer", str),
             output_key=_require(data, "output_key", str),
             options=data.get("options") or {},
+            composition=(
+                Composition.from_dict(data["composition"], data["organization_id"])
+                if data.get("composition") is not None
+                else None
+            ),
         )
         request.validate()
         return request
@@ -520,6 +776,10 @@ class RenderResult:
     renderer: str
     weights: str
     fallbacks: list[str] = field(default_factory=list)
+    # One per requested format (:class:`Rendition` as a dict), main video first in none of them.
+    renditions: list[dict[str, Any]] = field(default_factory=list)
+    # The finished sound: {"target_lufs", "integrated_lufs", "music": bool}; empty without a composition.
+    audio: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -575,6 +835,13 @@ class VideoEvent:
             check_voice_id(parsed_result.voice)
             if not math.isfinite(parsed_result.duration_s) or parsed_result.duration_s <= 0:
                 raise ProtocolError("result duration must be a positive number")
+            if not isinstance(parsed_result.renditions, list):
+                raise ProtocolError("renditions must be a list")
+            for data in parsed_result.renditions:
+                rendition = Rendition.from_dict(data)
+                expected = rendition_key(parsed_result.key, rendition.format)
+                if rendition.key != expected or rendition.poster_key != poster_key(expected):
+                    raise ProtocolError(f"rendition {rendition.key[:80]!r} is not beside its main video")
         eta = data.get("eta_s")
         return cls(
             job_id=_require(data, "job_id", str),
