@@ -837,8 +837,8 @@ class VideoEvent:
                 raise ProtocolError("result duration must be a positive number")
             if not isinstance(parsed_result.renditions, list):
                 raise ProtocolError("renditions must be a list")
-            for data in parsed_result.renditions:
-                rendition = Rendition.from_dict(data)
+            for reported in parsed_result.renditions:
+                rendition = Rendition.from_dict(reported)
                 expected = rendition_key(parsed_result.key, rendition.format)
                 if rendition.key != expected or rendition.poster_key != poster_key(expected):
                     raise ProtocolError(f"rendition {rendition.key[:80]!r} is not beside its main video")
