@@ -1,0 +1,1 @@
+"""Finished videos: every requested format composed from one rendered talking head, and their sound."""
