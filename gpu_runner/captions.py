@@ -1,6 +1,15 @@
-"""WebVTT captions from the script and the word timings the TTS engine gave (or that were spread over it)."""
+"""Captions from the script and the voice's word timings: which words form which cue, when, and as WebVTT.
+
+:func:`caption_cues` is the one segmentation of a script into cues. The WebVTT file and the captions burned
+into a finished video (``gpu_runner.compose``) both come from it, so what is read in one is what is seen in
+the other; only the line breaks differ, because the burned-in text wraps by pixel width.
+"""
 
 from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .tts.base import Timing, spread_timings
 
@@ -9,36 +18,76 @@ LINES_PER_CUE = 2
 SENTENCE_ENDS = (".", "!", "?", "…")
 
 
-def build_webvtt(script: str, timings: list[Timing], duration_s: float) -> str:
-    """A WebVTT document: cues of at most two lines of :data:`LINE_CHARS`, a new cue after each sentence."""
-    words = timings or spread_timings(script, duration_s)
-    cues: list[list[Timing]] = []
+@dataclass(frozen=True)
+class Cue:
+    """Words shown together, from ``start_s`` until ``end_s`` (seconds from the start of the speech)."""
+
+    words: tuple[str, ...]
+    start_s: float
+    end_s: float
+
+    @property
+    def text(self) -> str:
+        """The cue's words as one line of plain text (no WebVTT escaping)."""
+        return " ".join(self.words)
+
+
+def caption_cues(script: str, timings: Sequence[Timing], duration_s: float) -> list[Cue]:
+    """The script cut into cues of at most two lines of :data:`LINE_CHARS`, a new cue after each sentence.
+
+    Times come from the engine's ``timings`` when it gave them, else they are spread over ``duration_s`` by
+    character count. A cue stays up until the next begins (no flicker in the pauses) and never past
+    ``duration_s``.
+    """
+    words = list(timings) or spread_timings(script, duration_s)
+    groups: list[list[Timing]] = []
     current: list[Timing] = []
     for word in words:
-        if current and len(_wrap([*current, word])) > LINES_PER_CUE:
-            cues.append(current)
+        if current and len(_wrap([w.text for w in [*current, word]])) > LINES_PER_CUE:
+            groups.append(current)
             current = []
         current.append(word)
         if word.text.endswith(SENTENCE_ENDS):
-            cues.append(current)
+            groups.append(current)
             current = []
     if current:
-        cues.append(current)
+        groups.append(current)
+    cues = []
+    for index, group in enumerate(groups):
+        start, end = group[0].start_s, group[-1].end_s
+        if index + 1 < len(groups):
+            end = max(end, groups[index + 1][0].start_s)
+        end = min(max(end, start + 0.001), duration_s) if duration_s > 0 else end
+        cues.append(Cue(tuple(w.text for w in group), start, end))
+    return cues
+
+
+def build_webvtt(script: str, timings: Sequence[Timing], duration_s: float, *, offset_s: float = 0.0) -> str:
+    """A WebVTT document of :func:`caption_cues`, shifted by ``offset_s`` (an intro card's length)."""
+    return webvtt_of(caption_cues(script, timings, duration_s), offset_s=offset_s)
+
+
+def webvtt_of(cues: Sequence[Cue], *, offset_s: float = 0.0) -> str:
+    """``cues`` as a WebVTT document, lines wrapped at :data:`LINE_CHARS` and text escaped."""
     blocks = ["WEBVTT"]
-    for index, cue in enumerate(cues):
-        end = cue[-1].end_s
-        if index + 1 < len(cues):
-            # Keep a cue on screen until the next begins, so captions do not flicker in the pauses.
-            end = max(end, cues[index + 1][0].start_s)
-        end = min(max(end, cue[0].start_s + 0.001), duration_s) if duration_s > 0 else end
-        blocks.append(f"{_timestamp(cue[0].start_s)} --> {_timestamp(end)}\n" + "\n".join(_wrap(cue)))
+    for cue in cues:
+        timing = f"{_timestamp(cue.start_s + offset_s)} --> {_timestamp(cue.end_s + offset_s)}"
+        blocks.append(timing + "\n" + "\n".join(_wrap(list(cue.words))))
     return "\n\n".join(blocks) + "\n"
 
 
-def _wrap(words: list[Timing]) -> list[str]:
+def cue_at(cues: Sequence[Cue], time_s: float) -> Cue | None:
+    """The cue on screen at ``time_s`` (``cues`` in time order), or ``None`` between or outside them."""
+    index = bisect.bisect_right([cue.start_s for cue in cues], time_s) - 1
+    if index >= 0 and time_s < cues[index].end_s:
+        return cues[index]
+    return None
+
+
+def _wrap(words: list[str]) -> list[str]:
     lines: list[str] = []
     for word in words:
-        text = _escape(word.text)
+        text = _escape(word)
         if lines and len(lines[-1]) + 1 + len(text) <= LINE_CHARS:
             lines[-1] += " " + text
         else:

@@ -1,14 +1,19 @@
-"""MP4 encoding with PyAV: H.264 video as frames stream in, AAC audio of exactly the speech, a JPEG poster.
+"""MP4 encoding with PyAV: H.264 video as frames stream in, AAC audio interleaved by time, a JPEG poster.
 
-Frames are encoded as the renderer yields them, so a long video is never held in memory; audio is interleaved
-with the video by timestamp so the muxer never buffers more than a frame's worth of either.
+Frames are encoded as they are produced, so a long video is never held in memory; audio is interleaved with
+the video by timestamp so the muxer never buffers more than a frame's worth of either. The talking head
+(:func:`encode_mp4`) and every composed rendition (``gpu_runner.compose``) are written by one
+:class:`Mp4Writer`, each with its :class:`VideoEncoder`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import logging
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from types import TracebackType
 
 import av
 import numpy as np
@@ -17,10 +22,46 @@ from PIL import Image
 from .checksums import file_sha256
 from .renderers.base import FrameStream, Speech
 
+logger = logging.getLogger(__name__)
+
 AUDIO_FRAME_SAMPLES = 1024  # the AAC encoder's frame size
 POSTER_AT_S = 1.0
 POSTER_QUALITY = 88
 VIDEO_CRF = "20"
+
+# swscale turns RGB into YUV with the BT.601 matrix and limited range unless told otherwise; renditions say so
+# in the stream (AVColorSpace SMPTE170M, AVColorRange MPEG) so that players convert back with the same matrix.
+# Primaries and transfer are sRGB's, which are BT.709's.
+COLORSPACE_BT601 = 6
+COLOR_RANGE_LIMITED = 1
+COLOR_PRIMARIES_BT709 = 1
+COLOR_TRC_BT709 = 1
+
+
+@dataclass(frozen=True)
+class VideoEncoder:
+    """An H.264 encoder (``libx264`` or a GPU's, e.g. ``h264_nvenc``) and the options it runs with."""
+
+    codec: str
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def preset(self) -> str:
+        return self.options.get("preset", "")
+
+    @property
+    def quality(self) -> str:
+        """The constant-quality setting: x264's CRF, or NVENC's CQ."""
+        return self.options.get("crf") or self.options.get("cq", "")
+
+
+# The talking head is an intermediate (compositions are made from it) as well as a video of its own, so it is
+# kept a little better than a rendition needs.
+TALKING_HEAD_ENCODER = VideoEncoder("libx264", {"crf": VIDEO_CRF, "preset": "veryfast"})
+# Measured with ``python -m gpu_runner bench compose`` on a 2-core host: preset superfast is the fastest that
+# keeps every 1080p format at two times real time or more, and at CRF 23 a 30 s landscape video is a few MB.
+RENDITION_X264 = VideoEncoder("libx264", {"crf": "23", "preset": "superfast", "profile": "high"})
+RENDITION_NVENC = VideoEncoder("h264_nvenc", {"preset": "p4", "rc": "vbr", "cq": "23", "profile": "high"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +78,91 @@ class EncodedVideo:
     sha256: str
 
 
+class Mp4Writer:
+    """A faststart MP4 being written: H.264 frames in order, the whole audio track muxed alongside.
+
+    ``samples`` (mono float32) are known up front; after each video frame, the audio up to that frame's end is
+    encoded, so both streams advance together. Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        width: int,
+        height: int,
+        fps: int,
+        encoder: VideoEncoder,
+        samples: np.ndarray,
+        sample_rate: int,
+        tag_colours: bool = False,
+    ) -> None:
+        self.path, self.width, self.height, self.fps = path, width, height, fps
+        self.frames = 0
+        self._samples = np.ascontiguousarray(samples, dtype=np.float32).reshape(1, -1)
+        self._sample_rate = sample_rate
+        self._audio_written = 0
+        self._container = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
+        try:
+            self._video = self._container.add_stream(encoder.codec, rate=fps)
+            self._video.width, self._video.height, self._video.pix_fmt = width, height, "yuv420p"
+            self._video.options = dict(encoder.options)
+            if tag_colours:
+                context = self._video.codec_context
+                context.colorspace, context.color_range = COLORSPACE_BT601, COLOR_RANGE_LIMITED
+                context.color_primaries, context.color_trc = COLOR_PRIMARIES_BT709, COLOR_TRC_BT709
+            self._audio = self._container.add_stream("aac", rate=sample_rate)
+            self._audio.layout = "mono"
+        except BaseException:
+            self._container.close()
+            raise
+
+    def write(self, frame: av.VideoFrame) -> None:
+        """Encode the next video frame (any format; the encoder's stream converts it to yuv420p)."""
+        frame.pts = self.frames
+        frame.time_base = Fraction(1, self.fps)
+        self._container.mux(self._video.encode(frame))
+        self.frames += 1
+        until = min(self._samples.shape[1], -(-self.frames * self._sample_rate // self.fps))
+        self._mux_audio(until)
+
+    def close(self) -> None:
+        """Encode the rest of the audio, flush both encoders and finish the file."""
+        try:
+            self._mux_audio(self._samples.shape[1])
+            self._container.mux(self._video.encode(None))
+            self._container.mux(self._audio.encode(None))
+        finally:
+            self._container.close()
+
+    def __enter__(self) -> Mp4Writer:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self._container.close()
+
+    def _mux_audio(self, end: int) -> None:
+        """Encode whole AAC frames of the samples up to ``end`` (the tail too once ``end`` is the last)."""
+        total = self._samples.shape[1]
+        start = self._audio_written
+        while start < end and (end - start >= AUDIO_FRAME_SAMPLES or end == total):
+            stop = min(start + AUDIO_FRAME_SAMPLES, end)
+            frame = av.AudioFrame.from_ndarray(
+                self._samples[:, start:stop].copy(), format="fltp", layout="mono"
+            )
+            frame.sample_rate = self._sample_rate
+            frame.pts = start
+            frame.time_base = Fraction(1, self._sample_rate)
+            self._container.mux(self._audio.encode(frame))
+            start = stop
+        self._audio_written = start
+
+
 def encode_mp4(stream: FrameStream, speech: Speech, video_path: Path, poster_path: Path) -> EncodedVideo:
     """Encode ``stream`` with ``speech`` into ``video_path`` (faststart MP4) and save a poster JPEG.
 
@@ -44,67 +170,77 @@ def encode_mp4(stream: FrameStream, speech: Speech, video_path: Path, poster_pat
     when the stream yields a frame of the wrong shape.
     """
     poster_index = min(stream.frame_count - 1, round(POSTER_AT_S * stream.fps))
-    samples = np.ascontiguousarray(speech.samples, dtype=np.float32).reshape(1, -1)
-    frames_written = 0
-    audio_written = 0
     poster: np.ndarray | None = None
-    with av.open(str(video_path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
-        video = container.add_stream("libx264", rate=stream.fps)
-        video.width, video.height, video.pix_fmt = stream.width, stream.height, "yuv420p"
-        video.options = {"crf": VIDEO_CRF, "preset": "veryfast"}
-        audio = container.add_stream("aac", rate=speech.sample_rate)
-        audio.layout = "mono"
+    with Mp4Writer(
+        video_path,
+        width=stream.width,
+        height=stream.height,
+        fps=stream.fps,
+        encoder=TALKING_HEAD_ENCODER,
+        samples=speech.samples,
+        sample_rate=speech.sample_rate,
+    ) as writer:
         for frame in stream.frames:
             if frame.shape != (stream.height, stream.width, 3):
                 raise ValueError(
                     f"renderer yielded a {frame.shape} frame; expected {(stream.height, stream.width, 3)}"
                 )
-            if frames_written == poster_index:
+            if writer.frames == poster_index:
                 poster = frame
-            video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-            video_frame.pts = frames_written
-            video_frame.time_base = Fraction(1, stream.fps)
-            container.mux(video.encode(video_frame))
-            frames_written += 1
-            # Audio up to the end of this frame's time, so the two streams advance together.
-            until = min(samples.shape[1], -(-frames_written * speech.sample_rate // stream.fps))
-            audio_written = _mux_audio(container, audio, samples, audio_written, until, speech.sample_rate)
-        _mux_audio(container, audio, samples, audio_written, samples.shape[1], speech.sample_rate)
-        container.mux(video.encode(None))
-        container.mux(audio.encode(None))
+            writer.write(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24"))
     if poster is None:
-        raise ValueError(f"renderer yielded {frames_written} frames; expected {stream.frame_count}")
+        raise ValueError(f"renderer yielded {writer.frames} frames; expected {stream.frame_count}")
     Image.fromarray(poster).save(poster_path, format="JPEG", quality=POSTER_QUALITY)
     return EncodedVideo(
         video_path=video_path,
         poster_path=poster_path,
-        duration_s=round(max(frames_written / stream.fps, speech.duration_s), 3),
+        duration_s=round(max(writer.frames / stream.fps, speech.duration_s), 3),
         width=stream.width,
         height=stream.height,
-        frames=frames_written,
+        frames=writer.frames,
         bytes=video_path.stat().st_size,
         sha256=file_sha256(video_path),
     )
 
 
-def _mux_audio(
-    container: av.container.OutputContainer,
-    audio: av.audio.stream.AudioStream,
-    samples: np.ndarray,
-    start: int,
-    end: int,
-    sample_rate: int,
-) -> int:
-    """Encode whole AAC frames of ``samples[start:end]`` (the tail too once ``end`` is the last sample)."""
-    total = samples.shape[1]
-    while start < end and (end - start >= AUDIO_FRAME_SAMPLES or end == total):
-        stop = min(start + AUDIO_FRAME_SAMPLES, end)
-        frame = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(samples[:, start:stop]), format="fltp", layout="mono"
-        )
-        frame.sample_rate = sample_rate
-        frame.pts = start
-        frame.time_base = Fraction(1, sample_rate)
-        container.mux(audio.encode(frame))
-        start = stop
-    return start
+def rendition_encoder() -> VideoEncoder:
+    """The encoder for composed renditions: the GPU's NVENC where this host can open it, else libx264.
+
+    Decided once per process. A host with an NVIDIA driver whose GPU has no NVENC (data-centre parts such as
+    the H100 have none) falls back to libx264, and says so in the log.
+    """
+    return _rendition_encoder(_nvidia_driver_present())
+
+
+@functools.cache
+def _rendition_encoder(nvidia_driver: bool) -> VideoEncoder:
+    if not nvidia_driver:
+        return RENDITION_X264
+    problem = _open_problem(RENDITION_NVENC)
+    if problem is None:
+        logger.info("renditions are encoded on the GPU with h264_nvenc")
+        return RENDITION_NVENC
+    logger.warning("h264_nvenc cannot be opened on this host (%s); renditions use libx264", problem)
+    return RENDITION_X264
+
+
+def _nvidia_driver_present() -> bool:
+    # The driver's control device exists on every host (and container) that can reach an NVIDIA GPU.
+    return Path("/dev/nvidiactl").exists()
+
+
+def _open_problem(encoder: VideoEncoder) -> str | None:
+    """Why ``encoder`` cannot encode a small frame here, or ``None`` when it can."""
+    try:
+        context = av.CodecContext.create(encoder.codec, "w")
+        context.width, context.height, context.pix_fmt = 256, 256, "yuv420p"
+        context.time_base = Fraction(1, 25)
+        context.options = dict(encoder.options)
+        context.open()
+        frame = av.VideoFrame(256, 256, "yuv420p")
+        frame.pts = 0
+        context.encode(frame)
+        context.encode(None)
+    except (av.FFmpegError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
