@@ -1,14 +1,16 @@
-"""The plugin's records: video jobs, the job API's tokens, webhook endpoints with their delivery log, and the
-default tenancy's per-site settings."""
+"""The plugin's records: video jobs, the organizations' brand kits, the job API's tokens, webhook endpoints
+with their delivery log, and the default tenancy's per-site settings."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from nanoid import generate as nanoid
@@ -17,7 +19,19 @@ from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.images import get_image_model_string
 from wagtailmedia.settings import wagtailmedia_settings
 
-from gpu_runner.protocol import ProtocolError, check_voice_id
+from gpu_runner.protocol import (
+    DEFAULT_FONT,
+    FONTS,
+    FORMATS,
+    LAYOUT_LABELS,
+    LAYOUTS,
+    MAX_CARD_SECONDS,
+    Brand,
+    ProtocolError,
+    check_colour,
+    check_formats,
+    check_voice_id,
+)
 from video_plugin.webhooks.redaction import redacted_url
 
 try:  # Wagtail 8 makes Page swappable (WAGTAILCORE_PAGE_MODEL) through swapper; Wagtail 7.4 has neither.
@@ -37,6 +51,28 @@ def validate_voice_id(value: str) -> None:
         check_voice_id(value)
     except ProtocolError as exc:
         raise ValidationError(str(exc)) from None
+
+
+def validate_colour(value: str) -> None:
+    """Django validator: a ``#rrggbb`` colour (:func:`gpu_runner.protocol.check_colour`)."""
+    try:
+        check_colour(value, "colour")
+    except ProtocolError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def validate_formats(value: Any) -> None:
+    """Django validator: a list of format names the runner knows (empty: the layout's default formats)."""
+    if value in (None, [], ()):
+        return
+    try:
+        check_formats(value)
+    except ProtocolError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+LAYOUT_CHOICES = [(name, LAYOUT_LABELS[name]) for name in LAYOUTS]
+FORMAT_CHOICES = [(name, video_format.label) for name, video_format in FORMATS.items()]
 
 
 # The permission a Wagtail group needs to generate, cancel and switch videos under the default tenancy
@@ -125,6 +161,17 @@ class VideoJob(models.Model):
         "ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    # The finished videos: what was asked for, and what the runner composed (gpu_runner.protocol.Composition).
+    layout = models.CharField(max_length=32, default="presenter", choices=LAYOUT_CHOICES)
+    formats = models.JSONField(default=list, blank=True, help_text="Format names from protocol.FORMATS.")
+    burn_captions = models.BooleanField(default=False)
+    # One protocol.Rendition dict per composed format, as the runner reported them.
+    renditions = models.JSONField(default=list, blank=True)
+    # The finished sound: {"target_lufs", "integrated_lufs", "music"} (protocol.RenderResult.audio).
+    audio = models.JSONField(default=dict, blank=True)
+    # The brand kit's version the job was composed with (BrandKit.version).
+    brand_version = models.CharField(max_length=64, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -166,6 +213,104 @@ class VideoJob(models.Model):
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
         }
+
+
+# --- brand kits ---------------------------------------------------------------------------------------------
+
+_DEFAULT_BRAND = Brand()
+FONT_CHOICES = list(FONTS.items())
+_card_seconds = [MinValueValidator(0.0), MaxValueValidator(MAX_CARD_SECONDS)]
+
+
+class BrandKit(models.Model):
+    """An organization's look and sound for finished videos, and its defaults for publish and batch jobs.
+
+    An organization without one gets the defaults of :class:`gpu_runner.protocol.Brand`
+    (:func:`video_plugin.jobs.composition.brand_kit_for`). :attr:`version` is part of each job's input hash,
+    so a changed kit renders anew instead of reusing a video made with the old one.
+    """
+
+    # An id, not a foreign key: the organization model belongs to the host (see video_plugin.tenancy).
+    organization_id = models.PositiveBigIntegerField(unique=True)
+    logo = models.ForeignKey(
+        get_image_model_string(),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown in a corner of every format: a PNG with a clear background.",
+    )
+    primary_colour = models.CharField(
+        max_length=7,
+        default=_DEFAULT_BRAND.primary_colour,
+        validators=[validate_colour],
+        help_text="The background and the lower third, as #rrggbb.",
+    )
+    secondary_colour = models.CharField(
+        max_length=7,
+        default=_DEFAULT_BRAND.secondary_colour,
+        validators=[validate_colour],
+        help_text="Text and accents, as #rrggbb.",
+    )
+    font = models.CharField(max_length=32, choices=FONT_CHOICES, default=DEFAULT_FONT)
+    music = models.ForeignKey(
+        wagtailmedia_settings.MEDIA_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"type": "audio"},
+        help_text="Played under the voice, quieter while it speaks. Longer music is trimmed.",
+    )
+    intro_enabled = models.BooleanField("intro card", default=False)
+    intro_seconds = models.FloatField(default=2.0, validators=_card_seconds)
+    outro_enabled = models.BooleanField("outro card", default=False)
+    outro_seconds = models.FloatField(default=2.0, validators=_card_seconds)
+    default_layout = models.CharField(
+        max_length=32,
+        choices=LAYOUT_CHOICES,
+        default="presenter",
+        help_text="Used by publish and batch jobs, and preselected in the page editor.",
+    )
+    default_formats = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_formats],
+        help_text="Empty: the layout's own (16:9, or 9:16 for the social layout).",
+    )
+    default_burn_captions = models.BooleanField(
+        "burn in captions by default",
+        default=False,
+        help_text="The social layout burns them in unless a job says otherwise.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "brand kit"
+
+    def __str__(self) -> str:
+        return f"brand kit of organization {self.organization_id}"
+
+    @property
+    def version(self) -> str:
+        """A sha256 of everything in the kit that changes the picture or the sound, the logo's and the
+        music's files included (so replacing the file behind the same image changes it too)."""
+        facts = {
+            "primary": self.primary_colour.lower(),
+            "secondary": self.secondary_colour.lower(),
+            "font": self.font,
+            "logo": _file_identity(self.logo) if self.logo_id else None,
+            "music": _file_identity(self.music) if self.music_id else None,
+            "intro": self.intro_seconds if self.intro_enabled else 0.0,
+            "outro": self.outro_seconds if self.outro_enabled else 0.0,
+        }
+        return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+def _file_identity(item: Any) -> list[Any]:
+    """What names a file's content: Wagtail's hash of an image's bytes where it has one, else its stored
+    name (upload names are never reused, so a new file has a new name)."""
+    return [item.pk, getattr(item, "file_hash", "") or "", item.file.name]
 
 
 # --- the job API's tokens -----------------------------------------------------------------------------------

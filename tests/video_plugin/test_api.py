@@ -1,5 +1,5 @@
-"""Wagtail API v2: a product page's ai_video (every field, absolute URLs, null without a video), and listings
-whose query count does not grow with the number of pages."""
+"""Wagtail API v2: a product page's ai_video (every field and rendition, absolute URLs, null without a video),
+and listings whose query count does not grow with the number of pages."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gpu_runner.protocol import RenderResult, VideoEvent, captions_key, poster_key
+from gpu_runner.protocol import RenderResult, VideoEvent, captions_key, poster_key, rendition_key
 from shop.models import ProductPage
 from tests.factories import still_render_result
+from tests.video_plugin.test_renditions import rendition_dicts
 from video_plugin.jobs.lifecycle import apply_event
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
@@ -30,8 +31,10 @@ def render_result(job: VideoJob, captions: bool = True, **overrides) -> RenderRe
 
 
 def give_video(page, **result) -> VideoJob:
-    """A job for ``page`` that succeeded with ``result``'s facts, applied as the events worker does."""
+    """A job for ``page`` that succeeded with ``result``'s facts and a rendition of each requested format,
+    applied as the events worker does."""
     job = request_video(page, None, VideoJob.Trigger.EDITOR)
+    result.setdefault("renditions", rendition_dicts(job.output_key, *job.formats))
     succeeded = VideoEvent(job.job_id, job.attempt, "succeeded", result=render_result(job, **result))
     assert apply_event(VideoEvent.from_dict(succeeded.to_dict()))
     job.refresh_from_db()
@@ -59,11 +62,18 @@ def test_ai_video_is_null_without_a_current_video(world, client, api_host):
 @pytest.mark.django_db
 def test_ai_video_describes_the_current_video_with_absolute_urls(world, client, api_host):
     page = world.product["acme"]
-    job = give_video(page)
+    job = request_video(page, None, VideoJob.Trigger.EDITOR, formats=["square", "landscape"])
+    renditions = rendition_dicts(job.output_key, "landscape", "square", captions_burned=True)
+    succeeded = VideoEvent(
+        job.job_id, job.attempt, "succeeded", result=render_result(job, renditions=renditions)
+    )
+    assert apply_event(VideoEvent.from_dict(succeeded.to_dict()))
+    job.refresh_from_db()
     data = page_json(client, page)
     video = data["ai_video"]
     assert video.pop("created_at") == job.media.created_at.isoformat()
     base = "http://shop.example/media/"
+    landscape, square = (rendition_key(job.output_key, name) for name in ("landscape", "square"))
     assert video == {
         "url": base + job.output_key,
         "poster_url": base + poster_key(job.output_key),
@@ -74,6 +84,24 @@ def test_ai_video_describes_the_current_video_with_absolute_urls(world, client, 
         "height": 512,
         "voice": "edge:en-US-JennyNeural",
         "language": "en-US",
+        "renditions": [
+            {
+                "format": "landscape",
+                "width": 1920,
+                "height": 1080,
+                "url": base + landscape,
+                "poster_url": base + poster_key(landscape),
+                "captions_burned": True,
+            },
+            {
+                "format": "square",
+                "width": 1080,
+                "height": 1080,
+                "url": base + square,
+                "poster_url": base + poster_key(square),
+                "captions_burned": True,
+            },
+        ],
     }
     assert data["price"] == "24.00"
 
@@ -131,6 +159,8 @@ def test_listing_with_ai_video_runs_the_same_queries_for_1_10_and_50_pages(world
         items, queries = listing(client, index)
         queries_by_size[len(items)] = queries
         assert sum(item["ai_video"] is not None for item in items) == (last + 1) // 2
+        # Each video carries its renditions (the organization's default: one 16:9) without a query of its own.
+        assert {len(item["ai_video"]["renditions"]) for item in items if item["ai_video"]} == {1}
     assert sorted(queries_by_size) == [1, 10, 50]
     assert len(set(queries_by_size.values())) == 1, f"queries per listing size: {queries_by_size}"
 

@@ -20,6 +20,7 @@ def job_representation(job: VideoJob, request: HttpRequest | None = None) -> dic
     """A job as the API and webhooks show it (schema ``Job`` in :mod:`video_plugin.api.openapi`)."""
     playback = playback_for(job)
     video = None
+    renditions: list[dict[str, Any]] = []
     if playback is not None:
         video = {
             **playback_urls(playback, request),
@@ -27,6 +28,7 @@ def job_representation(job: VideoJob, request: HttpRequest | None = None) -> dic
             "width": playback.width,
             "height": playback.height,
         }
+        renditions = video.pop("renditions")
     return {
         "id": job.job_id,
         "status": job.status,
@@ -38,8 +40,12 @@ def job_representation(job: VideoJob, request: HttpRequest | None = None) -> dic
         "script": job.script,
         "voice": job.voice,
         "image": job.image_id,
+        "layout": job.layout,
+        "formats": list(job.formats),
+        "burn_captions": job.burn_captions,
         "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
         "video": video,
+        "renditions": renditions,
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,

@@ -86,7 +86,8 @@ def why_ignored(job: VideoJob, event: VideoEvent) -> str:
 
 
 def record_info(job: VideoJob, event: VideoEvent) -> None:
-    """Keep what actually ran (voice, renderer, weights, fallbacks, timings), known before or at the end."""
+    """Keep what actually ran (voice, renderer, weights, fallbacks, timings) and, at the end, the renditions
+    and the finished sound."""
     facts = dict(event.info)
     if event.result is not None:
         result = event.result
@@ -98,6 +99,9 @@ def record_info(job: VideoJob, event: VideoEvent) -> None:
             fallbacks=result.fallbacks,
             timings=result.timings,
         )
+        # Checked by the contract (VideoEvent.from_dict): each rendition sits beside the main video.
+        job.renditions = [dict(rendition) for rendition in result.renditions]
+        job.audio = dict(result.audio)
     for field, key in (
         ("voice_engine", "voice_engine"),
         ("voice_used", "voice"),
@@ -107,7 +111,9 @@ def record_info(job: VideoJob, event: VideoEvent) -> None:
         if isinstance(facts.get(key), str):
             setattr(job, field, facts[key][: VideoJob._meta.get_field(field).max_length])
     if isinstance(facts.get("fallbacks"), list):
-        job.fallbacks = [str(f) for f in facts["fallbacks"]]
+        # The notes the web side made when it planned the composition stay; the runner's follow them once.
+        reported = [str(f) for f in facts["fallbacks"]]
+        job.fallbacks = list(dict.fromkeys([*job.fallbacks, *reported]))
     if isinstance(facts.get("timings"), dict):
         job.timings = {str(k): float(v) for k, v in facts["timings"].items() if isinstance(v, int | float)}
 

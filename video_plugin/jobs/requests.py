@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from wagtail.models import Page
 from gpu_runner.protocol import (
     TOKEN_ALPHABET,
     TOKEN_LENGTH,
+    Composition,
     ErrorCode,
     RenderRequest,
     video_key,
@@ -22,6 +24,7 @@ from gpu_runner.protocol import (
 )
 from video_plugin.conf import video_settings
 from video_plugin.jobs.capabilities import read_capabilities
+from video_plugin.jobs.composition import brand_kit_for, job_choices, plan_composition
 from video_plugin.jobs.going_live import finish
 from video_plugin.jobs.messaging import send_render_request
 from video_plugin.jobs.presenters import file_presenter, may_use_image
@@ -46,8 +49,16 @@ def request_video(
     voice: str | None = None,
     image: Any = None,
     api_token: Any = None,
+    *,
+    layout: str | None = None,
+    formats: Sequence[str] | None = None,
+    burn_captions: bool | None = None,
 ) -> VideoJob:
     """Ask the runner for a presenter video of ``page`` and return the job that tracks it.
+
+    ``layout``, ``formats`` and ``burn_captions`` choose the finished videos; ``None`` takes the
+    organization's brand kit defaults (:func:`~video_plugin.jobs.composition.job_choices`). An unknown layout
+    or format raises :class:`gpu_runner.protocol.ProtocolError` (a ``ValueError``) listing the valid ones.
 
     A job already queued or running for the page is returned instead of a new one. Missing inputs (no script,
     no presenter image) give a job that has already failed with a message saying what to set, and nothing is
@@ -61,12 +72,16 @@ def request_video(
         raise VideoRequestError(f"page {page.pk} ({page.title!r}) belongs to no organization")
     if trigger not in VideoJob.Trigger.values:
         raise ValueError(f"trigger {trigger!r} is not one of {VideoJob.Trigger.values}")
+    kit = brand_kit_for(organization.id)
+    choices = job_choices(kit, layout, formats, burn_captions)
 
     with transaction.atomic():
         in_flight = active_job(page)
         if in_flight is not None:
             return in_flight
         job = build_job(page, organization, user, trigger, script, voice, image)
+        job.layout, job.formats, job.burn_captions = choices[0], list(choices[1]), choices[2]
+        composition = compose(job, page, organization, kit)
         job.api_token = api_token
         twin = finished_twin(job) if job.status == VideoJob.Status.QUEUED else None
         if twin is not None:
@@ -96,6 +111,7 @@ def request_video(
                 renderer=job.renderer,
                 output_key=job.output_key,
                 options=dict(video_settings.RENDER_OPTIONS),
+                composition=composition,
             )
             transaction.on_commit(lambda: send_or_fail(job, request))
     return job
@@ -138,6 +154,8 @@ def reuse_video(job: VideoJob, twin: VideoJob) -> None:
     job.output_key, job.captions_key = twin.output_key, twin.captions_key
     job.voice_engine, job.voice_used = twin.voice_engine, twin.voice_used
     job.renderer_used, job.weights, job.fallbacks = twin.renderer_used, twin.weights, list(twin.fallbacks)
+    # The same input composed the same finished videos: every rendition is served as it is.
+    job.renditions, job.audio = list(twin.renditions), dict(twin.audio)
     job.fraction = 1.0
     job.started_at = job.finished_at = now
 
@@ -209,13 +227,44 @@ def build_job(
                 f"({type(exc).__name__}: {exc}); check VIDEO_STORAGE_URL and try again",
             )
             return job
-        job.input_hash = input_hash(job)
         job.output_key = video_key(organization.id, page.pk, nanoid(TOKEN_ALPHABET, TOKEN_LENGTH))
     return job
 
 
-def input_hash(job: VideoJob) -> str:
-    """The sha256 of everything that decides what the video looks and sounds like."""
+def compose(job: VideoJob, page: Any, organization: OrganizationInfo, kit: Any) -> Composition | None:
+    """Plan the finished videos of a job that is still to render, note what was left out, and hash its input.
+
+    ``None`` for a job that has already failed. A file that cannot be filed in storage fails the job, as an
+    unreadable presenter photo does.
+    """
+    if job.status != VideoJob.Status.QUEUED:
+        return None
+    try:
+        planned = plan_composition(organization, page, kit, job.layout, tuple(job.formats), job.burn_captions)
+    except Exception as exc:  # each storage backend raises its own kinds (OSError, botocore's, …)
+        logger.warning("could not file the pictures and sound of page %s: %s", page.pk, exc)
+        fail(
+            job,
+            ErrorCode.STORAGE_UNREACHABLE,
+            f"the product pictures or brand files of page {page.title!r} could not be read or copied in "
+            f"storage ({type(exc).__name__}: {exc}); check VIDEO_STORAGE_URL and try again",
+        )
+        return None
+    composition = planned.composition
+    job.layout = composition.layout  # presenter_product without a picture falls back to presenter
+    job.brand_version = composition.brand.version
+    job.fallbacks = planned.notes
+    job.input_hash = input_hash(job, composition)
+    return composition
+
+
+def input_hash(job: VideoJob, composition: Composition) -> str:
+    """The sha256 of everything that decides what the videos look and sound like.
+
+    The composition covers the layout, formats, captions, product name and price, and the brand kit's
+    version; its picture, logo and music keys are named by their files' sha256, so a changed picture is a
+    changed input.
+    """
     image = job.image
     facts = {
         # Wagtail hashes an image's bytes on upload; the key stands in for images saved without a hash.
@@ -224,6 +273,7 @@ def input_hash(job: VideoJob) -> str:
         "voice": job.voice,
         "renderer": job.renderer,
         "options": video_settings.RENDER_OPTIONS,
+        "composition": composition.to_dict(),
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
