@@ -2,8 +2,9 @@
 
 Both are built from a folder under ``packaging/``, and the package lives two folders up, at the repository's
 root; hatchling's own file selection cannot reach outside a project, so this hook adds the files. ``files``
-keeps only the named ones, ``exclude`` drops the named ones (paths relative to ``gpu_runner/``). Only wheels
-are built this way (``python -m build --wheel``): an sdist cannot carry a package from outside its folder.
+keeps only the named ones, ``exclude`` drops the named ones (paths relative to ``gpu_runner/``; a name ending
+in ``/`` stands for the folder and everything under it). Only wheels are built this way
+(``python -m build --wheel``): an sdist cannot carry a package from outside its folder.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ PACKAGE = "gpu_runner"
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
 
 
+def _named(relative: str, names: tuple[str, ...]) -> bool:
+    """Whether ``relative`` is one of ``names``, or lies in one of the folders (``name/``) among them."""
+    return any(relative == name or (name.endswith("/") and relative.startswith(name)) for name in names)
+
+
 class CustomBuildHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         # An editable install adds the repository root to sys.path (dev-mode-dirs) and copies nothing.
@@ -25,13 +31,13 @@ class CustomBuildHook(BuildHookInterface):
         if self.target_name != "wheel":
             raise ValueError("only wheels are built from packaging/: use python -m build --wheel")
         source = self._source()
-        only = set(self.config.get("files", ()))
-        excluded = set(self.config.get("exclude", ()))
+        only = tuple(self.config.get("files", ()))
+        excluded = tuple(self.config.get("exclude", ()))
         for path in sorted(source.rglob("*")):
             relative = path.relative_to(source).as_posix()
             if not path.is_file() or "__pycache__" in path.parts or path.suffix in SKIPPED_SUFFIXES:
                 continue
-            if (only and relative not in only) or relative in excluded:
+            if (only and not _named(relative, only)) or _named(relative, excluded):
                 continue
             build_data["force_include"][str(path)] = f"{PACKAGE}/{relative}"
 

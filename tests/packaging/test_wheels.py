@@ -104,12 +104,14 @@ def test_the_plugin_wheel_holds_the_app_with_its_migrations_templates_and_static
 
 def test_the_contract_and_the_runner_split_gpu_runner_between_them(wheels: Wheels) -> None:
     protocol, runner = set(wheels.names(wheels.protocol)), set(wheels.names(wheels.runner))
-    assert protocol == {"gpu_runner/protocol.py"}
     checkout = {
         p.relative_to(REPO).as_posix()
         for p in (REPO / "gpu_runner").rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
+    # The contract: the messages, and the scene of a finished video with its fonts and their licence.
+    assert protocol == {"gpu_runner/protocol.py"} | {n for n in checkout if n.startswith("gpu_runner/scene/")}
+    assert {"gpu_runner/scene/fonts/NotoSans-Regular.ttf", "gpu_runner/scene/fonts/OFL.txt"} <= protocol
     assert not protocol & runner
     assert protocol | runner == checkout
     assert "gpu_runner/__init__.py" in runner and "gpu_runner/__main__.py" in runner
@@ -152,11 +154,13 @@ def test_a_web_host_gets_the_plugin_and_the_contract_without_the_runner_stack(
 
 
 def test_every_plugin_module_imports_on_a_web_host(wheels: Wheels, plugin_venv: Venv) -> None:
-    modules = modules_of(wheels.names(wheels.plugin)) + ["gpu_runner.protocol"]
+    # The contract's modules (the messages, and the scene the panel's preview is drawn with) included.
+    contract = modules_of(wheels.names(wheels.protocol))
+    modules = modules_of(wheels.names(wheels.plugin)) + contract
     loaded = imported(plugin_venv, IMPORT_EVERY_PLUGIN_MODULE, modules)
     assert set(modules) <= loaded
     assert not loaded & RUNNER_MODULES
-    assert not {name for name in loaded if name.startswith("gpu_runner.") and name != "gpu_runner.protocol"}
+    assert {name for name in loaded if name.startswith("gpu_runner.")} <= set(contract)
 
 
 def test_every_runner_module_imports_on_a_gpu_host_without_django(wheels: Wheels, runner_venv: Venv) -> None:
