@@ -187,29 +187,51 @@ def _presenter_product(fmt: VideoFormat) -> Placement:
 
 
 def _social(fmt: VideoFormat, with_product: bool) -> Placement:
-    width, height = fmt.width, fmt.height
-    unit = min(width, height) / 1080
+    safe = SOCIAL_SAFE_MARGINS.area(fmt.width, fmt.height)
+    if safe.height > safe.width:
+        return _social_stacked(fmt, safe, with_product)
+    return _social_beside(fmt, safe, with_product)
+
+
+def _social_stacked(fmt: VideoFormat, safe: Box, with_product: bool) -> Placement:
+    """Vertical: the presenter large at the top, the product picture and logo below, name and price last.
+
+    Only the presenter's video reaches above the safe area, under the apps' top bar, where a talking head
+    shows hair and background; every word and the logo stay inside it.
+    """
+    unit = min(fmt.width, fmt.height) / 1080
     gap = 16 * unit
-    safe = SOCIAL_SAFE_MARGINS.area(width, height)
-    stacked = safe.height > safe.width
-    logo = Box.even(safe.x, safe.y, safe.width * 0.45, safe.height * (0.06 if stacked else 0.1))
+    title_height = safe.height * 0.2
+    title = Box.even(safe.x, safe.bottom - title_height, safe.width, title_height)
+    top = fmt.height * 0.06
+    side = safe.width * 0.92 if with_product else min(safe.width, title.y - gap - top)
+    head = Box.even(safe.x + (safe.width - side) / 2, top, side, side)
+    row = Box.even(safe.x, head.bottom + gap, safe.width, title.y - gap - head.bottom - gap)
+    product = Box.even(row.x, row.y, row.width * 0.7, row.height) if with_product else None
+    logo_x = product.right + gap if product else row.x
+    logo = Box.even(logo_x, row.y + row.height * 0.2, row.right - logo_x, row.height * 0.6)
+    # Captions sit over the presenter's chest, like the captions of any short video.
+    caption_height = safe.height * 0.16
+    caption = Box.even(safe.x, head.bottom - caption_height, safe.width, caption_height)
+    return Placement("social", head, product, logo, "center", title, None, caption, safe)
+
+
+def _social_beside(fmt: VideoFormat, safe: Box, with_product: bool) -> Placement:
+    """Square and landscape: logo on top, presenter and product picture side by side, name and price below."""
+    unit = min(fmt.width, fmt.height) / 1080
+    gap = 16 * unit
+    logo = Box.even(safe.x, safe.y, safe.width * 0.45, safe.height * 0.1)
     title_height = safe.height * 0.2
     title = Box.even(safe.x, safe.bottom - title_height, safe.width, title_height)
     region = Box.even(safe.x, logo.bottom + gap, safe.width, title.y - gap - logo.bottom - gap)
     product: Box | None = None
-    if not with_product:
-        side = min(region.width, region.height)
-        head = Box.even(region.x + (region.width - side) / 2, region.y, side, side)
-    elif region.height > region.width:
-        # Stacked: the product picture above, the presenter (square) below it.
-        product = Box.even(region.x, region.y, region.width, region.height * 0.36)
-        side = min(region.width, region.bottom - product.bottom - gap)
-        head = Box.even(region.x + (region.width - side) / 2, region.bottom - side, side, side)
-    else:
+    if with_product:
         side = min(region.height, (region.width - gap) / 2)
         head = Box.even(region.x, region.y, side, side)
         product = Box.even(head.right + gap, region.y, region.right - head.right - gap, region.height)
-    caption_height = safe.height * (0.16 if stacked else 0.22)
-    # Captions sit over the lower part of the pictures, like the captions of any short video.
+    else:
+        side = min(region.width, region.height)
+        head = Box.even(region.x + (region.width - side) / 2, region.y, side, side)
+    caption_height = safe.height * 0.22
     caption = Box.even(safe.x, region.bottom - caption_height, safe.width, caption_height)
     return Placement("social", head, product, logo, "left", title, None, caption, safe)

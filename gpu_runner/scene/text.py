@@ -122,17 +122,27 @@ def fallback_notes(text: str, chain: Sequence[Face], what: str) -> list[str]:
     return notes
 
 
-def _visual(run: Run) -> str:
-    # Without libraqm Pillow draws characters in logical order; reversing a right-to-left run at least puts
-    # its letters in reading order (unshaped).
-    if not HAS_RAQM and is_rtl(run.text):
-        return run.text[::-1]
-    return run.text
+def _shown(run: Run, rtl: bool) -> tuple[str, str | None]:
+    """The text to hand Pillow for ``run`` of a paragraph (``rtl``: right to left), and its direction.
+
+    libraqm lays out each run with the paragraph's direction as its base, so the spaces and punctuation at a
+    run's edges land on the side the paragraph reads towards (left of an Arabic word, right of a Latin one).
+    Without libraqm Pillow draws characters in logical order; reversing a right-to-left run at least puts its
+    letters in reading order (unshaped).
+    """
+    if HAS_RAQM:
+        return run.text, "rtl" if rtl else "ltr"
+    return (run.text[::-1] if is_rtl(run.text) else run.text), None
 
 
-def measure(text: str, chain: Sequence[Face], size: int) -> float:
-    """The advance width of ``text`` in pixels at ``size``, across its runs."""
-    return sum(run.face.font(size).getlength(_visual(run)) for run in split_runs(text, chain))
+def measure(text: str, chain: Sequence[Face], size: int, *, rtl: bool | None = None) -> float:
+    """The width of ``text`` at ``size`` in pixels (``rtl``: the paragraph's direction, else its own)."""
+    rtl = is_rtl(text) if rtl is None else rtl
+    width = 0.0
+    for run in split_runs(text, chain):
+        shown, direction = _shown(run, rtl)
+        width += run.face.font(size).getlength(shown, direction=direction)
+    return width
 
 
 def draw_line(
@@ -146,25 +156,32 @@ def draw_line(
     *,
     stroke_width: int = 0,
     stroke_fill: tuple[int, ...] | None = None,
+    rtl: bool | None = None,
 ) -> None:
-    """Draw one line whose left edge is ``x`` and whose line box starts at ``top``."""
+    """Draw one line whose left edge is ``x`` and whose line box starts at ``top``.
+
+    A right-to-left paragraph (``rtl``, by default the line's own first strong character) lays its runs out
+    from the right.
+    """
+    rtl = is_rtl(text) if rtl is None else rtl
     runs = split_runs(text, chain)
-    if is_rtl(text):
+    if rtl:
         runs.reverse()
     baseline = top + round(size * BASELINE)
     for run in runs:
         font = run.face.font(size)
-        shown = _visual(run)
+        shown, direction = _shown(run, rtl)
         draw.text(
             (x, baseline),
             shown,
             font=font,
             fill=fill,
             anchor="ls",
+            direction=direction,
             stroke_width=stroke_width,
             stroke_fill=stroke_fill,
         )
-        x += font.getlength(shown)
+        x += font.getlength(shown, direction=direction)
 
 
 def draw_block(
@@ -188,9 +205,9 @@ def draw_block(
     height = pitch * len(fitted.lines)
     top = {"top": box.y, "middle": box.y + (box.height - height) / 2, "bottom": box.bottom - height}[valign]
     left_most, right_most = float(box.right), float(box.x)
+    rtl = is_rtl(" ".join(fitted.lines))
     for index, line in enumerate(fitted.lines):
-        width = measure(line, chain, fitted.size)
-        rtl = is_rtl(line)
+        width = measure(line, chain, fitted.size, rtl=rtl)
         if align == "center":
             x = box.x + (box.width - width) / 2
         elif (align == "start") == rtl:
@@ -207,6 +224,7 @@ def draw_block(
             fill,
             stroke_width=stroke_width,
             stroke_fill=stroke_fill,
+            rtl=rtl,
         )
         left_most, right_most = min(left_most, x), max(right_most, x + width)
     return Box.around(left_most, top, right_most, top + height)
