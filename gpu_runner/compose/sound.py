@@ -4,9 +4,11 @@ The timeline is ``intro_s`` without voice, the speech, ``outro_s`` without voice
 of the last video frame, so that this sound and a video of :func:`frame_count` frames end together.
 
 Loudness is integrated loudness as ITU-R BS.1770-4 defines it, measured with pyloudnorm on the final mix
-(voice and music together) and reached with one gain on the whole mix. A look-ahead peak limiter keeps every
-sample at or under :data:`PEAK_CEILING_DBFS`; since limiting lowers the loudness a little, the mix is measured
-again after it and the gain corrected, until the measured loudness is within :data:`LOUDNESS_TOLERANCE_LU`.
+(voice and music together) and reached by the voice's gain; the music's level is set from the target, not
+from the voice. A look-ahead peak limiter on the voice keeps its peaks at or under :data:`PEAK_CEILING_DBFS`
+less what the music under it takes (limiting the voice alone leaves the music steady); since limiting lowers
+the loudness a little, the mix is measured again and the voice's gain corrected, until the loudness is within
+:data:`LOUDNESS_TOLERANCE_LU` of the target.
 
 Music is any audio file FFmpeg reads (decoded with PyAV, mixed down to mono, resampled to the speech's rate),
 looped with a crossfade when shorter than the video, faded in and out, set :data:`MUSIC_BED_LU` under the
@@ -145,7 +147,7 @@ def finish_sound(
                 f"dB, the most allowed, and stays under the {target_lufs:g} LUFS target"
             )
             gain_db = MAX_VOICE_GAIN_DB
-        mix = voice_track * np.float32(_linear(gain_db))
+        voice_track *= np.float32(_linear(gain_db))
     else:
         if len(voice) < MEASURE_BLOCK_S * rate:
             reason = f"shorter than {MEASURE_BLOCK_S:g} s, too short to measure its loudness"
@@ -153,18 +155,20 @@ def finish_sound(
             reason = "silent, so its loudness cannot be measured"
         notes.append(f"the voice is {reason}; it was left at its recorded level")
         gain_db = 0.0
-        mix = voice_track.copy()
 
-    music_in = False
+    music_track = None
     if music is not None:
         bed = _music_bed(music, rate, total, target_lufs, notes)
         if bed is not None:
-            ducking = _ducking(voice_track, rate, voice_lufs)
-            mix += bed * ducking
-            music_in = True
+            music_track = bed * _ducking(voice_track, rate, voice_lufs + gain_db)
 
     samples, measured = _normalise(
-        mix, rate, target_lufs, adjust=math.isfinite(voice_lufs), max_gain_db=MAX_VOICE_GAIN_DB - gain_db
+        voice_track,
+        music_track,
+        rate,
+        target_lufs,
+        adjust=math.isfinite(voice_lufs),
+        max_gain_db=MAX_VOICE_GAIN_DB - gain_db,
     )
     if math.isfinite(voice_lufs) and gain_db < MAX_VOICE_GAIN_DB and abs(measured - target_lufs) > 0.5:
         notes.append(
@@ -176,7 +180,7 @@ def finish_sound(
         sample_rate=rate,
         target_lufs=target_lufs,
         integrated_lufs=measured,
-        music=music_in,
+        music=music_track is not None,
         notes=notes,
     )
 
@@ -195,13 +199,31 @@ def _linear(db: float) -> float:
 
 
 def _normalise(
-    mix: np.ndarray, rate: int, target_lufs: float, *, adjust: bool, max_gain_db: float
+    voice: np.ndarray,
+    music: np.ndarray | None,
+    rate: int,
+    target_lufs: float,
+    *,
+    adjust: bool,
+    max_gain_db: float,
 ) -> tuple[np.ndarray, float]:
-    """``mix`` limited under the peak ceiling and, when ``adjust``, gained (by ``max_gain_db`` at most) until
-    it measures the target; returns the samples and their integrated loudness."""
+    """The mix of the limited ``voice`` and ``music``, under the peak ceiling; when ``adjust``, the voice's
+    gain is corrected (raised by ``max_gain_db`` at most) until the mix measures the target. Returns the
+    samples and their integrated loudness."""
     ceiling = _linear(PEAK_CEILING_DBFS)
+    # The voice may reach what the music leaves of the ceiling, sample by sample, so the sum never passes
+    # it. The bed is far under the ceiling; limiting it to half only guards against a freak peak.
+    room: float | np.ndarray = ceiling
+    if music is not None:
+        music = _limit(music, rate, ceiling / 2)
+        room = (ceiling - np.abs(music)).astype(np.float32)
+
+    def mixed(gain_db: float) -> np.ndarray:
+        limited = _limit(voice * np.float32(_linear(gain_db)), rate, room)
+        return limited if music is None else np.clip(limited + music, -ceiling, ceiling)
+
     gain_db = 0.0
-    out = _limit(mix, rate, ceiling)
+    out = mixed(gain_db)
     measured = integrated_loudness(out, rate)
     previous: tuple[float, float] | None = None
     for _ in range(LOUDNESS_PASSES - 1):
@@ -219,31 +241,31 @@ def _normalise(
             break
         previous = (gain_db, measured)
         gain_db = new_gain_db
-        out = _limit(mix * np.float32(_linear(gain_db)), rate, ceiling)
+        out = mixed(gain_db)
         measured = integrated_loudness(out, rate)
     return out, measured
 
 
-def _limit(x: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
-    """A look-ahead brick-wall limiter: no sample of the result exceeds ``ceiling``.
+def _limit(x: np.ndarray, rate: int, ceiling: float | np.ndarray) -> np.ndarray:
+    """A look-ahead brick-wall limiter: no sample of the result exceeds ``ceiling`` (one level, or one per
+    sample).
 
-    The signal is cut into windows of :data:`LIMITER_WINDOW_S`; each window's gain is what the loudest peak
-    of itself and its two neighbours needs, and the per-sample gain is that smoothed by a moving mean over
-    ±1 window. A mean centred on a peak only averages gains of the peak's window and its neighbours, all at
-    or under what the peak needs, so the peak lands at or under the ceiling, and the gain glides down over a
-    window or two before it and back up after it instead of jumping.
+    The signal is cut into windows of :data:`LIMITER_WINDOW_S`; each window's gain is the least that any
+    sample of itself or its two neighbours needs, and the per-sample gain is that smoothed by a moving mean
+    over ±1 window. A mean centred on a peak only averages gains of the peak's window and its neighbours, all
+    at or under what the peak needs, so the peak lands at or under the ceiling, and the gain glides down over
+    a window or two before it and back up after it instead of jumping.
     """
     peak = np.abs(x)
-    if not len(x) or float(peak.max()) <= ceiling:
+    if not len(x) or bool(np.all(peak <= ceiling)):
         return x.astype(np.float32, copy=False)
     window = max(1, round(LIMITER_WINDOW_S * rate))
     windows = -(-len(x) // window)
-    padded = np.zeros(windows * window, dtype=np.float32)
-    padded[: len(x)] = peak
-    loudest = np.pad(padded.reshape(windows, window).max(axis=1), 1)
-    loudest = np.maximum(np.maximum(loudest[:-2], loudest[1:-1]), loudest[2:])
-    stepped = np.repeat(np.minimum(1.0, ceiling / np.maximum(loudest, 1e-12)), window)[: len(x)]
-    gain = _moving_mean(np.pad(stepped, window, mode="edge"), 2 * window + 1)
+    needed = np.ones(windows * window, dtype=np.float32)
+    needed[: len(x)] = np.minimum(1.0, ceiling / np.maximum(peak, 1e-12))
+    least = np.pad(needed.reshape(windows, window).min(axis=1), 1, constant_values=1.0)
+    least = np.minimum(np.minimum(least[:-2], least[1:-1]), least[2:])
+    gain = _moving_mean(np.pad(np.repeat(least, window)[: len(x)], window, mode="edge"), 2 * window + 1)
     # The bound holds exactly; the clip only removes float rounding at the ceiling itself.
     return np.clip(x * gain, -ceiling, ceiling).astype(np.float32)
 
