@@ -15,8 +15,9 @@ looped with a crossfade when shorter than the video, faded in and out, set :data
 target, and ducked :data:`DUCK_DB` further while the presenter speaks. Music that cannot be used never fails
 the job: the video goes out without it and a note says why.
 
-Everything is whole-array numpy: sliding minima and maxima by the van Herk/Gil-Werman method, moving means
-by cumulative sums; nothing loops over samples in Python.
+Everything is whole-array numpy (moving means from cumulative sums, the limiter's gains from the minima of
+short windows, the ducking's hold from sliding maxima by the van Herk/Gil-Werman method, loops by tiling);
+nothing loops over samples in Python.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ DUCK_RELEASE_S = 0.6
 FADE_IN_S = 1.0
 FADE_OUT_S = 2.0
 LOOP_CROSSFADE_S = 0.5
+# Music shorter than this (a click, a jingle cut to nothing) is not looped into a buzz; it is left out.
+MIN_MUSIC_S = 1.0
 
 # Frame counts are rounded up, but a duration that is a whole number of frames up to float noise is not.
 _FRAME_EPSILON = 1e-6
@@ -270,22 +273,22 @@ def _limit(x: np.ndarray, rate: int, ceiling: float | np.ndarray) -> np.ndarray:
     return np.clip(x * gain, -ceiling, ceiling).astype(np.float32)
 
 
-def _sliding(x: np.ndarray, width: int, op: np.ufunc, fill: float) -> np.ndarray:
-    """``op`` (``np.minimum`` or ``np.maximum``) over every window ``x[i : i + width]``, in linear time.
+def _sliding_max(x: np.ndarray, width: int) -> np.ndarray:
+    """The maximum of every window ``x[i : i + width]``, in linear time.
 
     The van Herk/Gil-Werman method: cut ``x`` into blocks of ``width``; any window spans the tail of one block
-    and the head of the next, so it is ``op`` of a running suffix and a running prefix.
+    and the head of the next, so its maximum is that of a running suffix maximum and a running prefix one.
     """
     n = len(x)
     if n < width:
         return np.empty(0, dtype=x.dtype)
     blocks = -(-n // width)
-    padded = np.full(blocks * width, fill, dtype=x.dtype)
+    padded = np.full(blocks * width, -np.inf, dtype=np.float64)
     padded[:n] = x
     grid = padded.reshape(blocks, width)
-    prefix = op.accumulate(grid, axis=1).reshape(-1)
-    suffix = op.accumulate(grid[:, ::-1], axis=1)[:, ::-1].reshape(-1)
-    return op(suffix[: n - width + 1], prefix[width - 1 : n])
+    prefix = np.maximum.accumulate(grid, axis=1).reshape(-1)
+    suffix = np.maximum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].reshape(-1)
+    return np.maximum(suffix[: n - width + 1], prefix[width - 1 : n])
 
 
 def _moving_mean(x: np.ndarray, width: int) -> np.ndarray:
@@ -313,10 +316,16 @@ def _music_bed(data: bytes, rate: int, total: int, target_lufs: float, notes: li
             f"the background music is longer than the {_minutes(protocol.MAX_MUSIC_SECONDS)} limit; only its "
             f"first {_minutes(protocol.MAX_MUSIC_SECONDS)} are used"
         )
+    if len(decoded) < MIN_MUSIC_S * rate:
+        notes.append(
+            f"the background music lasts {len(decoded) / rate:.2f} s, too short to loop under a video (it "
+            f"needs {MIN_MUSIC_S:g} s at least); the video has no music"
+        )
+        return None
     track = _loop(decoded, total, round(LOOP_CROSSFADE_S * rate))
     music_lufs = integrated_loudness(track, rate)
     if not math.isfinite(music_lufs):
-        notes.append("the background music is silent (or shorter than 0.4 s); the video has no music")
+        notes.append("the background music is silent; the video has no music")
         return None
     track *= np.float32(_linear(target_lufs + MUSIC_BED_LU - music_lufs))
     return track * _fades(total, rate)
@@ -387,20 +396,18 @@ def _loop(music: np.ndarray, total: int, crossfade: int) -> np.ndarray:
         return music[:total].copy()
     overlap = min(crossfade, len(music) // 4)
     period = len(music) - overlap
-    repeats = -(-(total - overlap) // period)
-    out = np.zeros(repeats * period + overlap, dtype=np.float32)
     piece = music.copy()
     if overlap:
         ramp = np.sin(np.linspace(0.0, np.pi / 2, overlap, dtype=np.float32))
         piece[:overlap] *= ramp
         piece[-overlap:] *= ramp[::-1]
-    # One vector add per repeat (a few hundred at most), not per sample.
-    for start in range(0, repeats * period, period):
-        out[start : start + len(piece)] += piece
-    if overlap:
-        # The very first start and the very last end are not joins: the video's fades shape those.
-        out[:overlap] = music[:overlap]
-    return out[:total]
+    # One period of the loop: the piece up to its fade-out, whose fade-out lands on the next one's fade-in.
+    cycle = piece[:period].copy()
+    cycle[:overlap] += piece[period:]
+    out = np.tile(cycle, -(-total // period))[:total]
+    # The very first start is no join (the video's fade-in shapes it): the music as it begins.
+    out[:overlap] = music[:overlap]
+    return out
 
 
 def _fades(total: int, rate: int) -> np.ndarray:
@@ -445,7 +452,7 @@ def _ducking(voice_track: np.ndarray, rate: int, voice_lufs: float) -> np.ndarra
     with np.errstate(divide="ignore"):
         speaking = (10.0 * np.log10(level) > voice_lufs + VOICE_GATE_DB).astype(np.float64)
     hold = round(DUCK_HOLD_S / VOICE_STEP_S)
-    held = _sliding(np.concatenate((np.zeros(hold), speaking)), hold + 1, np.maximum, 0.0)
+    held = _sliding_max(np.concatenate((np.zeros(hold), speaking)), hold + 1)
     attack = max(1, round(DUCK_ATTACK_S / VOICE_STEP_S))
     release = max(1, round(DUCK_RELEASE_S / VOICE_STEP_S))
     # Looking ahead: the mean of the next `attack` steps reaches 1 exactly as the voice starts. Looking back:

@@ -406,9 +406,20 @@ def test_silent_music_is_left_out_with_a_note(voice: Speech) -> None:
     )
 
     assert finished.music is False
+    assert finished.notes == ["the background music is silent; the video has no music"]
+
+
+def test_music_too_short_to_loop_is_left_out_with_a_note(voice: Speech) -> None:
+    click = _encoded(_tone(0.25), "wav", "pcm_s16le")
+
+    finished = finish_sound(voice, target_lufs=-14.0, fps=25, intro_s=1.0, music=click)
+
+    assert finished.music is False
     assert finished.notes == [
-        "the background music is silent (or shorter than 0.4 s); the video has no music"
+        "the background music lasts 0.25 s, too short to loop under a video (it needs 1 s at least); the "
+        "video has no music"
     ]
+    assert not np.any(finished.samples[:22050])
 
 
 def test_music_under_silent_speech_plays_at_bed_level(music_mp3: bytes) -> None:
