@@ -13,6 +13,7 @@ YouTube Shorts document, so one placement suits all three.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..protocol import VideoFormat
@@ -65,12 +66,12 @@ class Box:
 
 
 def _even_up(value: float) -> int:
-    number = int(round(value))
+    number = math.ceil(round(value, 6))
     return number + (number % 2)
 
 
 def _even_down(value: float) -> int:
-    number = int(round(value))
+    number = math.floor(round(value, 6))
     return number - (number % 2)
 
 

@@ -95,7 +95,14 @@ def product_card(image: Image.Image, box: Box, picture: Image.Image, brand: Bran
 
 
 def paste_logo(image: Image.Image, logo: Image.Image, box: Box, align: str) -> Box:
-    """The logo fitted into ``box`` (keeping its shape and transparency); returns where it landed."""
+    """The logo fitted into ``box`` (keeping its shape and transparency); returns where it landed.
+
+    A transparent margin around the logo is trimmed first, so the mark itself fills the box.
+    """
+    logo = logo.convert("RGBA")
+    content = logo.getchannel("A").getbbox()
+    if content:
+        logo = logo.crop(content)
     fitted = contain(logo, box.size)
     top = box.y + (box.height - fitted.height) // 2
     x = {"left": box.x, "right": box.right - fitted.width, "center": box.x + (box.width - fitted.width) // 2}

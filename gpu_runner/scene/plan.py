@@ -141,7 +141,7 @@ def plan_scene(composition: Composition, fmt: VideoFormat, assets: SceneAssets, 
     uses_product = layout != "presenter" and bool(assets.product_images)
     placement = place(layout, fmt, with_product=uses_product)
     base, shortened = _base(fmt, composition, placement, assets)
-    where = "lower third" if placement.bar is not None else "title"
+    where = "lower third" if placement.bar is not None else "title area"
     if placement.title is not None:
         notes.extend(_text_notes(composition, shortened, where))
     if composition.brand.font not in FONTS:
