@@ -1,7 +1,9 @@
 """The finished sound of a video: the voice at a stated loudness, the organization's music under it.
 
-The timeline is ``intro_s`` without voice, the speech, ``outro_s`` without voice, then silence up to the end
-of the last video frame, so that this sound and a video of :func:`frame_count` frames end together.
+The timeline is in whole video frames: :func:`card_frames` of ``intro_s`` without voice, the speech (its last
+frame filled with silence), :func:`card_frames` of ``outro_s`` without voice. So the voice starts exactly on
+the first frame after the intro card, the outro card starts on the frame after the voice's last, and this
+sound and a video of :func:`frame_count` frames end together.
 
 Loudness is integrated loudness as ITU-R BS.1770-4 defines it, measured with pyloudnorm on the final mix
 (voice and music together) and reached by the voice's gain; the music's level is set from the target, not
@@ -106,6 +108,12 @@ def frame_count(duration_s: float, fps: int) -> int:
     return max(1, math.ceil(duration_s * fps - _FRAME_EPSILON))
 
 
+def card_frames(seconds: float, fps: int) -> int:
+    """The whole frames an intro or outro card of ``seconds`` lasts: the nearest number, half a frame off
+    at most."""
+    return round(max(0.0, seconds) * fps)
+
+
 def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
     """Integrated loudness in LUFS (ITU-R BS.1770-4, pyloudnorm); ``-inf`` for silence or under 400 ms."""
     if len(samples) < math.ceil(MEASURE_BLOCK_S * sample_rate) or not np.any(samples):
@@ -130,13 +138,15 @@ def finish_sound(
     Never raises for bad music: it is left out and a note says why.
     """
     rate = speech.sample_rate
+    if rate < 1 or fps < 1:
+        raise ValueError(f"sample rate ({rate}) and frame rate ({fps}) must be positive")
     voice = _clean(speech.samples)
-    lead = round(max(0.0, intro_s) * rate)
-    content = lead + len(voice) + round(max(0.0, outro_s) * rate)
-    frames = max(1, -(-content * fps // rate))
+    intro_frames = card_frames(intro_s, fps)
+    frames = max(1, intro_frames + -(-len(voice) * fps // rate) + card_frames(outro_s, fps))
     # Floor, not ceiling: a sound a fraction of a sample short of the last frame's end still counts that frame
     # (frame_count allows for it); one a sample longer would count one frame more.
     total = frames * rate // fps
+    lead = intro_frames * rate // fps
     voice_track = np.zeros(total, dtype=np.float32)
     voice_track[lead : lead + len(voice)] = voice
 

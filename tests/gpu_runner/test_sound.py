@@ -16,7 +16,13 @@ import pytest
 
 from gpu_runner import protocol
 from gpu_runner.compose import sound
-from gpu_runner.compose.sound import FinishedSound, finish_sound, frame_count, integrated_loudness
+from gpu_runner.compose.sound import (
+    FinishedSound,
+    card_frames,
+    finish_sound,
+    frame_count,
+    integrated_loudness,
+)
 from gpu_runner.renderers.base import Speech
 
 RECORDED_SPEECH = Path(__file__).resolve().parents[1] / "data" / "speech" / "hello-product.wav"
@@ -128,16 +134,18 @@ def test_frame_count_rounds_up_to_whole_frames_and_forgives_float_noise() -> Non
 def test_sound_is_intro_then_speech_then_outro_rounded_up_to_whole_frames(voice: Speech) -> None:
     finished = finish_sound(voice, target_lufs=-16.0, fps=25, intro_s=1.5, outro_s=2.0)
 
-    # 1.5 s + 46 608 samples + 2.0 s at 22 050 Hz is 140.34 frames at 25 fps: 141 frames, 5.64 s.
+    # At 25 fps (882 samples a frame at 22 050 Hz): 1.5 s of intro is 38 frames (37.5 to the even one), the
+    # 46 608 samples of speech 52.84 frames, so 53, and 2.0 s of outro 50: 141 frames, 5.64 s.
+    assert card_frames(1.5, 25) == 38
     assert frame_count(finished.duration_s, 25) == 141
     assert finished.duration_s == 141 / 25
     assert len(finished.samples) == 141 * 882
-    intro = round(1.5 * voice.sample_rate)
+    intro = 38 * 882
     assert not np.any(finished.samples[:intro])  # no music: the intro is silence
     assert not np.any(finished.samples[intro + len(voice.samples) :])
-    # The voice starts exactly after the intro, at its own waveform (scaled, limited only at peaks).
-    first_sound = int(np.flatnonzero(finished.samples)[0])
-    assert first_sound == intro + int(np.flatnonzero(voice.samples)[0])
+    # The voice starts exactly on the first frame after the intro card (its first sample is at 265).
+    assert int(np.flatnonzero(voice.samples)[0]) == 265
+    assert int(np.flatnonzero(finished.samples)[0]) == intro + 265
 
 
 @pytest.mark.parametrize(("fps", "rate"), [(25, 22050), (30, 24000), (24, 22050), (30, 44100), (24, 16000)])
@@ -153,10 +161,11 @@ def test_sound_and_video_of_frame_count_frames_end_within_a_sample(
     finished = finish_sound(Speech(samples, rate), target_lufs=-14.0, fps=fps, intro_s=0.7, outro_s=1.3)
 
     frames = frame_count(finished.duration_s, fps)
-    content_s = 0.7 + len(samples) / rate + 1.3
-    assert frames == math.ceil(content_s * fps - 1e-9)
+    assert frames == card_frames(0.7, fps) + math.ceil(len(samples) * fps / rate) + card_frames(1.3, fps)
     assert frames / fps - 1 / rate < finished.duration_s <= frames / fps
-    assert finished.duration_s >= content_s - 1 / rate
+    assert (
+        finished.duration_s >= card_frames(0.7, fps) / fps + len(samples) / rate + card_frames(1.3, fps) / fps
+    )
 
 
 # --- loudness ---------------------------------------------------------------------------------------------
