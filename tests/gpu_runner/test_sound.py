@@ -342,24 +342,43 @@ def test_music_shorter_than_the_video_loops_without_a_gap_or_a_bump(voice: Speec
     assert max(levels) - min(levels) < 1.0
 
 
+@pytest.mark.parametrize(
+    ("limit_s", "intro_s"),
+    # The video (5.1 s) runs past the limit: decoding stops one sample after it.
+    # The video (3.1 s) ends inside the limit: decoding stops there, and the file's own duration (6 s) tells.
+    [(2.0, 3.0), (4.0, 1.0)],
+    ids=["video-past-the-limit", "video-inside-the-limit"],
+)
 def test_music_longer_than_the_limit_is_trimmed_and_that_is_said(
-    voice: Speech, monkeypatch: pytest.MonkeyPatch
+    voice: Speech, monkeypatch: pytest.MonkeyPatch, limit_s: float, intro_s: float
 ) -> None:
-    monkeypatch.setattr(protocol, "MAX_MUSIC_SECONDS", 2.0)
-    # Two seconds of 440 Hz, then four of 1 500 Hz that must never be heard.
-    music = _encoded(np.concatenate((_tone(2.0), _tone(4.0, hz=1500.0))), "mp3", "libmp3lame")
+    monkeypatch.setattr(protocol, "MAX_MUSIC_SECONDS", limit_s)
+    # The limit's worth of 440 Hz, then a 1 500 Hz tone that must never be heard.
+    music = _encoded(np.concatenate((_tone(limit_s), _tone(6.0 - limit_s, hz=1500.0))), "mp3", "libmp3lame")
 
-    finished = finish_sound(voice, target_lufs=-16.0, fps=25, intro_s=3.0, outro_s=1.0, music=music)
+    finished = finish_sound(voice, target_lufs=-16.0, fps=25, intro_s=intro_s, music=music)
 
     assert finished.music is True
     assert finished.notes == [
-        "the background music is longer than the 2 s limit; only its first 2 s are used"
+        f"the background music is longer than the {limit_s:g} s limit; only its first {limit_s:g} s are used"
     ]
-    spectrum = np.abs(np.fft.rfft(finished.samples[: round(3.0 * 22050)]))
-    frequencies = np.fft.rfftfreq(round(3.0 * 22050), 1 / 22050)
+    heard = finished.samples[: round(intro_s * 22050)]
+    spectrum = np.abs(np.fft.rfft(heard))
+    frequencies = np.fft.rfftfreq(len(heard), 1 / 22050)
     at_440 = spectrum[np.abs(frequencies - 440).argmin()]
     near_1500 = spectrum[np.abs(frequencies - 1500) < 5].max()
     assert 20 * math.log10(near_1500 / at_440) < -40
+
+
+def test_music_within_the_limit_and_longer_than_the_video_is_cut_at_its_end_without_a_note(
+    voice: Speech, music_mp3: bytes
+) -> None:
+    finished = finish_sound(voice, target_lufs=-16.0, fps=25, intro_s=1.0, music=music_mp3)
+
+    assert finished.music is True
+    assert finished.notes == []
+    assert finished.duration_s == 3.12  # 25 + 53 frames: the 8 s of music end with the video
+    assert _rms_db(finished.samples[-round(0.05 * 22050) :]) < _rms_db(finished.samples[:22050]) - 30
 
 
 @pytest.mark.parametrize(
