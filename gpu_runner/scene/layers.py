@@ -129,14 +129,15 @@ class Title:
     price: FittedText | None
 
 
-def set_title(composition: Composition, box: Box, *, large: bool) -> Title:
+def set_title(composition: Composition, box: Box, *, large: bool, size: int | None = None) -> Title:
     """Fit the product name (at most two lines: wrapped, then shrunk, then shortened) and price into ``box``.
 
-    ``large`` is *social*'s big type. The price takes one line below the name.
+    ``large`` is *social*'s big type; ``size`` sets the name's type size instead of deriving it from the box.
+    The price takes one line below the name, a little smaller.
     """
     name, price = composition.product_name, composition.product_price
     family = composition.brand.font
-    size = round(box.height * (0.3 if large else 0.27))
+    size = size or round(box.height * (0.3 if large else 0.27))
     price_fit = None
     if price:
         price_size = round(size * 0.82)
@@ -196,7 +197,8 @@ def card(fmt: VideoFormat, composition: Composition, logo: Image.Image | None, k
             layout=composition.layout, product_name=composition.product_name, brand=composition.brand
         )
     )
-    title = set_title(shown, text_box, large=True)
+    # Type sized by the frame: a card's text box is tall, and a short name must not fill it edge to edge.
+    title = set_title(shown, text_box, large=True, size=round(min(fmt.width, fmt.height) * 0.062))
     ink = ink_on(rgb(composition.brand.primary_colour), rgb(composition.brand.secondary_colour))
     draw_title(image, text_box, title, composition.brand.font, ink, align="center")
     return image

@@ -441,3 +441,29 @@ def test_the_scene_imports_neither_numpy_nor_a_video_library() -> None:
         "gpu_runner.scene.plan",
         "gpu_runner.scene.text",
     }
+
+
+def test_without_libraqm_right_to_left_text_still_reads_from_the_right_inside_its_box(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PIL import ImageDraw, ImageFont
+
+    from gpu_runner.scene import fonts, text
+    from gpu_runner.scene.fonts import font_chain
+    from gpu_runner.scene.text import draw_line, measure
+
+    monkeypatch.setattr(text, "HAS_RAQM", False)
+    monkeypatch.setattr(fonts, "LAYOUT_ENGINE", ImageFont.Layout.BASIC)
+    fonts._truetype.cache_clear()
+    try:
+        chain = font_chain("noto-sans")
+        assert chain[1].font(64).layout_engine == ImageFont.Layout.BASIC
+        image = Image.new("RGBA", (800, 140), (0, 0, 0, 0))
+        draw_line(ImageDraw.Draw(image), 20, 10, "ל ממממממ", chain, 64, (255, 255, 255, 255))
+        assert top_ink_x(image) > 20 + measure("ל ממממממ", chain, 64) / 2
+        composition = Composition(layout="presenter", burn_captions=True)
+        caption = draw_caption("مرحبا بكم في متجرنا " * 8, CAPTION_BOX, composition, fmt_of("landscape"))
+        left, top, right, bottom = caption.getchannel("A").getbbox()
+        assert left > 0 and top > 0 and right < CAPTION_BOX.width and bottom < CAPTION_BOX.height
+    finally:
+        fonts._truetype.cache_clear()
