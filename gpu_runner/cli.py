@@ -5,6 +5,8 @@ render --image X --script "…" -o out.mp4 [--voice V] [--renderer R]
                                        render locally: no queue, no Redis; writes out.mp4, out.jpg, out.vtt
 fetch-models [--dir D]                 download the Hallo2 weights
 bench still                            the still renderer + encoder speed, as a multiple of real time
+bench compose [--seconds S] [--preset P] [--crf C]
+                                       composing and encoding every format, beside the still renderer
 bench hallo2 [--tiny|--full] [--steps N] [--seconds S]
 """
 
@@ -58,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure speed")
     benches = bench.add_subparsers(dest="bench", required=True)
     benches.add_parser("still", help="still renderer + encoder").set_defaults(handler=_bench_still)
+    compose = benches.add_parser("compose", help="composing and encoding every format of a finished video")
+    compose.add_argument("--seconds", type=float, default=None, help="seconds of speech (default 30)")
+    compose.add_argument("--preset", default=None, help="x264 preset to try instead of the runner's")
+    compose.add_argument("--crf", default=None, help="x264 CRF to try instead of the runner's")
+    compose.set_defaults(handler=_bench_compose)
     hallo2 = benches.add_parser("hallo2", help="the Hallo2 renderer")
     size = hallo2.add_mutually_exclusive_group()
     size.add_argument("--tiny", action="store_true", help="tiny random-weight models (no download needed)")
@@ -177,6 +184,12 @@ def _fetch_models(args: argparse.Namespace) -> int:
     from .renderers.hallo2.weights import fetch_models_main
 
     return int(fetch_models_main(args) or 0)
+
+
+def _bench_compose(args: argparse.Namespace) -> int:
+    from .compose.bench import main as bench_main
+
+    return int(bench_main(args) or 0)
 
 
 def _bench_hallo2(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from .captions import build_webvtt
+from .compose.finish import FinishedVideos, compose_finished_videos
 from .encode import EncodedVideo, encode_mp4
 from .events import JobReporter
 from .images import load_presenter_image
@@ -37,7 +38,7 @@ from .protocol import (
     poster_key,
     without_control_characters,
 )
-from .renderers.base import FrameStream, Renderer, RenderInput, RenderRefused, StageReporter
+from .renderers.base import FPS, FrameStream, Renderer, RenderInput, RenderRefused, StageReporter
 from .settings import RunnerSettings
 from .storage import ObjectNotFound, Storage, StorageUnreachable
 from .tts import SpeechService, TTSError, UnknownVoice, VoicedScript
@@ -80,7 +81,12 @@ def clean_script(script: str) -> str:
 
 
 def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) -> RenderResult:
-    """Render ``request`` and upload the MP4, poster and captions; return what was produced and how."""
+    """Render ``request`` and upload the MP4, poster and captions; return what was produced and how.
+
+    With a composition, every requested format is then composed from the rendered head (stage ``compose``)
+    and uploaded beside the main video, before it: the main video is always the last object written, so a
+    consumer that sees it can rely on everything else being there.
+    """
     renderer = env.renderer
     if request.renderer != renderer.name:
         raise RenderRefused(
@@ -105,13 +111,39 @@ def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) 
         if files.renderer_fallbacks:
             reporter.record(fallbacks=fallbacks)
         reporter.check_cancelled()
+        finished: FinishedVideos | None = None
+        if request.composition is not None:
+            reporter.enter("compose")
+            finished = compose_finished_videos(
+                request.composition,
+                output_key=request.output_key,
+                storage=env.storage,
+                presenter=image,
+                head_video=files.video.video_path,
+                speech=voiced.spoken.speech,
+                script=text,
+                timings=voiced.spoken.timings,
+                fps=FPS,
+                folder=Path(folder),
+                reporter=reporter,
+            )
+            if finished.notes:
+                fallbacks += finished.notes
+                reporter.record(fallbacks=fallbacks)
+            reporter.check_cancelled()
         reporter.enter("upload")
         key = request.output_key
-        env.storage.put_file(poster_key(key), files.video.poster_path, "image/jpeg")
-        env.storage.put_file(captions_key(key), files.captions_path, "text/vtt")
+        for composed in finished.renditions if finished else []:
+            _upload_video(
+                env.storage,
+                composed.record.key,
+                composed.video_path,
+                composed.poster_path,
+                finished.captions_path,
+            )
         reporter.progress(0.5)
-        # The video goes last: a consumer that sees it can rely on the poster and captions being there.
-        env.storage.put_file(key, files.video.video_path, "video/mp4")
+        # The main video goes last: a consumer that sees it can rely on everything else being there.
+        _upload_video(env.storage, key, files.video.video_path, files.video.poster_path, files.captions_path)
         reporter.progress(1.0)
 
     encoded = files.video
@@ -124,13 +156,22 @@ def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) 
         height=encoded.height,
         bytes=encoded.bytes,
         sha256=encoded.sha256,
-        timings=dict(reporter.timings),
+        timings={**reporter.timings, **(finished.timings if finished else {})},
         voice_engine=voiced.engine,
         voice=voiced.voice,
         renderer=renderer.name,
         weights=renderer.weights(),
         fallbacks=fallbacks,
+        renditions=finished.records if finished else [],
+        audio=finished.sound.as_result() if finished else {},
     )
+
+
+def _upload_video(storage: Storage, key: str, video: Path, poster: Path, captions: Path) -> None:
+    """Store a video at ``key`` with its poster and captions beside it, the video last."""
+    storage.put_file(poster_key(key), poster, "image/jpeg")
+    storage.put_file(captions_key(key), captions, "text/vtt")
+    storage.put_file(key, video, "video/mp4")
 
 
 def speak_script(speech: SpeechService, text: str, voice: str, max_audio_seconds: float) -> VoicedScript:
