@@ -191,6 +191,30 @@ def test_integrated_loudness_is_the_target_by_pyloudnorm_and_by_ffmpeg_ebur128(
     assert float(np.abs(finished.samples).max()) == pytest.approx(CEILING, abs=1e-3)
 
 
+def test_the_published_aac_sound_keeps_the_loudness_and_stays_under_full_scale(
+    talk: Speech, music_mp3: bytes
+) -> None:
+    finished = finish_sound(talk, target_lufs=-14.0, fps=25, intro_s=1.0, outro_s=1.0, music=music_mp3)
+    rate = finished.sample_rate
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=rate, layout="mono")
+        for start in range(0, len(finished.samples), 1024):
+            frame = av.AudioFrame.from_ndarray(
+                finished.samples[start : start + 1024].reshape(1, -1), format="flt", layout="mono"
+            )
+            frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    buffer.seek(0)
+    with av.open(buffer) as container:
+        decoded = np.concatenate([frame.to_ndarray().reshape(-1) for frame in container.decode(audio=0)])
+
+    assert abs(integrated_loudness(decoded, rate) - -14.0) <= 0.3
+    # The 1 dB left under full scale takes the encoder's overshoot: nothing clips.
+    assert float(np.abs(decoded).max()) < 1.0
+
+
 def test_the_limiter_keeps_peaks_under_the_ceiling_and_moves_loudness_by_a_fraction_of_a_lu(
     voice: Speech,
 ) -> None:
