@@ -13,6 +13,7 @@ Noto Sans, Noto Serif, Noto Sans Arabic and Noto Sans Hebrew ship in ``fonts/`` 
 from __future__ import annotations
 
 import importlib.resources
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,8 +42,12 @@ class Face:
         return ord(character) in _coverage(self.path, self.index)
 
     def font(self, size: int) -> ImageFont.FreeTypeFont:
-        """This face at ``size`` pixels (cached: loading a face costs more than drawing with it)."""
-        return _truetype(self.path, self.index, max(1, int(size)))
+        """This face at ``size`` pixels (cached: loading a face costs more than drawing with it).
+
+        Each thread gets its own font objects: a FreeType face is not safe to draw with from two threads at
+        once, and a web host draws previews in several.
+        """
+        return _truetype(self.path, self.index, max(1, int(size)), threading.get_ident())
 
 
 def _bundled(file_name: str, name: str) -> Face:
@@ -106,6 +111,6 @@ def _coverage(path: str, index: int) -> frozenset[int]:
         font.close()
 
 
-@lru_cache(maxsize=128)
-def _truetype(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
+@lru_cache(maxsize=256)
+def _truetype(path: str, index: int, size: int, thread: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, index=index, layout_engine=LAYOUT_ENGINE)

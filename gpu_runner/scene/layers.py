@@ -77,9 +77,21 @@ def frame_around(image: Image.Image, box: Box, brand: Brand) -> None:
     )
 
 
+def reduced(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``picture`` shrunk by a whole factor while it stays at least twice ``size`` (never smaller).
+
+    A shop's 4000-pixel photo is first reduced this way, by box averaging, which costs a fraction of a
+    Lanczos pass over the whole and looks the same once resized to the few hundred pixels shown.
+    """
+    if picture.mode not in ("RGB", "RGBA", "L", "LA"):
+        picture = picture.convert("RGBA")
+    factor = int(min(picture.width / size[0], picture.height / size[1]) / 2)
+    return picture.reduce(factor) if factor >= 2 else picture
+
+
 def contain(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
     """``picture`` scaled to fit inside ``size`` whole, keeping its shape (RGBA)."""
-    return ImageOps.contain(picture.convert("RGBA"), size, method=Image.Resampling.LANCZOS)
+    return ImageOps.contain(reduced(picture, size).convert("RGBA"), size, method=Image.Resampling.LANCZOS)
 
 
 def product_card(image: Image.Image, box: Box, picture: Image.Image, brand: Brand) -> None:
@@ -99,7 +111,7 @@ def paste_logo(image: Image.Image, logo: Image.Image, box: Box, align: str) -> B
 
     A transparent margin around the logo is trimmed first, so the mark itself fills the box.
     """
-    logo = logo.convert("RGBA")
+    logo = reduced(logo, box.size).convert("RGBA")
     content = logo.getchannel("A").getbbox()
     if content:
         logo = logo.crop(content)

@@ -26,6 +26,7 @@ from .layers import (
     paste_logo,
     placeholder_presenter,
     product_card,
+    reduced,
     rgb,
     set_title,
 )
@@ -76,7 +77,9 @@ class Scene:
 
 def fit_head(image: Image.Image, box: Box) -> Image.Image:
     """``image`` cover-cropped (no bars, centred a little above the middle, where a face is) to ``box``."""
-    return ImageOps.fit(image.convert("RGB"), box.size, Image.Resampling.LANCZOS, centering=(0.5, 0.45))
+    return ImageOps.fit(
+        reduced(image, box.size).convert("RGB"), box.size, Image.Resampling.LANCZOS, centering=(0.5, 0.45)
+    )
 
 
 def _layout_used(composition: Composition, assets: SceneAssets, notes: list[str]) -> str:

@@ -467,3 +467,21 @@ def test_without_libraqm_right_to_left_text_still_reads_from_the_right_inside_it
         assert left > 0 and top > 0 and right < CAPTION_BOX.width and bottom < CAPTION_BOX.height
     finally:
         fonts._truetype.cache_clear()
+
+
+def test_a_shop_sized_product_photo_and_a_16_megapixel_logo_are_shrunk_into_their_boxes() -> None:
+    fmt = fmt_of("vertical")
+    photo = Image.new("RGB", (4000, 3000), BLUE)
+    big_logo = Image.new("P", (4000, 4000), 0)
+    big_logo.putpalette([*RED, 0, 0, 0])
+    scene = plan_scene(
+        Composition(layout="social"), fmt, SceneAssets(product_images=[photo], logo=big_logo), 10.0
+    )
+    placement = place("social", fmt)
+    image = scene.segments[0].background
+    product = placement.product
+    assert tuple(pixels(image)[product.y + product.height // 2, product.x + product.width // 2]) == BLUE
+    blue = bbox(mask_of(image, BLUE, tolerance=0))
+    assert product.contains(blue) and blue.width / blue.height == pytest.approx(4 / 3, rel=0.02)
+    red = bbox(mask_of(image, RED))
+    assert placement.logo.contains(red) and red.width == red.height
