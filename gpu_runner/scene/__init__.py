@@ -9,9 +9,10 @@ previews without numpy, PyAV or torch.
 
 from .captions import caption_notes, draw_caption
 from .geometry import SOCIAL_SAFE_MARGINS, Box, Placement, place
-from .plan import Scene, SceneAssets, Segment, draw_card, fit_head, plan_scene, preview_image
+from .plan import FACE_HEIGHT, Scene, SceneAssets, Segment, draw_card, fit_head, plan_scene, preview_image
 
 __all__ = [
+    "FACE_HEIGHT",
     "SOCIAL_SAFE_MARGINS",
     "Box",
     "Placement",

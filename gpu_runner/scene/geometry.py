@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..protocol import VideoFormat
+from ..protocol import LAYOUTS, VideoFormat
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def place(layout: str, fmt: VideoFormat, *, with_product: bool = True) -> Placem
         return _presenter_product(fmt)
     if layout == "social":
         return _social(fmt, with_product)
-    raise ValueError(f"unknown layout {layout!r}")
+    raise ValueError(f"unknown layout {layout!r}; valid layouts: {', '.join(LAYOUTS)}")
 
 
 def _presenter(fmt: VideoFormat) -> Placement:
