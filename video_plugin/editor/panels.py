@@ -12,8 +12,10 @@ from wagtail.admin.panels import Panel
 from wagtail.admin.staticfiles import versioned_static
 from wagtail.images.widgets import AdminImageChooser
 
+from gpu_runner.protocol import FORMATS, LAYOUT_LABELS, LAYOUTS
 from video_plugin.conf import video_settings
 from video_plugin.editor.state import panel_state
+from video_plugin.jobs.composition import brand_kit_for, job_choices
 from video_plugin.jobs.going_live import going_live_note
 from video_plugin.jobs.scripts import DEFAULT_TONE, TONES
 from video_plugin.jobs.speech_time import speaking_rates_json
@@ -73,8 +75,34 @@ class VideoPanel(Panel):
                 or video_settings.DEFAULT_VOICE,
                 detached_form=DETACHED_FORM_ID,
                 presenter_chooser=self.presenter_chooser(page, organization) if allowed else "",
+                **(self.layout_choices(organization) if allowed else {}),
             )
             return context
+
+        @staticmethod
+        def layout_choices(organization: Any) -> dict[str, Any]:
+            """The layouts and formats to choose from, preset to the organization's defaults (those of
+            publish and batch jobs), and what each layout brings when the editor switches to it (social:
+            vertical, captions burned in), which the controller follows until the editor chooses otherwise."""
+            kit = brand_kit_for(organization.id)
+            layout, formats, burn_captions = job_choices(kit)
+            by_layout = {name: job_choices(kit, name) for name in LAYOUTS}
+            return {
+                "layouts": [(name, LAYOUT_LABELS[name]) for name in LAYOUTS],
+                "formats": list(FORMATS.values()),
+                "default_layout": layout,
+                "default_formats": list(formats),
+                "default_burn_captions": burn_captions,
+                "layout_defaults_json": json.dumps(
+                    {
+                        "layout": layout,
+                        "by_layout": {
+                            name: {"formats": list(chosen[1]), "burn_captions": chosen[2]}
+                            for name, chosen in by_layout.items()
+                        },
+                    }
+                ),
+            }
 
         @staticmethod
         def urls(page_id: int) -> dict[str, str]:
@@ -87,6 +115,7 @@ class VideoPanel(Panel):
                 "voicePreview": reverse("video_plugin:voice_preview", args=[page_id]),
                 "cancel": reverse("video_plugin:cancel", args=job),
                 "current": reverse("video_plugin:make_current", args=job),
+                "layoutPreview": reverse("video_plugin:layout_preview", args=[page_id]),
             }
 
         @staticmethod

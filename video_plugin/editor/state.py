@@ -6,13 +6,14 @@ polls, so both always agree.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
 from wagtail.admin.utils import get_user_display_name
 
-from gpu_runner.protocol import ErrorCode
+from gpu_runner.protocol import FORMATS, LAYOUT_LABELS, ErrorCode
 from video_plugin.jobs.capabilities import RunnerCapabilities, read_capabilities
 from video_plugin.jobs.speech_time import duration_text
 from video_plugin.models import VideoJob
@@ -26,6 +27,7 @@ STAGE_LABELS = {
     "audio": "Reading the voice",
     "render": "Animating the presenter",
     "encode": "Encoding the video",
+    "compose": "Composing the formats",
     "upload": "Uploading",
 }
 
@@ -122,6 +124,31 @@ def panel_playback(job: VideoJob, playback: Playback | None) -> dict[str, Any] |
     return urls
 
 
+def rendition_entries(playback: Playback | None) -> list[dict[str, Any]]:
+    """Each format of a finished video as the panel lists it (player, poster, download link and facts), in
+    the contract's format order, so a job's renditions always appear together and alike."""
+    if playback is None:
+        return []
+    return [
+        {
+            **asdict(rendition),
+            "aspect": FORMATS[rendition.format].aspect,
+            "duration_text": duration_text(rendition.duration_s) if rendition.duration_s else None,
+        }
+        for rendition in playback.renditions
+    ]
+
+
+def layout_facts(job: VideoJob) -> dict[str, Any]:
+    """The layout, formats and captions choice a job was made with, with the layout's label."""
+    return {
+        "layout": job.layout,
+        "layout_label": LAYOUT_LABELS.get(job.layout, job.layout),
+        "formats": list(job.formats or []),
+        "burn_captions": job.burn_captions,
+    }
+
+
 def job_state(job: VideoJob | None, runner: RunnerCapabilities) -> dict[str, Any] | None:
     """One job as the panel shows it: status, progress, result or reason, in words an editor reads."""
     if job is None:
@@ -147,6 +174,8 @@ def job_state(job: VideoJob | None, runner: RunnerCapabilities) -> dict[str, Any
         is_current=job.is_current,
         waits_for_publish=job.waits_for_publish,
         playback=panel_playback(job, playback),
+        renditions=rendition_entries(playback),
+        **layout_facts(job),
         duration_text=playback_duration_text(playback),
         eta_text=duration_text(job.eta_s) if job.eta_s is not None else None,
         **request_origin(job),
@@ -178,6 +207,8 @@ def history(page_id: int) -> list[dict[str, Any]]:
                 **request_origin(job),
                 "video_url": playback.video_url if playback else None,
                 "poster_url": playback.poster_url if playback else None,
+                "renditions": rendition_entries(playback),
+                **layout_facts(job),
             }
         )
     return entries

@@ -12,6 +12,7 @@ urlpatterns = [
     path("pages/<int:page_id>/script/", views.written_script, name="script"),
     path("pages/<int:page_id>/face-check/", views.face_check, name="face_check"),
     path("pages/<int:page_id>/voice-preview/", views.voice_preview, name="voice_preview"),
+    path("pages/<int:page_id>/layout-preview/", views.layout_preview, name="layout_preview"),
     path("pages/<int:page_id>/jobs/<str:job_id>/cancel/", views.cancel, name="cancel"),
     path("pages/<int:page_id>/jobs/<str:job_id>/current/", views.make_current, name="make_current"),
     path("pages/<int:page_id>/jobs/<str:job_id>/captions.vtt", views.job_captions, name="job_captions"),

@@ -20,6 +20,8 @@ from wagtail.models import Page
 from gpu_runner.protocol import ProtocolError, check_voice_id
 from video_plugin.conf import video_settings
 from video_plugin.editor.face_check import check_face
+from video_plugin.editor.layout_choice import read_layout_choice, valid_choices
+from video_plugin.editor.layout_preview import layout_preview_jpeg, preview_choice
 from video_plugin.editor.state import job_state, panel_state
 from video_plugin.editor.voice_previews import is_servable, request_preview, stored_preview
 from video_plugin.jobs.cancellation import cancel_job
@@ -68,8 +70,8 @@ def not_a_viewer(action: str) -> JsonResponse:
     return forbidden(f"only {get_tenancy().who_may_view} can {action}")
 
 
-def bad_request(reason: str) -> JsonResponse:
-    return JsonResponse({"error": reason}, status=400)
+def bad_request(reason: str, **details: Any) -> JsonResponse:
+    return JsonResponse({"error": reason, **details}, status=400)
 
 
 def request_data(request: HttpRequest) -> dict[str, Any]:
@@ -135,21 +137,57 @@ def checked_voice(data: dict[str, Any]) -> str | None:
 
 @require_POST
 def generate(request: HttpRequest, page_id: int) -> JsonResponse:
-    """Request a video for the page with an optional ``script``, ``voice`` and ``image_id``."""
+    """Request a video for the page with an optional ``script``, ``voice`` and ``image_id``, and the finished
+    videos' ``layout``, ``formats`` and ``burn_captions`` (each the organization's default when left out)."""
     page = organization_page(page_id).specific
     if not can_generate(request.user, page):
         return not_a_generator("generate videos")
     try:
         data = request_data(request)
+        choice = read_layout_choice(data)
+    except ProtocolError as exc:
+        return bad_request(str(exc), valid=valid_choices())
+    except BadRequest as exc:
+        return bad_request(str(exc))
+    try:
         script = checked_script(data, organization_of(page))
         voice = checked_voice(data)
         image = chosen_image(request, data["image_id"]) if data.get("image_id") else None
         job = request_video(
-            page, request.user, VideoJob.Trigger.EDITOR, script=script, voice=voice, image=image
+            page,
+            request.user,
+            VideoJob.Trigger.EDITOR,
+            script=script,
+            voice=voice,
+            image=image,
+            layout=choice.layout,
+            formats=list(choice.formats) if choice.formats else None,
+            burn_captions=choice.burn_captions,
         )
     except (BadRequest, VideoRequestError) as exc:
         return bad_request(str(exc))
     return JsonResponse({"job": job_state(job, read_capabilities())}, status=202)
+
+
+@require_GET
+def layout_preview(request: HttpRequest, page_id: int) -> HttpResponse:
+    """A JPEG of ``?layout=`` in ``?format=`` for the page: its presenter (``?image_id=``, else the page's or
+    the organization's), its product pictures and the organization's brand kit, drawn before anything is
+    queued. ``?burn_captions=`` adds a sample caption. Each left out takes the organization's default."""
+    page = organization_page(page_id).specific
+    if not can_view(request.user, page):
+        return not_a_viewer("preview this page's videos")
+    organization = organization_of(page)
+    try:
+        choice = preview_choice(request.GET, organization.id)
+        image = chosen_image(request, request.GET["image_id"]) if request.GET.get("image_id") else None
+    except ProtocolError as exc:
+        return bad_request(str(exc), valid=valid_choices())
+    except BadRequest as exc:
+        return bad_request(str(exc))
+    jpeg = layout_preview_jpeg(page, organization, choice, image)
+    # Wagtail's admin marks every answer no-store, so a preview of an older brand kit is never shown again.
+    return HttpResponse(jpeg, content_type="image/jpeg")
 
 
 @require_GET

@@ -1,7 +1,8 @@
 /**
  * The presenter video panel. Renders the state the server sends (the latest job, the page's videos and the
- * runners), polls it while the panel is open, and drives the controls: script, voice, presenter, generate,
- * cancel, and choosing the current video. Registered on Wagtail's own Stimulus application: no build step.
+ * runners), polls it while the panel is open, and drives the controls: script, voice, presenter, layout,
+ * formats and captions with their live preview, generate, cancel, and choosing the current video. Registered
+ * on Wagtail's own Stimulus application: no build step.
  *
  * Text from the server is set with textContent only, never as HTML.
  */
@@ -12,6 +13,8 @@
   // A runner voices a preview in a second or two; asking for half a minute covers a cold or busy runner.
   const PREVIEW_POLL_MS = 1000;
   const PREVIEW_TRIES = 30;
+  // The layout preview waits for the editor to stop clicking before it asks the server to draw.
+  const LAYOUT_PREVIEW_DEBOUNCE_MS = 250;
 
   const icon = (name) => {
     const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
@@ -68,7 +71,8 @@
     static targets = [
       'runner', 'state', 'controls', 'tone', 'script', 'scriptCount', 'voice', 'voiceHelp', 'presenter',
       'faceCheck', 'generate', 'generateLabel', 'cancel', 'error', 'history', 'playerTemplate',
-      'previewButton', 'preview', 'previewAudio', 'previewHelp',
+      'previewButton', 'preview', 'previewAudio', 'previewHelp', 'renditionTemplate',
+      'layout', 'format', 'burnCaptions', 'layoutPreview', 'layoutPreviewImage', 'layoutPreviewHelp', 'previewFormat',
     ];
 
     static values = {
@@ -81,6 +85,7 @@
       maxChars: Number,
       speakingRates: Object,
       defaultVoice: String,
+      layoutDefaults: Object,
     };
 
     connect() {
@@ -90,17 +95,27 @@
       this.presenterInput = this.hasPresenterTarget ? this.presenterTarget.querySelector('input[type=hidden]') : null;
       if (this.presenterInput) {
         // The chooser reports a new image by a change event on its hidden input, which does not bubble.
-        this.onPresenterChange = () => this.checkFace();
+        this.onPresenterChange = () => {
+          this.checkFace();
+          this.scheduleLayoutPreview();
+        };
         this.presenterInput.addEventListener('change', this.onPresenterChange);
         this.checkFace();
       }
       if (this.hasScriptTarget) this.countScript();
+      // Until the editor touches them, formats and captions follow the chosen layout's defaults.
+      this.formatsTouched = false;
+      this.captionsTouched = false;
+      this.layoutPreviewSequence = 0;
+      if (this.hasLayoutPreviewTarget) this.formatsChanged({ initial: true });
       this.render(this.stateValue);
     }
 
     disconnect() {
       clearTimeout(this.timer);
       clearTimeout(this.previewTimer);
+      clearTimeout(this.layoutPreviewTimer);
+      if (this.layoutPreviewUrl) URL.revokeObjectURL(this.layoutPreviewUrl);
       if (this.presenterInput) this.presenterInput.removeEventListener('change', this.onPresenterChange);
     }
 
@@ -235,16 +250,17 @@
       const { playback } = job;
       const figure = this.playerTemplateTarget.content.firstElementChild.cloneNode(true);
       const field = (name) => figure.querySelector(`[data-field="${name}"]`);
-      const video = field('video');
-      if (playback.poster_url) video.poster = playback.poster_url;
-      field('source').src = playback.video_url;
-      if (playback.captions_url) field('captions').src = playback.captions_url;
-      else field('captions').remove();
+      // A job from before finished videos has one main video; it is shown as its only rendition.
+      const renditions = job.renditions.length
+        ? job.renditions
+        : [{ url: playback.video_url, poster_url: playback.poster_url, width: playback.width, height: playback.height, label: 'Video', aspect: null, captions_burned: false }];
+      field('renditions').replaceChildren(...renditions.map((rendition) => this.rendition(rendition, playback.captions_url)));
       field('duration').textContent = job.duration_text || 'length unknown';
       const asked = job.voice && job.voice_used && job.voice !== job.voice_used ? ` (asked for ${job.voice})` : '';
       field('voice').textContent = `${job.voice_used || job.voice}${asked}`;
       field('renderer').textContent = job.renderer_used || job.renderer;
       field('kind').textContent = job.renderer_label || '';
+      field('layout').textContent = job.layout_label || job.layout || '';
       if (job.voice_note) {
         field('voiceNote').hidden = false;
         field('voiceNote').textContent = job.voice_note;
@@ -253,7 +269,29 @@
         field('fallbacks').hidden = false;
         field('fallbacks').textContent = `Details: ${job.fallbacks.join('; ')}`;
       }
-      field('download').href = playback.video_url;
+      return figure;
+    }
+
+    // One format of a finished video: its player with its own poster, its facts and its download.
+    rendition(rendition, captionsUrl) {
+      const figure = this.renditionTemplateTarget.content.firstElementChild.cloneNode(true);
+      const field = (name) => figure.querySelector(`[data-field="${name}"]`);
+      const video = field('video');
+      figure.dataset.format = rendition.format || 'main';
+      if (rendition.poster_url) video.poster = rendition.poster_url;
+      field('source').src = rendition.url;
+      // Captions burned into the picture would be shown twice if the track were on by default.
+      if (captionsUrl) {
+        field('captions').src = captionsUrl;
+        field('captions').default = !rendition.captions_burned;
+      } else {
+        field('captions').remove();
+      }
+      field('label').textContent = rendition.label;
+      field('size').textContent = rendition.width ? `${rendition.width}×${rendition.height}` : '';
+      field('captionsNote').textContent = rendition.captions_burned ? 'captions burned in' : '';
+      field('download').href = rendition.url;
+      field('downloadLabel').textContent = rendition.aspect ? `Download ${rendition.aspect} MP4` : 'Download MP4';
       video.load();
       return figure;
     }
@@ -297,6 +335,8 @@
           entry.poster_url ? element('img', { src: entry.poster_url, alt: '' }) : null,
           element('a', { href: entry.video_url, target: '_blank', rel: 'noopener' }, facts),
         );
+        // The job's formats stay together under it: each with its poster, a link to watch and a download.
+        if (entry.renditions.length) item.append(this.historyRenditions(entry));
         item.append(this.spokenScript(entry, false));
         if (entry.is_current) {
           item.append(element('span', { class: 'w-status w-status--primary' }, 'Live on the page'));
@@ -313,6 +353,17 @@
       });
       if (!items.length) items.push(element('li', { class: 'help-block' }, 'No finished videos yet.'));
       this.historyTarget.replaceChildren(...items);
+    }
+
+    historyRenditions(entry) {
+      const links = entry.renditions.map((rendition) => element(
+        'li',
+        { 'data-format': rendition.format },
+        rendition.poster_url ? element('img', { src: rendition.poster_url, alt: '' }) : null,
+        element('a', { href: rendition.url, target: '_blank', rel: 'noopener' }, `${rendition.label} · ${rendition.width}×${rendition.height}`),
+        element('a', { href: rendition.url, download: '', class: 'button button-small button-secondary' }, icon('download'), ` ${rendition.aspect} MP4`),
+      ));
+      return element('ul', { class: 'aivideo-panel__history-renditions', 'aria-label': `Formats of ${entry.layout_label}` }, ...links);
     }
 
     renderVoices(runner) {
@@ -446,6 +497,99 @@
       if (this.state) this.generateLabelTarget.textContent = this.generateLabel(this.state.job);
     }
 
+    // --- layout, formats and their preview ---------------------------------------------------------------
+
+    chosenLayout() {
+      const checked = this.layoutTargets.find((input) => input.checked);
+      return checked ? checked.value : this.layoutDefaultsValue.layout;
+    }
+
+    chosenFormats() {
+      return this.formatTargets.filter((input) => input.checked).map((input) => input.value);
+    }
+
+    // A new layout brings its own formats and captions (social: vertical, captions burned in), unless the
+    // editor has already chosen those; the organization's layout brings the organization's own defaults.
+    layoutChanged() {
+      const defaults = this.layoutDefaultsValue.by_layout[this.chosenLayout()];
+      if (!this.formatsTouched) {
+        this.formatTargets.forEach((input) => { input.checked = defaults.formats.includes(input.value); });
+      }
+      if (!this.captionsTouched) this.burnCaptionsTarget.checked = defaults.burn_captions;
+      this.formatsChanged({ initial: true });
+    }
+
+    formatsChanged(event) {
+      if (!(event && event.initial)) this.formatsTouched = true;
+      const chosen = this.chosenFormats();
+      const previewed = this.previewFormatTarget.value;
+      // The format just ticked is the one the editor wants to see.
+      const ticked = event && event.target && event.target.checked ? event.target.value : null;
+      const options = this.formatTargets.filter((input) => input.checked).map((input) => {
+        const label = input.closest('label').textContent.replace(/\s+/g, ' ').trim();
+        return element('option', { value: input.value }, label);
+      });
+      this.previewFormatTarget.replaceChildren(...options);
+      const keep = ticked || (chosen.includes(previewed) ? previewed : chosen[0]);
+      if (keep) this.previewFormatTarget.value = keep;
+      this.scheduleLayoutPreview();
+    }
+
+    captionsChanged() {
+      this.captionsTouched = true;
+      this.scheduleLayoutPreview();
+    }
+
+    scheduleLayoutPreview() {
+      if (!this.hasLayoutPreviewTarget) return;
+      clearTimeout(this.layoutPreviewTimer);
+      this.layoutPreviewTimer = setTimeout(() => this.refreshLayoutPreview(), LAYOUT_PREVIEW_DEBOUNCE_MS);
+    }
+
+    async refreshLayoutPreview() {
+      clearTimeout(this.layoutPreviewTimer);
+      const format = this.previewFormatTarget.value;
+      const figure = this.layoutPreviewTarget;
+      if (!format) {
+        figure.dataset.state = 'empty';
+        this.layoutPreviewImageTarget.hidden = true;
+        this.layoutPreviewHelpTarget.textContent = 'Choose at least one format.';
+        return;
+      }
+      const layout = this.chosenLayout();
+      const query = new URLSearchParams({ layout, format, burn_captions: String(this.burnCaptionsTarget.checked) });
+      if (this.presenterInput && this.presenterInput.value) query.set('image_id', this.presenterInput.value);
+      // Answers may arrive out of order; only the latest request's picture is shown.
+      this.layoutPreviewSequence += 1;
+      const sequence = this.layoutPreviewSequence;
+      figure.dataset.state = 'loading';
+      this.layoutPreviewHelpTarget.textContent = 'Drawing the preview…';
+      try {
+        const response = await fetch(`${this.url('layoutPreview')}?${query}`, { credentials: 'same-origin' });
+        if (!response.ok) {
+          const body = await response.json().catch(() => ({}));
+          throw new Error(body.error || `The preview could not be drawn (${response.status}).`);
+        }
+        const picture = await response.blob();
+        if (sequence !== this.layoutPreviewSequence) return;
+        if (this.layoutPreviewUrl) URL.revokeObjectURL(this.layoutPreviewUrl);
+        this.layoutPreviewUrl = URL.createObjectURL(picture);
+        const image = this.layoutPreviewImageTarget;
+        image.hidden = false;
+        image.alt = `Preview of the ${layout} layout in the ${format} format`;
+        image.src = this.layoutPreviewUrl;
+        await image.decode().catch(() => {});
+        if (sequence !== this.layoutPreviewSequence) return;
+        figure.dataset.state = 'ready';
+        figure.dataset.shows = `${layout}/${format}`;
+        this.layoutPreviewHelpTarget.textContent = '';
+      } catch (error) {
+        if (sequence !== this.layoutPreviewSequence) return;
+        figure.dataset.state = 'error';
+        this.layoutPreviewHelpTarget.textContent = error.message;
+      }
+    }
+
     // --- actions ----------------------------------------------------------------------------------------
 
     async generate() {
@@ -458,12 +602,20 @@
         this.showError(`${this.face.message} Click "Generate anyway" to queue it regardless.`);
         return;
       }
+      const formats = this.chosenFormats();
+      if (!formats.length) {
+        this.showError('Choose at least one format for the finished video.');
+        return;
+      }
       this.generateTarget.disabled = true;
       this.showError('');
       const payload = {
         script: this.scriptTarget.value,
         voice: this.voiceTarget.value,
         image_id: this.presenterInput ? this.presenterInput.value : '',
+        layout: this.chosenLayout(),
+        formats,
+        burn_captions: this.burnCaptionsTarget.checked,
       };
       try {
         const body = await this.request(this.url('generate'), { method: 'POST', body: JSON.stringify(payload) });

@@ -1,0 +1,136 @@
+"""The panel's live preview: one still of the chosen layout in the chosen format, drawn from the page's
+presenter photo, its own product pictures and the organization's brand kit, before anything is queued.
+
+It is drawn here, on the web host, by the runner's own scene code (:func:`gpu_runner.scene.preview_image`), so
+the preview is the first frame's design and not a look-alike. To answer within a second it reads small Wagtail
+renditions of the images (never the uploads themselves) and sends a scaled-down JPEG.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image as PILImage
+
+from gpu_runner.protocol import FORMATS, MAX_PRODUCT_IMAGES, Brand, Composition, ProtocolError
+from gpu_runner.scene import SceneAssets, preview_image
+from video_plugin.editor.layout_choice import read_burn_captions, read_formats, read_layout
+from video_plugin.jobs.composition import brand_kit_for, job_choices, product_of
+from video_plugin.jobs.presenters import may_use_image
+from video_plugin.jobs.scripts import first_sentences, plain_text
+from video_plugin.tenancy import OrganizationInfo
+
+# Wagtail rendition filters for the inputs: enough detail for a preview a few hundred pixels wide.
+PICTURE_FILTER = "max-800x800"
+LOGO_FILTER = "max-400x400"
+# The preview's longer side in pixels: sharp in the panel's column, small enough to send at once.
+PREVIEW_LONG_SIDE = 640
+JPEG_QUALITY = 85
+# A sample caption is one short line of what the page will say.
+SAMPLE_CAPTION_CHARS = 60
+
+
+@dataclass(frozen=True)
+class PreviewChoice:
+    """The one layout and format a preview shows, and whether a caption is burned in."""
+
+    layout: str
+    format: str
+    burn_captions: bool
+
+
+def preview_choice(query: Mapping[str, Any], organization_id: int) -> PreviewChoice:
+    """The ``layout``, ``format`` and ``burn_captions`` of a preview request, those left out filled the way a
+    job's are (:func:`~video_plugin.jobs.composition.job_choices`).
+
+    Raises :class:`ProtocolError` naming the valid values for an unknown layout or format.
+    """
+    formats = read_formats(query.get("format"))
+    if formats is not None and len(formats) != 1:
+        raise ProtocolError(f"a preview shows one format at a time: one of {', '.join(FORMATS)}")
+    layout, formats, burn = job_choices(
+        brand_kit_for(organization_id),
+        read_layout(query.get("layout")),
+        formats,
+        read_burn_captions(query.get("burn_captions")),
+    )
+    return PreviewChoice(layout=layout, format=formats[0], burn_captions=burn)
+
+
+def rendition_picture(image: Any, filter_spec: str, mode: str = "RGB") -> PILImage.Image:
+    """A small Wagtail rendition of ``image``, decoded; Wagtail makes it once and keeps it."""
+    rendition = image.get_rendition(filter_spec)
+    with rendition.file.open("rb") as handle:
+        picture = PILImage.open(handle)
+        picture.load()
+    return picture.convert(mode)
+
+
+def product_pictures(page: Any, organization: OrganizationInfo) -> list[Any]:
+    """The page's product pictures a job would show: main first, only those the organization may use, at
+    most :data:`~gpu_runner.protocol.MAX_PRODUCT_IMAGES`."""
+    usable: list[Any] = []
+    for image in product_of(page).images:
+        if image is not None and image not in usable and may_use_image(organization, image):
+            usable.append(image)
+    return usable[:MAX_PRODUCT_IMAGES]
+
+
+def sample_caption(page: Any) -> str:
+    """A line of what the page's video will say, to show the burned-in captions' type and place."""
+    source = page.video_script_source()
+    text = plain_text(source.script or source.description) or source.title
+    return first_sentences(text, SAMPLE_CAPTION_CHARS)
+
+
+def preview_composition(page: Any, organization: OrganizationInfo, choice: PreviewChoice) -> Composition:
+    """What the job would compose, with the brand kit's colours and font; pictures come as decoded images
+    (:func:`preview_assets`), so nothing is filed in the organization's storage for a preview."""
+    kit = brand_kit_for(organization.id)
+    product = product_of(page)
+    return Composition(
+        layout=choice.layout,
+        formats=(choice.format,),
+        burn_captions=choice.burn_captions,
+        product_name=product.name,
+        product_price=product.price,
+        brand=Brand(
+            primary_colour=kit.primary_colour.lower(),
+            secondary_colour=kit.secondary_colour.lower(),
+            font=kit.font,
+        ),
+    )
+
+
+def preview_assets(page: Any, organization: OrganizationInfo, presenter: Any) -> SceneAssets:
+    """The presenter photo, the page's product pictures and the brand kit's logo, as small decoded images."""
+    presenter = presenter or page.video_presenter_image() or organization.default_presenter_image
+    logo = brand_kit_for(organization.id).logo
+    return SceneAssets(
+        product_images=[
+            rendition_picture(image, PICTURE_FILTER) for image in product_pictures(page, organization)
+        ],
+        logo=rendition_picture(logo, LOGO_FILTER, "RGBA") if logo is not None else None,
+        presenter=rendition_picture(presenter, PICTURE_FILTER) if presenter is not None else None,
+    )
+
+
+def layout_preview_jpeg(
+    page: Any, organization: OrganizationInfo, choice: PreviewChoice, presenter: Any = None
+) -> bytes:
+    """The preview of ``choice`` for ``page`` as a JPEG whose longer side is :data:`PREVIEW_LONG_SIDE`.
+
+    ``presenter`` is the photo the editor has chosen in the panel; ``None`` uses the page's or the
+    organization's, as the job would.
+    """
+    composition = preview_composition(page, organization, choice)
+    assets = preview_assets(page, organization, presenter)
+    caption = sample_caption(page) if choice.burn_captions else None
+    picture = preview_image(composition, FORMATS[choice.format], assets, sample_caption=caption)
+    picture.thumbnail((PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE), PILImage.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    picture.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return buffer.getvalue()
