@@ -442,7 +442,7 @@ def _raised_cosine(length: int) -> np.ndarray:
 
 
 def _ducking(voice_track: np.ndarray, rate: int, voice_lufs: float) -> np.ndarray:
-    """The music's gain under the voice, per sample: 1 where nobody speaks, -DUCK_DB while the voice does.
+    """The music's gain under the voice, per sample: 1 where nobody speaks, DUCK_DB less while it does.
 
     The voice's level over :data:`VOICE_WINDOW_S`, every :data:`VOICE_STEP_S`, decides where it speaks;
     that is held through short gaps, then ramped with an anticipating attack and a slower release, and
@@ -459,8 +459,8 @@ def _ducking(voice_track: np.ndarray, rate: int, voice_lufs: float) -> np.ndarra
     window = max(1, round(VOICE_WINDOW_S / VOICE_STEP_S))
     before = window // 2
     level = _moving_mean(np.pad(per_step, (before, window - 1 - before), mode="edge"), window)
-    with np.errstate(divide="ignore"):
-        speaking = (10.0 * np.log10(level) > voice_lufs + VOICE_GATE_DB).astype(np.float64)
+    # A cumulative sum's differences can dip a hair under zero in silence: floor them before the logarithm.
+    speaking = (10.0 * np.log10(np.maximum(level, 1e-20)) > voice_lufs + VOICE_GATE_DB).astype(np.float64)
     hold = round(DUCK_HOLD_S / VOICE_STEP_S)
     held = _sliding_max(np.concatenate((np.zeros(hold), speaking)), hold + 1)
     attack = max(1, round(DUCK_ATTACK_S / VOICE_STEP_S))
