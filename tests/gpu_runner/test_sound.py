@@ -244,6 +244,18 @@ def test_the_limiter_keeps_peaks_under_the_ceiling_and_moves_loudness_by_a_fract
     assert np.mean(limited[untouched] == louder[untouched]) > 0.5
 
 
+def test_a_target_too_loud_for_the_voice_peaks_is_said_and_the_peaks_still_hold(voice: Speech) -> None:
+    # -9 LUFS (the loudest a job may ask) puts this voice's peaks 12 dB over the ceiling.
+    finished = finish_sound(voice, target_lufs=-9.0, fps=25, intro_s=1.0, outro_s=1.0)
+
+    assert -12.0 < finished.integrated_lufs < -10.5
+    assert finished.notes == [
+        f"the finished sound measures {finished.integrated_lufs:.1f} LUFS, not the -9 LUFS target: the voice's "
+        "peaks would have to be limited too hard to reach it"
+    ]
+    _assert_clean(finished)
+
+
 def test_silent_speech_is_said_and_left_alone_without_nan() -> None:
     finished = finish_sound(Speech(np.zeros(44100, np.float32), 22050), target_lufs=-14.0, fps=25)
 
