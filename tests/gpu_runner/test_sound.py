@@ -250,8 +250,8 @@ def test_a_target_too_loud_for_the_voice_peaks_is_said_and_the_peaks_still_hold(
 
     assert -12.0 < finished.integrated_lufs < -10.5
     assert finished.notes == [
-        f"the finished sound measures {finished.integrated_lufs:.1f} LUFS, not the -9 LUFS target: the voice's "
-        "peaks would have to be limited too hard to reach it"
+        f"the finished sound measures {finished.integrated_lufs:.1f} LUFS, not the -9 LUFS target: the "
+        "voice's peaks would have to be limited too hard to reach it"
     ]
     _assert_clean(finished)
 
