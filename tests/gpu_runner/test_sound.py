@@ -453,10 +453,20 @@ def test_music_that_is_not_audio_is_left_out_with_a_note(voice: Speech, music: b
 
 def test_music_cut_off_midway_is_used_as_far_as_it_goes(voice: Speech) -> None:
     whole = _encoded(_tone(4.0), "mp3", "libmp3lame")
+    half = whole[: len(whole) // 2]
 
-    finished = finish_sound(voice, target_lufs=-14.0, fps=25, intro_s=1.0, music=whole[: len(whole) // 2])
+    decoded, trimmed = sound._decode_music(half, 22050, 10 * 22050)
+    finished = finish_sound(voice, target_lufs=-14.0, fps=25, intro_s=2.0, outro_s=2.0, music=half)
 
+    assert len(decoded) / 22050 == pytest.approx(2.0, abs=0.1)
+    assert trimmed is False
     assert finished.music is True
+    assert finished.notes == []
+    # The two seconds that were there play, looped (joins at 1.5 s and 3.0 s, measured between them), under
+    # the voice: the tone is heard at its ducked level.
+    assert _tone_level_db(finished.samples, 22050, 2.3, 2.95) == pytest.approx(
+        _tone_level_db(finished.samples, 22050, 1.05, 1.45) - sound.DUCK_DB, abs=1.0
+    )
     _assert_clean(finished)
 
 
