@@ -7,7 +7,7 @@ and imports only the standard library, Pillow, fontTools and :mod:`gpu_runner.pr
 previews without numpy, PyAV or torch.
 """
 
-from .captions import caption_notes, draw_caption
+from .captions import caption_notes, draw_caption, set_caption
 from .geometry import SOCIAL_SAFE_MARGINS, Box, Placement, place
 from .plan import FACE_HEIGHT, Scene, SceneAssets, Segment, draw_card, fit_head, plan_scene, preview_image
 
@@ -26,4 +26,5 @@ __all__ = [
     "place",
     "plan_scene",
     "preview_image",
+    "set_caption",
 ]

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from ..protocol import Composition, VideoFormat
 from .fonts import font_chain
 from .geometry import Box
-from .text import draw_block, fallback_notes, fit_text
+from .text import FittedText, draw_block, fallback_notes, fit_text
 
 TEXT = (255, 255, 255, 255)
 OUTLINE = (0, 0, 0, 255)
@@ -26,29 +26,41 @@ def caption_size(composition: Composition, fmt: VideoFormat) -> int:
     return round(min(fmt.width, fmt.height) * share)
 
 
+def _inner(box: Box, size: int) -> tuple[Box, int, int]:
+    """Where in a caption box the letters may go (inside the plate's padding); the padding; the outline."""
+    padding = max(4, round(size * 0.3))
+    outline = max(2, size // 16)
+    inner = Box(padding + outline, padding, box.width - 2 * (padding + outline), box.height - 2 * padding)
+    return inner, padding, outline
+
+
+def set_caption(text: str, box: Box, composition: Composition, fmt: VideoFormat) -> FittedText:
+    """The lines ``text`` is drawn in within ``box``: wrapped, set smaller if need be, cut only as a last
+    resort (``shortened``; the caption boxes hold two lines of a WebVTT cue without it)."""
+    size = caption_size(composition, fmt)
+    inner, _, _ = _inner(box, size)
+    return fit_text(
+        " ".join(text.split()),
+        font_chain(composition.brand.font, bold=True),
+        inner.width,
+        inner.height,
+        size=size,
+        min_size=max(8, round(size * 0.5)),
+        max_lines=MAX_LINES,
+    )
+
+
 def draw_caption(text: str, box: Box, composition: Composition, fmt: VideoFormat) -> Image.Image:
     """The caption ``text`` as an RGBA image of ``box``'s size, to lay over the frame at ``box``.
 
     Transparent where there is no caption; the lines sit at the bottom of the box, centred.
     """
     overlay = Image.new("RGBA", box.size, (0, 0, 0, 0))
-    text = " ".join(text.split())
-    if not text:
+    if not text.strip():
         return overlay
-    size = caption_size(composition, fmt)
-    padding = max(4, round(size * 0.3))
-    outline = max(2, size // 16)
+    fitted = set_caption(text, box, composition, fmt)
+    inner, padding, outline = _inner(box, caption_size(composition, fmt))
     chain = font_chain(composition.brand.font, bold=True)
-    inner = Box(padding + outline, padding, box.width - 2 * (padding + outline), box.height - 2 * padding)
-    fitted = fit_text(
-        text,
-        chain,
-        inner.width,
-        inner.height,
-        size=size,
-        min_size=max(8, round(size * 0.6)),
-        max_lines=MAX_LINES,
-    )
     # The plate is drawn after measuring, on its own layer, so the outline is not dimmed by it.
     plate = Image.new("RGBA", box.size, (0, 0, 0, 0))
     letters = Image.new("RGBA", box.size, (0, 0, 0, 0))

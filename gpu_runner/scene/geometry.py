@@ -152,7 +152,7 @@ def _presenter(fmt: VideoFormat) -> Placement:
         side = height * 0.74
         head = Box.even((width - side) / 2, height - side - 104 * unit, side, side)
         logo = Box.even(margin, 40 * unit, width * 0.3, height * 0.1)
-        caption = Box.even(96 * unit, height - 40 * unit - height * 0.175, width - 192 * unit, height * 0.175)
+        caption = Box.even(margin, height - 24 * unit - height * 0.22, width - 2 * margin, height * 0.22)
     else:
         side = width - 2 * margin
         head = Box.even(margin, (height - side) / 2, side, side)
@@ -178,8 +178,11 @@ def _presenter_product(fmt: VideoFormat) -> Placement:
         head_width = content if shape == "landscape" else (width - 3 * margin) / 2
         head = Box.even(margin, margin, head_width, content)
         product = Box.even(head.right + margin, margin, width - head.right - 2 * margin, content)
-        caption_height = height * 0.16
-    caption = Box.even(width * 0.1, head.bottom - caption_height - 16 * unit, width * 0.8, caption_height)
+        caption_height = height * (0.16 if shape == "landscape" else 0.22)
+    caption_width = width * (0.8 if shape == "landscape" else 0.9)
+    caption = Box.even(
+        (width - caption_width) / 2, head.bottom - caption_height - 16 * unit, caption_width, caption_height
+    )
     # The lower third: name and price on the left (the start), the logo at the far end.
     padding_y = bar.height * 0.1
     logo = Box.even(width - margin - width * 0.2, bar.y + bar.height * 0.2, width * 0.2, bar.height * 0.6)
@@ -212,7 +215,7 @@ def _social_stacked(fmt: VideoFormat, safe: Box, with_product: bool) -> Placemen
     logo_x = product.right + gap if product else row.x
     logo = Box.even(logo_x, row.y + row.height * 0.2, row.right - logo_x, row.height * 0.6)
     # Captions sit over the presenter's chest, like the captions of any short video.
-    caption_height = safe.height * 0.16
+    caption_height = safe.height * 0.2
     caption = Box.even(safe.x, head.bottom - caption_height, safe.width, caption_height)
     return Placement("social", head, product, logo, "center", title, None, caption, safe)
 
@@ -233,6 +236,6 @@ def _social_beside(fmt: VideoFormat, safe: Box, with_product: bool) -> Placement
     else:
         side = min(region.width, region.height)
         head = Box.even(region.x + (region.width - side) / 2, region.y, side, side)
-    caption_height = safe.height * 0.22
+    caption_height = safe.height * 0.3
     caption = Box.even(safe.x, region.bottom - caption_height, safe.width, caption_height)
     return Placement("social", head, product, logo, "left", title, None, caption, safe)

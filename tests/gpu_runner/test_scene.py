@@ -23,6 +23,7 @@ from gpu_runner.scene import (
     place,
     plan_scene,
     preview_image,
+    set_caption,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -281,6 +282,26 @@ def test_a_caption_far_too_long_for_its_box_is_shrunk_then_ellipsized_never_over
     left, top, right, bottom = caption.getchannel("A").getbbox()
     assert left > 0 and top > 0 and right < CAPTION_BOX.width and bottom < CAPTION_BOX.height
     assert draw_caption("   ", CAPTION_BOX, composition, fmt).getbbox() is None
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("format_name", FORMAT_IDS)
+def test_every_caption_box_holds_a_full_two_line_cue_uncut_in_readable_type(
+    layout: str, format_name: str
+) -> None:
+    # WebVTT cues are at most two lines of 42 characters (gpu_runner.captions): burned in, not one word may go
+    # missing, or the video would say less than its captions file.
+    fmt = fmt_of(format_name)
+    composition = Composition(layout=layout, burn_captions=True)
+    box = place(layout, fmt).caption
+    for cue in (
+        "Our handmade mugs are glazed by hand and fired twice, so each one is a little different",
+        "Каждая кружка покрыта глазурью вручную и обожжена дважды, поэтому все они разные.",
+        "HANDGEFERTIGTE KAFFEEBECHER, GLASIERT UND ZWEIMAL GEBRANNT: JEDER IST EIN UNIKAT.",
+    ):
+        fitted = set_caption(cue, box, composition, fmt)
+        assert not fitted.shortened and " ".join(fitted.lines).replace(" ", "") == cue.replace(" ", "")
+        assert fitted.size >= 0.035 * min(fmt.width, fmt.height), fitted
 
 
 def test_chinese_captions_break_between_characters() -> None:
