@@ -17,8 +17,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-# The S3 server of the end-to-end tests, shared rather than copied.
-from tests.e2e.conftest import e2e_s3_endpoint  # noqa: F401
+# The S3 server and the running stack of the end-to-end tests, shared rather than copied.
+from tests.e2e.conftest import e2e_s3_endpoint, stack  # noqa: F401
 from tests.stack import Stack, running_stack
 
 CHROMIUM = "/usr/bin/chromium"

@@ -79,21 +79,31 @@ def test_an_admin_sees_every_state_of_the_panel(
         stack.tail_logs()
     )
     page.wait_for_function(PLAYABLE, arg=".aivideo-panel video", timeout=30_000)
-    assert panel.locator("video").get_attribute("poster").endswith(".jpg")
-    assert panel.locator("track[kind=captions]").get_attribute("src").endswith(".vtt")
-    assert panel.get_by_text("Download MP4").get_attribute("href").endswith(".mp4")
+    # Acme's brand kit makes the product page's 16:9 and the feed's 1:1: a player and a download for each.
+    landscape = panel.locator(".aivideo-panel__state [data-format=landscape]")
+    assert landscape.locator("video").get_attribute("poster").endswith(".landscape.jpg")
+    assert landscape.locator("track[kind=captions]").get_attribute("src").endswith(".vtt")
+    assert (
+        landscape.get_by_role("link", name="Download 16:9 MP4")
+        .get_attribute("href")
+        .endswith(".landscape.mp4")
+    )
+    square = panel.locator(".aivideo-panel__state [data-format=square]")
+    assert square.get_by_role("link", name="Download 1:1 MP4").get_attribute("href").endswith(".square.mp4")
     assert panel.locator("[data-field=kind]").inner_text() == "Still image (no talking head)"
     assert panel.locator("[data-field=renderer]").inner_text() == "still"
     assert panel.locator("[data-field=voice]").inner_text() == "espeak:en-gb"
     assert panel.locator("[data-field=voiceNote]").is_hidden()  # the voice asked for is the one heard
-    (entry,) = panel.locator(".aivideo-panel__history-list li").all()
+    (entry,) = panel.locator(".aivideo-panel__history-list > li").all()
     assert "Still image (no talking head) · renderer still · voice espeak:en-gb" in entry.inner_text()
     # An editor's video waits for the page's next publish; someone who may publish can make it live now.
     assert panel.get_by_text("go live when the page is next published").is_visible()
     assert entry.get_by_text("Goes live when the page is published").is_visible()
     assert not VideoJob.objects.get(page_id=product.pk).is_current
     entry.get_by_role("button", name="Make live").click()
-    panel.locator(".aivideo-panel__history-list li").get_by_text("Live on the page").wait_for(timeout=10_000)
+    panel.locator(".aivideo-panel__history-list > li").get_by_text("Live on the page").wait_for(
+        timeout=10_000
+    )
     # The runner refreshes its published status every few seconds; the picture for the README waits for it.
     panel.get_by_text("1 runner · 0 jobs queued").wait_for(timeout=20_000)
     screenshot_panel(page, artifacts / "4-succeeded.png")

@@ -16,7 +16,7 @@ from wagtail.images import get_image_model
 from gpu_runner.protocol import FORMATS
 from gpu_runner.scene import place
 from shop.models import ProductPage
-from video_plugin.editor.layout_preview import PREVIEW_LONG_SIDE
+from video_plugin.editor.layout_preview import LAYOUT_NOTE_HEADER, PREVIEW_LONG_SIDE
 from video_plugin.jobs.composition import ProductFacts
 from video_plugin.models import BrandKit, VideoJob
 
@@ -177,3 +177,18 @@ def test_another_organizations_page_or_photo_gets_no_preview(shop, client):
     assert (
         response.json()["error"] == f"image {theirs.pk} does not exist or is not in a collection you can use"
     )
+
+
+def test_a_page_without_a_product_picture_is_previewed_as_its_job_falls_back(world, client):
+    client.force_login(world.users[("admin", "acme")])
+    page = world.product["acme"]  # no product image
+
+    fallback = preview(client, page, layout="presenter_product", format="landscape")
+    presenter = preview(client, page, layout="presenter", format="landscape")
+
+    assert fallback[LAYOUT_NOTE_HEADER] == (
+        "This page has no product picture, so its video uses the 'Presenter' layout instead: give the page a "
+        "product image."
+    )
+    assert LAYOUT_NOTE_HEADER not in presenter
+    assert ImageChops.difference(decoded(fallback), decoded(presenter)).getbbox() is None

@@ -15,12 +15,22 @@ from typing import Any
 
 from PIL import Image as PILImage
 
-from gpu_runner.protocol import FORMATS, MAX_PRODUCT_IMAGES, Brand, Composition, ProtocolError
+from gpu_runner.protocol import (
+    FORMATS,
+    LAYOUT_LABELS,
+    MAX_PRODUCT_IMAGES,
+    MAX_PRODUCT_NAME_CHARS,
+    MAX_PRODUCT_PRICE_CHARS,
+    Brand,
+    Composition,
+    ProtocolError,
+)
 from gpu_runner.scene import SceneAssets, preview_image
 from video_plugin.editor.layout_choice import read_burn_captions, read_formats, read_layout
-from video_plugin.jobs.composition import brand_kit_for, job_choices, product_of
+from video_plugin.jobs.composition import brand_kit_for, job_choices, product_of, shortened
 from video_plugin.jobs.presenters import may_use_image
 from video_plugin.jobs.scripts import first_sentences, plain_text
+from video_plugin.models import BrandKit
 from video_plugin.tenancy import OrganizationInfo
 
 # Wagtail rendition filters for the inputs: enough detail for a preview a few hundred pixels wide.
@@ -31,6 +41,8 @@ PREVIEW_LONG_SIDE = 640
 JPEG_QUALITY = 85
 # A sample caption is one short line of what the page will say.
 SAMPLE_CAPTION_CHARS = 60
+# Says, beside the picture, when the job would fall back to another layout.
+LAYOUT_NOTE_HEADER = "X-Layout-Note"
 
 
 @dataclass(frozen=True)
@@ -86,17 +98,16 @@ def sample_caption(page: Any) -> str:
     return first_sentences(text, SAMPLE_CAPTION_CHARS)
 
 
-def preview_composition(page: Any, organization: OrganizationInfo, choice: PreviewChoice) -> Composition:
+def preview_composition(page: Any, kit: BrandKit, choice: PreviewChoice) -> Composition:
     """What the job would compose, with the brand kit's colours and font; pictures come as decoded images
     (:func:`preview_assets`), so nothing is filed in the organization's storage for a preview."""
-    kit = brand_kit_for(organization.id)
     product = product_of(page)
     return Composition(
         layout=choice.layout,
         formats=(choice.format,),
         burn_captions=choice.burn_captions,
-        product_name=product.name,
-        product_price=product.price,
+        product_name=shortened(product.name, MAX_PRODUCT_NAME_CHARS, "product name", []),
+        product_price=shortened(product.price, MAX_PRODUCT_PRICE_CHARS, "price", []),
         brand=Brand(
             primary_colour=kit.primary_colour.lower(),
             secondary_colour=kit.secondary_colour.lower(),
@@ -105,10 +116,10 @@ def preview_composition(page: Any, organization: OrganizationInfo, choice: Previ
     )
 
 
-def preview_assets(page: Any, organization: OrganizationInfo, presenter: Any) -> SceneAssets:
+def preview_assets(page: Any, organization: OrganizationInfo, kit: BrandKit, presenter: Any) -> SceneAssets:
     """The presenter photo, the page's product pictures and the brand kit's logo, as small decoded images."""
     presenter = presenter or page.video_presenter_image() or organization.default_presenter_image
-    logo = brand_kit_for(organization.id).logo
+    logo = kit.logo if kit.logo_id else None
     return SceneAssets(
         product_images=[
             rendition_picture(image, PICTURE_FILTER) for image in product_pictures(page, organization)
@@ -118,19 +129,35 @@ def preview_assets(page: Any, organization: OrganizationInfo, presenter: Any) ->
     )
 
 
-def layout_preview_jpeg(
+@dataclass(frozen=True)
+class LayoutPreview:
+    """A preview's JPEG, and a plain-words note when the job would fall back (``""`` when it would not)."""
+
+    jpeg: bytes
+    note: str = ""
+
+
+def layout_preview(
     page: Any, organization: OrganizationInfo, choice: PreviewChoice, presenter: Any = None
-) -> bytes:
-    """The preview of ``choice`` for ``page`` as a JPEG whose longer side is :data:`PREVIEW_LONG_SIDE`.
+) -> LayoutPreview:
+    """The preview of ``choice`` for ``page``: a JPEG whose longer side is :data:`PREVIEW_LONG_SIDE`.
 
     ``presenter`` is the photo the editor has chosen in the panel; ``None`` uses the page's or the
     organization's, as the job would.
     """
-    composition = preview_composition(page, organization, choice)
-    assets = preview_assets(page, organization, presenter)
+    kit = brand_kit_for(organization.id)
+    composition = preview_composition(page, kit, choice)
+    assets = preview_assets(page, organization, kit, presenter)
     caption = sample_caption(page) if choice.burn_captions else None
     picture = preview_image(composition, FORMATS[choice.format], assets, sample_caption=caption)
     picture.thumbnail((PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE), PILImage.Resampling.LANCZOS)
     buffer = io.BytesIO()
     picture.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return buffer.getvalue()
+    note = ""
+    if choice.layout == "presenter_product" and not assets.product_images:
+        # The job falls back the same way (video_plugin.jobs.composition.plan_composition).
+        note = (
+            f"This page has no product picture, so its video uses the {LAYOUT_LABELS['presenter']!r} layout "
+            "instead: give the page a product image."
+        )
+    return LayoutPreview(jpeg=buffer.getvalue(), note=note)

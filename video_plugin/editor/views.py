@@ -21,7 +21,7 @@ from gpu_runner.protocol import ProtocolError, check_voice_id
 from video_plugin.conf import video_settings
 from video_plugin.editor.face_check import check_face
 from video_plugin.editor.layout_choice import read_layout_choice, valid_choices
-from video_plugin.editor.layout_preview import layout_preview_jpeg, preview_choice
+from video_plugin.editor.layout_preview import LAYOUT_NOTE_HEADER, layout_preview, preview_choice
 from video_plugin.editor.state import job_state, panel_state
 from video_plugin.editor.voice_previews import is_servable, request_preview, stored_preview
 from video_plugin.jobs.cancellation import cancel_job
@@ -170,7 +170,7 @@ def generate(request: HttpRequest, page_id: int) -> JsonResponse:
 
 
 @require_GET
-def layout_preview(request: HttpRequest, page_id: int) -> HttpResponse:
+def layout_preview_image(request: HttpRequest, page_id: int) -> HttpResponse:
     """A JPEG of ``?layout=`` in ``?format=`` for the page: its presenter (``?image_id=``, else the page's or
     the organization's), its product pictures and the organization's brand kit, drawn before anything is
     queued. ``?burn_captions=`` adds a sample caption. Each left out takes the organization's default."""
@@ -185,9 +185,12 @@ def layout_preview(request: HttpRequest, page_id: int) -> HttpResponse:
         return bad_request(str(exc), valid=valid_choices())
     except BadRequest as exc:
         return bad_request(str(exc))
-    jpeg = layout_preview_jpeg(page, organization, choice, image)
+    preview = layout_preview(page, organization, choice, image)
     # Wagtail's admin marks every answer no-store, so a preview of an older brand kit is never shown again.
-    return HttpResponse(jpeg, content_type="image/jpeg")
+    response = HttpResponse(preview.jpeg, content_type="image/jpeg")
+    if preview.note:
+        response[LAYOUT_NOTE_HEADER] = preview.note
+    return response
 
 
 @require_GET

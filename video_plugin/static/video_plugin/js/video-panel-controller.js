@@ -563,6 +563,7 @@
       this.layoutPreviewSequence += 1;
       const sequence = this.layoutPreviewSequence;
       figure.dataset.state = 'loading';
+      this.layoutPreviewHelpTarget.className = 'help-block';
       this.layoutPreviewHelpTarget.textContent = 'Drawing the preview…';
       try {
         const response = await fetch(`${this.url('layoutPreview')}?${query}`, { credentials: 'same-origin' });
@@ -582,10 +583,14 @@
         if (sequence !== this.layoutPreviewSequence) return;
         figure.dataset.state = 'ready';
         figure.dataset.shows = `${layout}/${format}`;
-        this.layoutPreviewHelpTarget.textContent = '';
+        // Set when the job would fall back, e.g. to the presenter layout on a page without a product picture.
+        const note = response.headers.get('X-Layout-Note') || '';
+        this.layoutPreviewHelpTarget.className = note ? 'help-block help-warning' : 'help-block';
+        this.layoutPreviewHelpTarget.textContent = note;
       } catch (error) {
         if (sequence !== this.layoutPreviewSequence) return;
         figure.dataset.state = 'error';
+        this.layoutPreviewHelpTarget.className = 'help-block help-critical';
         this.layoutPreviewHelpTarget.textContent = error.message;
       }
     }
