@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gpu_runner.captions import LINE_CHARS, build_webvtt
+from gpu_runner.captions import LINE_CHARS, Cue, build_webvtt, caption_cues, cue_at, webvtt_of
 from gpu_runner.tts.base import Timing
 
 
@@ -41,3 +41,33 @@ def test_cue_text_is_escaped() -> None:
 def test_plain_text_is_escaped_exactly_once_and_the_rest_kept() -> None:
     vtt = build_webvtt('Salt & pepper <script> "crisp" it\'s 🐟', [], 3.0)
     assert cues(vtt)[0][1] == ['Salt &amp; pepper &lt;script&gt; "crisp"', "it's 🐟"]
+
+
+def test_cues_are_one_segmentation_for_webvtt_and_burned_captions() -> None:
+    timings = [Timing("Hello.", 0.1, 0.6), Timing("Buy", 1.0, 1.2), Timing("now!", 1.2, 1.7)]
+    found = caption_cues("Hello. Buy now!", timings, 2.0)
+    assert found == [Cue(("Hello.",), 0.1, 1.0), Cue(("Buy", "now!"), 1.0, 1.7)]
+    assert [cue.text for cue in found] == ["Hello.", "Buy now!"]
+    assert build_webvtt("Hello. Buy now!", timings, 2.0) == webvtt_of(found)
+
+
+def test_an_intro_card_shifts_every_cue() -> None:
+    timings = [Timing("Hello.", 0.1, 0.6), Timing("Buy", 1.0, 1.2), Timing("now!", 1.2, 1.7)]
+    assert [
+        timing for timing, _lines in cues(build_webvtt("Hello. Buy now!", timings, 2.0, offset_s=1.5))
+    ] == [
+        "00:00:01.600 --> 00:00:02.500",
+        "00:00:02.500 --> 00:00:03.200",
+    ]
+
+
+def test_the_cue_of_a_moment() -> None:
+    found = [Cue(("Hello.",), 0.1, 1.0), Cue(("Buy", "now!"), 1.0, 1.7)]
+    assert [cue_at(found, t) for t in (0.0, 0.1, 0.99, 1.0, 1.69, 1.7)] == [
+        None,
+        found[0],
+        found[0],
+        found[1],
+        found[1],
+        None,
+    ]

@@ -11,6 +11,7 @@ import av
 import pytest
 
 from gpu_runner.cli import main
+from gpu_runner.encode import rendition_encoder
 
 
 def test_render_writes_video_poster_and_captions(
@@ -60,6 +61,36 @@ def test_bench_still_prints_speed(
     assert float(lines[1].split()[2].rstrip("×")) > 0
 
 
+def test_bench_compose_prints_each_format_beside_the_still_renderer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["bench", "compose", "--seconds", "1"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("compose bench: 1.0 s of espeak:en-us speech, layout presenter_product")
+    assert lines[1].startswith("still renderer (render + encode, 512×512): ")
+    assert lines[2].split() == [
+        "format",
+        "size",
+        "x_realtime",
+        "idle_cores",
+        "encoder",
+        "preset",
+        "crf",
+        "MB/min",
+    ]
+    rows = [line.split() for line in lines[3:6]]
+    assert [row[:2] for row in rows] == [
+        ["landscape", "1920×1080"],
+        ["square", "1080×1080"],
+        ["vertical", "1080×1920"],
+    ]
+    encoder = rendition_encoder()  # libx264 superfast CRF 23 here; NVENC on a GPU that has it
+    assert {tuple(row[4:7]) for row in rows} == {(encoder.codec, encoder.preset, encoder.quality)}
+    for row in rows:
+        assert float(row[2].rstrip("×")) > 0 and float(row[7]) > 0
+    assert lines[6:] == []  # no notes: the logo, the picture and the captions were all used
+
+
 @pytest.mark.parametrize(
     ("argv", "module", "function", "expected"),
     [
@@ -68,6 +99,12 @@ def test_bench_still_prints_speed(
             "gpu_runner.renderers.hallo2.weights",
             "fetch_models_main",
             {"dir": "/m"},
+        ),
+        (
+            ["bench", "compose", "--seconds", "3", "--preset", "veryfast", "--crf", "21"],
+            "gpu_runner.compose.bench",
+            "main",
+            {"seconds": 3.0, "preset": "veryfast", "crf": "21"},
         ),
         (
             ["bench", "hallo2", "--tiny", "--steps", "3"],

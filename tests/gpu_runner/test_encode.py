@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gpu_runner import encode
 from gpu_runner.checksums import file_sha256
 from gpu_runner.encode import encode_mp4
 from gpu_runner.renderers.base import FrameStream, NullReporter, RenderInput, Speech
@@ -69,3 +70,23 @@ def test_wrong_frame_shape_is_refused(tmp_path: Path) -> None:
     frames = iter([np.zeros((10, 10, 3), np.uint8)] * 5)
     with pytest.raises(ValueError, match="expected"):
         encode_mp4(FrameStream(64, 64, 25, 5, frames), speech, tmp_path / "v.mp4", tmp_path / "p.jpg")
+
+
+def test_renditions_use_libx264_high_where_no_gpu_encoder_opens(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    if encode._open_problem(encode.RENDITION_NVENC) is None:
+        pytest.skip("this host can encode with NVENC")
+    encode._rendition_encoder.cache_clear()
+    monkeypatch.setattr(encode, "_nvidia_driver_present", lambda: False)
+    assert encode.rendition_encoder() == encode.RENDITION_X264
+    assert encode.RENDITION_X264.options["profile"] == "high"
+    assert not caplog.records  # no GPU, nothing to fall back from
+    # A host with an NVIDIA driver whose GPU cannot open NVENC (an H100, or none visible) says so.
+    monkeypatch.setattr(encode, "_nvidia_driver_present", lambda: True)
+    with caplog.at_level("WARNING", logger="gpu_runner.encode"):
+        assert encode.rendition_encoder() == encode.RENDITION_X264
+    assert (
+        "h264_nvenc cannot be opened on this host" in caplog.text and "renditions use libx264" in caplog.text
+    )
+    encode._rendition_encoder.cache_clear()
