@@ -113,7 +113,7 @@ def fallback_notes(text: str, chain: Sequence[Face], what: str) -> list[str]:
             continue
         seen.add(run.face.name)
         sample = run.text.strip()
-        sample = sample[:4] + ELLIPSIS if len(sample) > 4 else sample
+        sample = sample[:4].rstrip() + ELLIPSIS if len(sample) > 4 else sample
         notes.append(f"{chain[0].name} cannot draw {sample!r} in the {what}: {run.face.name} was used for it")
     missing = missing_characters(text, chain)
     if missing:

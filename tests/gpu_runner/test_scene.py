@@ -216,7 +216,7 @@ def test_a_name_in_a_script_the_brand_font_lacks_is_drawn_by_a_fallback_font_and
     )
     scene = plan_scene(composition, fmt_of("landscape"), assets(GREEN), 10.0)
     assert scene.notes == [
-        "Noto Serif cannot draw 'كوب …' in the product name: Noto Sans Arabic was used for it"
+        "Noto Serif cannot draw 'كوب…' in the product name: Noto Sans Arabic was used for it"
     ]
 
 
