@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from ..protocol import Brand, Composition, VideoFormat
 from .fonts import font_chain
-from .geometry import SOCIAL_SAFE_MARGINS, Box, Margins, Placement
+from .geometry import SOCIAL_SAFE_MARGINS, Box, Margins
 from .text import FittedText, draw_block, fit_text, line_pitch
 
 Colour = tuple[int, int, int]
@@ -231,9 +231,3 @@ def placeholder_presenter(image: Image.Image, box: Box, brand: Brand) -> None:
         radius=round(side * 0.12),
         fill=figure,
     )
-
-
-def placement_logo(image: Image.Image, placement: Placement, logo: Image.Image | None) -> Box | None:
-    if logo is None:
-        return None
-    return paste_logo(image, logo, placement.logo, placement.logo_align)
