@@ -54,6 +54,7 @@ dist: setup
 
 bench: setup
 	$(PY) -m bench.pipeline
+	$(PY) -m gpu_runner bench compose
 
 # On a GPU host: the CUDA tests (fp16 residency, fused attention, memory between jobs, a real out-of-memory error),
 # the fp16 parity test, then the full-size benchmark (released weights in HALLO_MODELS_DIR, else random ones).

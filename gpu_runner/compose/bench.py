@@ -39,7 +39,8 @@ BENCH_SCRIPT = (
     "cover tucked into its own pocket for the days that need it. The back panel breathes, the hip belt "
     "carries the weight, and every zip runs smoothly with gloves on. Side pockets hold two bottles, the lid "
     "keeps your map and snacks at hand, and the frame sheet keeps the load steady on rough ground. Pack it "
-    "for a day hike or a weekend away: it is ready when you are."
+    "for a day hike or a weekend away: it is ready when you are. Order it today and it is on its way to you "
+    "tomorrow morning."
 )
 BENCH_VOICE = "en-us"
 ORGANIZATION = 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,16 +103,19 @@ def compose_rendition(
     canvas = YuvPicture(width, height)
     poster: Image.Image | None = None
     video_path, poster_path = folder / f"{fmt.name}.mp4", folder / f"{fmt.name}.jpg"
-    with Mp4Writer(
-        video_path,
-        width=width,
-        height=height,
-        fps=fps,
-        encoder=encoder,
-        samples=sound.samples,
-        sample_rate=sound.sample_rate,
-        tag_colours=True,
-    ) as writer:
+    with (
+        Mp4Writer(
+            video_path,
+            width=width,
+            height=height,
+            fps=fps,
+            encoder=encoder,
+            samples=sound.samples,
+            sample_rate=sound.sample_rate,
+            tag_colours=True,
+        ) as writer,
+        closing(head_frames(head_video, head_box)) as heads,
+    ):
 
         def emit(picture: YuvPicture) -> None:
             nonlocal poster
@@ -126,7 +130,6 @@ def compose_rendition(
             for _ in range(intro_n):
                 emit(card)
 
-        heads = head_frames(head_video, head_box)
         showing: tuple[int, Cue | None] | None = None
         overlay: Overlay | None = None
         head: Planes | None = None
@@ -155,7 +158,6 @@ def compose_rendition(
                 if overlay is not None and overlap is not None:
                     overlay.blend_onto(canvas, within=overlap)
             emit(canvas)
-        heads.close()
 
         if outro_n:
             card = YuvPicture.from_image(_full_frame(outro.picture, fmt))

@@ -26,7 +26,7 @@ from gpu_runner.encode import encode_mp4, rendition_encoder
 from gpu_runner.protocol import FORMATS, Brand, Composition, asset_key, rendition_key, video_key
 from gpu_runner.renderers.base import FPS, NullReporter, RenderInput
 from gpu_runner.renderers.still import StillRenderer
-from gpu_runner.scene import Box, SceneAssets, plan_scene
+from gpu_runner.scene import Box, SceneAssets, draw_card, plan_scene
 from gpu_runner.storage import LocalStorage
 from gpu_runner.tts import SpeechService, VoicedScript
 
@@ -281,22 +281,29 @@ def test_the_finished_sound_is_shared_and_reported(made: Made) -> None:
         assert made.finished.timings[f"compose.{composed.format}"] == composed.seconds > 0.0
 
 
-def test_an_intro_card_comes_first_and_the_captions_follow_it(
+def test_intro_and_outro_cards_frame_the_presenter_and_the_captions_follow_the_intro(
     tmp_path: Path, face_photo: Image.Image, voiced: VoicedScript
 ) -> None:
     storage = LocalStorage(tmp_path / "storage")
     composition = Composition(
-        layout="presenter", formats=("square",), burn_captions=True, brand=Brand(intro_s=1.0)
+        layout="presenter", formats=("square",), burn_captions=True, brand=Brand(intro_s=1.0, outro_s=0.6)
     )
     finished = compose(tmp_path, face_photo, voiced, composition, storage)
     composed = finished.renditions[0]
-    speech_s = voiced.spoken.speech.duration_s
-    assert composed.frames == FPS + math.ceil(speech_s * FPS)
+    head = math.ceil(voiced.spoken.speech.duration_s * FPS)
+    assert composed.frames == FPS + head + 15
     vtt = finished.captions_path.read_text(encoding="utf-8")
     assert vtt.split("\n\n")[1].startswith("00:00:01.000 --> ")
-    frames = frames_of(composed.video_path, {0, FPS - 1, FPS + 3})
-    assert np.abs(frames[0] - frames[FPS - 1]).mean() < 0.5  # the card holds still
+    last = composed.frames - 1
+    frames = frames_of(composed.video_path, {0, FPS - 1, FPS + 3, FPS + head - 1, FPS + head, last})
+    assert np.abs(frames[0] - frames[FPS - 1]).mean() < 0.5  # the intro card holds still
     assert np.abs(frames[FPS - 1] - frames[FPS + 3]).mean() > 10  # then the presenter's scene
+    assert np.abs(frames[FPS + head - 1] - frames[FPS + head]).mean() > 10  # then the outro card
+    assert np.abs(frames[FPS + head] - frames[last]).mean() < 0.5
+    assets = SceneAssets(presenter=face_photo)
+    for index, kind in ((0, "intro"), (last, "outro")):
+        card = np.asarray(draw_card(composition, FORMATS["square"], assets, kind)).astype(int)
+        assert np.abs(frames[index] - card).mean() < 2.0, kind
 
 
 def test_without_a_product_picture_the_presenter_layout_is_used_and_said(

@@ -25,6 +25,7 @@ from gpu_runner.protocol import (
     rendition_key,
     video_key,
 )
+from gpu_runner.renderers.base import JobCancelled
 from gpu_runner.renderers.still import StillRenderer
 from gpu_runner.settings import RunnerSettings
 from gpu_runner.storage import LocalStorage
@@ -210,3 +211,34 @@ def test_a_job_without_a_composition_makes_the_talking_head_alone(
     assert storage.written == [poster_key(OUTPUT_KEY), captions_key(OUTPUT_KEY), OUTPUT_KEY]
     assert (result.renditions, result.audio) == ([], {})
     assert "compose" not in result.timings
+
+
+def test_a_job_cancelled_while_composing_stores_nothing(
+    tmp_path: Path, face_jpeg: bytes, speech_service: SpeechService
+) -> None:
+    storage = RecordingStorage(tmp_path / "storage")
+    image_key = file(storage, "presenters", face_jpeg, "jpg")
+    request = RenderRequest.from_dict(
+        {
+            "v": 1,
+            "job_id": "job-cancel",
+            "organization_id": 3,
+            "page_id": 12,
+            "image_key": image_key,
+            "script": "Fresh roasted coffee, ground to order and sent the same day.",
+            "voice": "espeak:en-us",
+            "renderer": "still",
+            "output_key": OUTPUT_KEY,
+            "composition": {"layout": "presenter", "formats": ["landscape", "vertical"]},
+        }
+    )
+    env = JobEnvironment(
+        RunnerSettings(storage_url=str(storage.root)), storage, speech_service, StillRenderer()
+    )
+    # Cancelled from the moment composing starts: the reporter's check sees it within a second of video.
+    reporter = JobReporter(
+        "job-cancel", 1, publish=lambda event: None, is_cancelled=lambda: reporter.stage == "compose"
+    )
+    with pytest.raises(JobCancelled, match="during compose"):
+        run_job(request, env, reporter)
+    assert storage.written == []
