@@ -1,4 +1,5 @@
-"""The demo catalogue: two organizations with members of every role, product pages, and a presenter photo.
+"""The demo catalogue: two organizations with members of every role, product pages with a gallery, a presenter
+photo, and a brand kit (logo, colours, video defaults) so finished videos show the shop's look.
 
 Every function here finds what a previous run made before creating anything, so seeding twice changes nothing.
 """
@@ -18,8 +19,9 @@ from PIL import ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
-from shop.models import Membership, Organization, ProductIndexPage, ProductPage
+from shop.models import Membership, Organization, ProductGalleryImage, ProductIndexPage, ProductPage
 from shop.roles import Role
+from video_plugin.models import BrandKit
 
 SUPERUSER = ("admin", "demo-admin")
 
@@ -33,11 +35,23 @@ class DemoProduct:
 
 
 @dataclass(frozen=True)
+class DemoBrand:
+    """An organization's brand kit: its colours (``#rrggbb``) and what its publish and batch jobs make."""
+
+    primary_colour: str
+    secondary_colour: str
+    default_layout: str
+    default_formats: tuple[str, ...]
+    default_burn_captions: bool
+
+
+@dataclass(frozen=True)
 class DemoOrganization:
     name: str
     slug: str
     auto_generate_on_publish: bool
     products: tuple[DemoProduct, ...]
+    brand: DemoBrand
 
 
 ORGANIZATIONS = (
@@ -62,6 +76,7 @@ ORGANIZATIONS = (
                 (21, 101, 192),
             ),
         ),
+        brand=DemoBrand("#1b4332", "#f1faee", "presenter_product", ("landscape", "square"), False),
     ),
     DemoOrganization(
         name="Bluebird Books",
@@ -73,6 +88,7 @@ ORGANIZATIONS = (
             ),
             DemoProduct("Canvas Tote", "Holds a week of library books.", Decimal("15.00"), (96, 125, 139)),
         ),
+        brand=DemoBrand("#1d3557", "#f8f3e6", "social", ("vertical", "square"), True),
     ),
 )
 
@@ -127,6 +143,27 @@ def product_picture(product: DemoProduct) -> PILImage.Image:
     return picture
 
 
+def product_detail_picture(product: DemoProduct) -> PILImage.Image:
+    """The product's second, gallery picture: the card's colours swapped, so a video's cut to it shows."""
+    picture = PILImage.new("RGB", (600, 600), "white")
+    pen = ImageDraw.Draw(picture)
+    pen.ellipse((90, 90, 510, 510), fill=product.colour)
+    pen.text((300, 300), "detail", fill="white", anchor="mm", font_size=56)
+    return picture
+
+
+def logo_picture(spec: DemoOrganization) -> PILImage.Image:
+    """A transparent 480×160 logo: a badge in the brand's primary colour with the organization's initials."""
+    primary = spec.brand.primary_colour
+    secondary = spec.brand.secondary_colour
+    initials = "".join(word[0] for word in spec.name.split()[:2]).upper()
+    picture = PILImage.new("RGBA", (480, 160), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(picture)
+    pen.rounded_rectangle((0, 0, 479, 159), radius=36, fill=primary, outline=secondary, width=6)
+    pen.text((240, 80), initials, fill=secondary, anchor="mm", font_size=96)
+    return picture
+
+
 def astronaut_picture() -> PILImage.Image:
     """Eileen Collins' NASA portrait from scikit-image (public domain; see shop/fixtures/README.md)."""
     from skimage import data
@@ -166,18 +203,42 @@ def ensure_catalogue(spec: DemoOrganization) -> Organization:
     for product in spec.products:
         if ProductPage.objects.child_of(index).filter(title=product.title).exists():
             continue
+        detail = ensure_image(
+            f"{product.title} detail", organization, lambda p=product: product_detail_picture(p)
+        )
         page = index.add_child(
             instance=ProductPage(
                 title=product.title,
                 description=f"<p>{product.description}</p>",
                 price=product.price,
                 product_image=ensure_image(product.title, organization, lambda p=product: product_picture(p)),
+                gallery_images=[ProductGalleryImage(image=detail)],
             )
         )
         page.save_revision().publish()
+    ensure_brand_kit(spec, organization)
 
     # Switched on only after the first products are published, so seeding does not queue renders by itself.
     if created and spec.auto_generate_on_publish:
         organization.auto_generate_on_publish = True
         organization.save()
     return organization
+
+
+def ensure_brand_kit(spec: DemoOrganization, organization: Organization) -> BrandKit:
+    """The organization's brand kit with a logo drawn for it; a kit someone has edited is left as it is."""
+    logo = ensure_image(f"{spec.name} logo", organization, lambda: logo_picture(spec))
+    kit, _ = BrandKit.objects.get_or_create(
+        organization_id=organization.pk,
+        defaults={
+            "logo": logo,
+            "primary_colour": spec.brand.primary_colour,
+            "secondary_colour": spec.brand.secondary_colour,
+            "intro_enabled": True,
+            "intro_seconds": 1.5,
+            "default_layout": spec.brand.default_layout,
+            "default_formats": list(spec.brand.default_formats),
+            "default_burn_captions": spec.brand.default_burn_captions,
+        },
+    )
+    return kit

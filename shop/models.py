@@ -7,16 +7,18 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from wagtail.admin.panels import FieldPanel
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField
 from wagtail.images import get_image_model_string
 from wagtail.images.api.fields import ImageRenditionField
-from wagtail.models import Collection, Page
+from wagtail.models import Collection, Orderable, Page
 
 from shop.roles import Role, ensure_organization_access
 from video_plugin.api.fields import AIVideoField
 from video_plugin.editor.panels import VideoPanel
+from video_plugin.jobs.composition import ProductFacts
 from video_plugin.jobs.scripts import ScriptSource
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import validate_voice_id
@@ -136,6 +138,7 @@ class ProductPage(VideoPageMixin, Page):
         FieldPanel("description"),
         FieldPanel("price"),
         FieldPanel("product_image"),
+        InlinePanel("gallery_images", label="Gallery", heading="Gallery"),
         FieldPanel("presenter_image"),
         FieldPanel("video_script"),
         VideoPanel(),
@@ -157,3 +160,27 @@ class ProductPage(VideoPageMixin, Page):
 
     def video_presenter_image(self):
         return self.presenter_image
+
+    def video_product(self) -> ProductFacts:
+        """The name, price and pictures (main image, then the gallery) a finished video shows."""
+        gallery = [item.image for item in self.gallery_images.select_related("image").order_by("sort_order")]
+        return ProductFacts(
+            name=self.title,
+            price=display_price(self.price) if self.price is not None else "",
+            images=[image for image in (self.product_image, *gallery) if image is not None],
+        )
+
+
+def display_price(price: Decimal) -> str:
+    """``Decimal("19.90")`` as "$19.90", and a whole amount without its zero cents ("$24")."""
+    amount = f"{price:,.0f}" if price == price.to_integral_value() else f"{price:,.2f}"
+    return f"${amount}"
+
+
+class ProductGalleryImage(Orderable):
+    """One more picture of a product, after its main image: finished videos cycle through them."""
+
+    page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="gallery_images")
+    image = models.ForeignKey(get_image_model_string(), on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("image")]

@@ -1,4 +1,5 @@
-"""Fixtures of the panel view tests: the real Redis standing in for the broker's client."""
+"""Fixtures of the plugin's tests: the real Redis standing in for the broker's client, and a job request
+whose render message is sent as a commit sends it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import redis as redis_client
 from gpu_runner.protocol import PROTOCOL_VERSION, runner_key
 from video_plugin.editor import voice_previews
 from video_plugin.jobs import cancellation, capabilities
+from video_plugin.jobs.requests import request_video
 
 
 @pytest.fixture
@@ -30,3 +32,14 @@ def publish_runner(redis: Any, voices: dict[str, list[str]]) -> None:
     """A still runner's capabilities record offering ``voices`` (language → voice ids)."""
     record = {"v": PROTOCOL_VERSION, "runner_id": "gpu-1", "renderer": {"name": "still"}, "voices": voices}
     redis.set(runner_key("gpu-1"), json.dumps(record), ex=30)
+
+
+@pytest.fixture
+def ask(django_capture_on_commit_callbacks: Any) -> Any:
+    """``request_video`` by nobody in particular, its render message sent as a commit sends it."""
+
+    def requested(page: Any, trigger: str, **choices: Any) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return request_video(page, None, trigger, **choices)
+
+    return requested

@@ -10,7 +10,15 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 
-from gpu_runner.protocol import JOB_ID_PATTERN, MAX_SCRIPT_CHARS, MAX_VOICE_ID_CHARS, VOICE_ID_PATTERN
+from gpu_runner.protocol import (
+    FORMATS,
+    JOB_ID_PATTERN,
+    LAYOUT_LABELS,
+    LAYOUTS,
+    MAX_SCRIPT_CHARS,
+    MAX_VOICE_ID_CHARS,
+    VOICE_ID_PATTERN,
+)
 from video_plugin.models import VideoJob
 
 API_VERSION = "1.0.0"
@@ -41,6 +49,20 @@ COMMON_ERRORS = {
     "406": error_response("The Accept header asks for something other than JSON."),
 }
 
+LAYOUT = {
+    "type": "string",
+    "enum": list(LAYOUTS),
+    "description": "; ".join(f"{name}: {label}" for name, label in LAYOUT_LABELS.items()),
+}
+FORMAT = {
+    "type": "string",
+    "enum": list(FORMATS),
+    "description": "; ".join(
+        f"{name}: {f.width}×{f.height} ({f.aspect}), {f.label}" for name, f in FORMATS.items()
+    ),
+}
+FORMAT_LIST = {"type": "array", "items": FORMAT, "minItems": 1, "maxItems": len(FORMATS), "uniqueItems": True}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -55,6 +77,19 @@ SCHEMAS: dict[str, Any] = {
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
                 },
             }
+        },
+    },
+    "Rendition": {
+        "type": "object",
+        "description": "One finished format of the video, composed from the same render.",
+        "required": ["format", "width", "height", "url", "poster_url", "captions_burned"],
+        "properties": {
+            "format": FORMAT,
+            "width": {"type": "integer"},
+            "height": {"type": "integer"},
+            "url": {"type": "string"},
+            "poster_url": {"type": "string"},
+            "captions_burned": {"type": "boolean", "description": "Captions drawn into the picture."},
         },
     },
     "Video": {
@@ -83,8 +118,12 @@ SCHEMAS: dict[str, Any] = {
             "script",
             "voice",
             "image",
+            "layout",
+            "formats",
+            "burn_captions",
             "error",
             "video",
+            "renditions",
             "created_at",
             "started_at",
             "finished_at",
@@ -100,6 +139,10 @@ SCHEMAS: dict[str, Any] = {
             "script": {"type": "string"},
             "voice": {"type": "string"},
             "image": nullable({"type": "integer"}),
+            "layout": LAYOUT,
+            # Empty for jobs made before finished videos existed.
+            "formats": {"type": "array", "items": FORMAT, "uniqueItems": True},
+            "burn_captions": {"type": "boolean"},
             "error": nullable(
                 {
                     "type": "object",
@@ -108,6 +151,11 @@ SCHEMAS: dict[str, Any] = {
                 }
             ),
             "video": nullable({"$ref": "#/components/schemas/Video"}),
+            "renditions": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Rendition"},
+                "description": "The finished formats, once the job has succeeded; empty before.",
+            },
             "created_at": {"type": "string", "format": "date-time"},
             "started_at": nullable({"type": "string", "format": "date-time"}),
             "finished_at": nullable({"type": "string", "format": "date-time"}),
@@ -140,6 +188,20 @@ SCHEMAS: dict[str, Any] = {
                 "description": "engine:voice, e.g. espeak:en-us. Left out: the organization's default voice.",
             },
             "image": {**ID, "description": "A presenter image in the organization's collection."},
+            "layout": {
+                **LAYOUT,
+                "description": "Left out: the brand kit's default layout. " + LAYOUT["description"],
+            },
+            "formats": {
+                **FORMAT_LIST,
+                "description": "Every format composed from one render. Left out: the brand kit's default "
+                "formats for its default layout, else the layout's own (landscape; vertical for social).",
+            },
+            "burn_captions": {
+                "type": "boolean",
+                "description": "Draw the captions into the picture. Left out: the brand kit's default, and "
+                "always for the social layout.",
+            },
         },
     },
 }

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from rest_framework import serializers
 
-from gpu_runner.protocol import ProtocolError, check_voice_id
+from gpu_runner.protocol import FORMATS, ProtocolError, check_formats, check_layout, check_voice_id
 from video_plugin.conf import video_settings
 from video_plugin.models import VideoJob
 from video_plugin.public.playback import playback_for, playback_urls
@@ -52,13 +52,46 @@ def job_representation(job: VideoJob, request: HttpRequest | None = None) -> dic
     }
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON ``true`` or ``false``, nothing that merely reads like one (DRF also takes "yes" and 1)."""
+
+    default_error_messages = {"invalid": "must be true or false"}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class JobCreateSerializer(serializers.Serializer):
-    """``POST /jobs/``: the page, and optionally what to say, in which voice, with which presenter image."""
+    """``POST /jobs/``: the page, and optionally what to say, in which voice, with which presenter image, and
+    the finished videos' layout, formats and captions (left out: the organization's brand kit defaults)."""
 
     page = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     script = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
     voice = serializers.CharField(required=False)
     image = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    layout = serializers.JSONField(required=False)
+    formats = serializers.JSONField(required=False)
+    burn_captions = StrictBooleanField(required=False)
+
+    def validate_layout(self, layout: Any) -> str:
+        try:
+            return check_layout(layout)
+        except ProtocolError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def validate_formats(self, formats: Any) -> list[str]:
+        valid = ", ".join(FORMATS)
+        if not isinstance(formats, list) or not all(isinstance(name, str) for name in formats):
+            raise serializers.ValidationError(f"formats must be a non-empty list of: {valid}")
+        # Duplicates are refused rather than folded, so a client learns its list was not what it meant.
+        if len(set(formats)) != len(formats):
+            raise serializers.ValidationError(f"a format is listed twice; list each of {valid} at most once")
+        try:
+            return list(check_formats(formats))
+        except ProtocolError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
     def validate_script(self, script: str) -> str:
         limit = video_settings.MAX_SCRIPT_CHARS

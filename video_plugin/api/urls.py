@@ -14,6 +14,7 @@ urlpatterns = [
     re_path(
         rf"^jobs/(?P<job_id>{JOB_ID_PATTERN})/cancel/$", JobCancelView.as_view(), name="video-api-cancel"
     ),
-    # Anything else under the API is a JSON 404, not the site's HTML one.
-    re_path(r"^.*$", not_found),
+    # Anything else under the API is a JSON 404, not the site's HTML one; paths with a newline too ("." would
+    # not match one, and such a path would fall through to the site).
+    re_path(r"^[\s\S]*$", not_found),
 ]

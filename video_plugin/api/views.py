@@ -90,6 +90,9 @@ class JobListView(JobAPIView):
                 voice=data.get("voice"),
                 image=image,
                 api_token=request.auth,
+                layout=data.get("layout"),
+                formats=data.get("formats"),
+                burn_captions=data.get("burn_captions"),
             )
         except VideoRequestError as exc:
             raise PageNotNarratable(str(exc)) from None

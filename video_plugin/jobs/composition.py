@@ -201,9 +201,7 @@ def logo_key(organization: OrganizationInfo, kit: BrandKit, notes: list[str]) ->
     elif extension not in RASTER_LOGO_EXTENSIONS:
         problem = f"a .{extension} file is not a picture the video can draw; upload a PNG or JPEG"
     elif logo.file.size > MAX_LOGO_BYTES:
-        problem = (
-            f"it has {logo.file.size / 2**20:.1f} MB; upload one of at most {MAX_LOGO_BYTES // 2**20} MB"
-        )
+        problem = f"it has {file_size(logo.file.size)}; upload one of at most {file_size(MAX_LOGO_BYTES)}"
     elif (logo.width or 0) * (logo.height or 0) > MAX_LOGO_PIXELS:
         problem = (
             f"it is {logo.width}×{logo.height} pixels; upload one of at most "
@@ -229,10 +227,18 @@ def music_key(organization: OrganizationInfo, kit: BrandKit, notes: list[str]) -
     elif not collections.filter(pk=music.collection_id).exists():
         problem = f"it is not in {organization.name!r}'s collection; upload it there"
     elif music.file.size > MAX_MUSIC_BYTES:
-        problem = f"it has {music.file.size / 2**20:.1f} MB; use one of at most {MAX_MUSIC_BYTES // 2**20} MB"
+        problem = f"it has {file_size(music.file.size)}; use one of at most {file_size(MAX_MUSIC_BYTES)}"
     if problem:
         notes.append(
             f"the video has no music: the brand kit's music {music.title!r} was left out because {problem}"
         )
         return ""
     return file_asset(organization.id, "brand", music.file, "mp3")
+
+
+def file_size(size: int) -> str:
+    """A file size as people read it: "5 MB", "70 KB", "100 bytes" (binary units, whole numbers)."""
+    for unit, scale in (("MB", 2**20), ("KB", 2**10)):
+        if size >= scale:
+            return f"{size / scale:.0f} {unit}"
+    return f"{size} bytes"
