@@ -56,9 +56,12 @@ API_ADMIN_PERMISSIONS: tuple[str, ...] = (
     "delete_webhookendpoint",
     "view_webhookdelivery",
 )
+# Settings → Brand kits: owners and admins set their organization's logo, colours, music and video defaults
+# (video_plugin.brand.admin_viewsets shows them only their organizations' kits). Editors get none.
+BRAND_KIT_PERMISSIONS: tuple[str, ...] = ("add_brandkit", "change_brandkit", "delete_brandkit")
 MODEL_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.OWNER: API_ADMIN_PERMISSIONS,
-    Role.ADMIN: API_ADMIN_PERMISSIONS,
+    Role.OWNER: API_ADMIN_PERMISSIONS + BRAND_KIT_PERMISSIONS,
+    Role.ADMIN: API_ADMIN_PERMISSIONS + BRAND_KIT_PERMISSIONS,
     Role.EDITOR: (),
 }
 
@@ -99,7 +102,7 @@ def page_permissions(role: Role) -> list[Permission]:
 
 
 def model_permissions(role: Role) -> list[Permission]:
-    """The role's permissions on the plugin's own models (tokens, webhooks, deliveries)."""
+    """The role's permissions on the plugin's own models (tokens, webhooks, deliveries, brand kits)."""
     return list(
         Permission.objects.filter(
             content_type__app_label="video_plugin", codename__in=MODEL_PERMISSIONS[role]

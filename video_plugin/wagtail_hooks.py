@@ -1,5 +1,5 @@
-"""Wagtail hooks: the editor panel's admin URLs, the headless API's admin screens, the bulk action, the
-``generate_video`` permission on the group screen, and the default tenancy's site setting."""
+"""Wagtail hooks: the editor panel's admin URLs, the headless API's and brand kits' admin screens, the bulk
+action, the ``generate_video`` permission on the group screen, and the default tenancy's site setting."""
 
 from django.apps import apps
 from django.contrib.auth.models import Permission
@@ -9,6 +9,7 @@ from wagtail import hooks
 from wagtail.contrib.settings.registry import register_setting
 
 from video_plugin.api.admin_viewsets import HeadlessAPIViewSetGroup, ReadOnlyPolicy
+from video_plugin.brand.admin_viewsets import BrandKitViewSet
 from video_plugin.editor import urls
 from video_plugin.editor.bulk_actions import GenerateVideosBulkAction
 from video_plugin.models import GENERATE_PERMISSION_CODENAME, VideoSiteSettings, WebhookDelivery
@@ -31,6 +32,11 @@ def register_admin_urls() -> list:
 @hooks.register("register_admin_viewset")
 def register_headless_api_viewsets() -> HeadlessAPIViewSetGroup:
     return HeadlessAPIViewSetGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_brand_kit_viewset() -> BrandKitViewSet:
+    return BrandKitViewSet()
 
 
 @hooks.register("register_permissions")

@@ -1,0 +1,142 @@
+"""Settings → Brand kits: each organization's logo, colours, font, music, cards and video defaults.
+
+Scoped like the Video API screens (:mod:`video_plugin.api.admin_viewsets`): Wagtail's model permissions open
+them (the shop grants ``add_brandkit`` and ``change_brandkit`` to owners and admins), and the tenancy limits
+what they list and open to the organizations the user may generate for as a whole; another organization's kit
+is not found. The logo and the music must be the organization's own: the choosers show the collections the
+user may use, and the form refuses a file of another organization, since a member of two organizations could
+otherwise choose one organization's logo for the other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.images.widgets import AdminImageChooser
+from wagtailmedia.widgets import AdminAudioChooser
+
+from gpu_runner.protocol import FORMATS
+from video_plugin.api.admin_viewsets import OrganizationForm, OrganizationScopedViews
+from video_plugin.jobs.presenters import may_use_image
+from video_plugin.models import FORMAT_CHOICES, BrandKit
+from video_plugin.tenancy import get_tenancy
+
+
+class BrandKitForm(OrganizationForm):
+    """The kit's fields; a new kit's organization is one of the user's that has none yet."""
+
+    default_formats = forms.MultipleChoiceField(
+        choices=FORMAT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Empty: the default layout's own (16:9, or 9:16 for the social layout).",
+    )
+
+    class Meta:
+        model = BrandKit
+        fields = [
+            "organization_id",
+            "logo",
+            "primary_colour",
+            "secondary_colour",
+            "font",
+            "music",
+            "intro_enabled",
+            "intro_seconds",
+            "outro_enabled",
+            "outro_seconds",
+            "default_layout",
+            "default_formats",
+            "default_burn_captions",
+        ]
+        widgets = {
+            "logo": AdminImageChooser,
+            "music": AdminAudioChooser,
+            "primary_colour": forms.TextInput(attrs={"type": "color"}),
+            "secondary_colour": forms.TextInput(attrs={"type": "color"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "organization_id" in self.fields:
+            with_kits = set(BrandKit.objects.values_list("organization_id", flat=True))
+            field = self.fields["organization_id"]
+            field.choices = [(pk, name) for pk, name in field.choices if pk not in with_kits]
+
+    def clean_default_formats(self) -> list[str]:
+        chosen = self.cleaned_data["default_formats"]
+        return [name for name in FORMATS if name in chosen]  # the contract's order
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        organization_id = self.instance.organization_id or data.get("organization_id")
+        organization = get_tenancy().organization(organization_id) if organization_id else None
+        if organization is None:
+            return data
+        logo = data.get("logo")
+        if logo is not None and not may_use_image(organization, logo):
+            self.add_error(
+                "logo", f"{logo.title!r} is not one of {organization.name!r}'s images; choose one of its own"
+            )
+        music = data.get("music")
+        collections = organization.collection.get_descendants(inclusive=True)
+        if music is not None and not collections.filter(pk=music.collection_id).exists():
+            self.add_error(
+                "music", f"{music.title!r} is not in {organization.name!r}'s collection; upload it there"
+            )
+        return data
+
+
+def organization_name(kit: BrandKit) -> str:
+    """The name of the kit's organization, as the tenancy knows it."""
+    organization = get_tenancy().organization(kit.organization_id)
+    return organization.name if organization else f"organization {kit.organization_id} (deleted)"
+
+
+class BrandKitIndexView(OrganizationScopedViews, generic.IndexView):
+    """The user's organizations' kits."""
+
+    def get_base_queryset(self) -> QuerySet:
+        return super().get_base_queryset().select_related("logo", "music")
+
+
+class BrandKitCreateView(OrganizationScopedViews, generic.CreateView):
+    """A kit for one of the user's organizations that has none yet."""
+
+
+class BrandKitEditView(OrganizationScopedViews, generic.EditView):
+    """One of the user's organizations' kits; another's is not found."""
+
+
+class BrandKitDeleteView(OrganizationScopedViews, generic.DeleteView):
+    """Deleting a kit gives the organization the default look again."""
+
+
+class BrandKitViewSet(ModelViewSet):
+    model = BrandKit
+    name = "video_brand_kits"
+    url_prefix = "video-brand-kits"
+    icon = "image"
+    menu_label = "Brand kits"
+    add_to_settings_menu = True
+    copy_view_enabled = False
+    index_view_class = BrandKitIndexView
+    add_view_class = BrandKitCreateView
+    edit_view_class = BrandKitEditView
+    delete_view_class = BrandKitDeleteView
+    list_display = [
+        Column("organization", accessor=organization_name, label="Organization"),
+        "primary_colour",
+        "secondary_colour",
+        "font",
+        "default_layout",
+        "updated_at",
+    ]
+
+    def get_form_class(self, for_update: bool = False) -> type[forms.ModelForm]:
+        return BrandKitForm
