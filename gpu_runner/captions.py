@@ -8,6 +8,7 @@ the other; only the line breaks differ, because the burned-in text wraps by pixe
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,14 @@ from .tts.base import Timing, spread_timings
 LINE_CHARS = 42
 LINES_PER_CUE = 2
 SENTENCE_ENDS = (".", "!", "?", "…")
+# Matching an engine's words to the script's: letters of the script the engine may pass over unsaid before
+# its next word, and engine words one written word may hold (a hyphenated word, a number read digit by digit).
+MAX_SKIPPED_LETTERS = 12
+MAX_ENGINE_WORDS_PER_WORD = 4
+# Scripts written without spaces between words: kana and CJK ideographs, Thai, Lao, Myanmar, Khmer.
+UNSPACED_SCRIPT_RE = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,7 @@ def caption_cues(script: str, timings: Sequence[Timing], duration_s: float) -> l
     character count. A cue stays up until the next begins (no flicker in the pauses) and never past
     ``duration_s``.
     """
-    words = list(timings) or spread_timings(script, duration_s)
+    words = _in_script_words(script, timings) if timings else spread_timings(script, duration_s)
     groups: list[list[Timing]] = []
     current: list[Timing] = []
     for word in words:
@@ -82,6 +91,62 @@ def cue_at(cues: Sequence[Cue], time_s: float) -> Cue | None:
     if index >= 0 and time_s < cues[index].end_s:
         return cues[index]
     return None
+
+
+def _in_script_words(script: str, timings: Sequence[Timing]) -> list[Timing]:
+    """The engine's ``timings`` carried over to the script's own words, as written.
+
+    Some engines report bare words (Edge says ``coffee`` for ``coffee.``): captions would then read without
+    punctuation and no sentence could end a cue. Each whitespace-separated word of the script takes the times
+    of the engine's words found in it, in order; a script word the engine did not voice (a lone dash) joins
+    the word before it. The engine's timings are kept as they are when its words are not the script's (a
+    number read out in words) or when the script does not separate its words by spaces (Chinese, Japanese,
+    Thai), where the engine's words are the finer cut.
+    """
+    if UNSPACED_SCRIPT_RE.search(script):
+        return list(timings)
+    tokens = script.split()
+    letters: list[str] = []
+    owner: list[int] = []  # the token each letter of ``letters`` belongs to
+    for index, token in enumerate(tokens):
+        for letter in _letters(token):
+            letters.append(letter)
+            owner.append(index)
+    text = "".join(letters)
+    spans: dict[int, tuple[float, float]] = {}
+    words_in: dict[int, int] = {}
+    position = 0
+    for timing in timings:
+        key = _letters(timing.text)
+        if not key:
+            continue
+        found = text.find(key, position)
+        if found < 0 or found - position > MAX_SKIPPED_LETTERS:
+            return list(timings)
+        for index in range(owner[found], owner[found + len(key) - 1] + 1):
+            start, end = spans.get(index, (timing.start_s, timing.end_s))
+            spans[index] = (start, max(end, timing.end_s))
+            words_in[index] = words_in.get(index, 0) + 1
+        position = found + len(key)
+    if not spans or max(words_in.values()) > MAX_ENGINE_WORDS_PER_WORD:
+        return list(timings)
+    words: list[Timing] = []
+    unvoiced: list[str] = []
+    for index, token in enumerate(tokens):
+        if index not in spans:
+            if words:
+                words[-1] = Timing(f"{words[-1].text} {token}", words[-1].start_s, words[-1].end_s)
+            else:
+                unvoiced.append(token)
+            continue
+        start, end = spans[index]
+        words.append(Timing(" ".join([*unvoiced, token]), start, end))
+        unvoiced = []
+    return words
+
+
+def _letters(text: str) -> str:
+    return "".join(letter for letter in text.casefold() if letter.isalnum())
 
 
 def _wrap(words: list[str]) -> list[str]:

@@ -71,3 +71,24 @@ def test_the_cue_of_a_moment() -> None:
         found[1],
         None,
     ]
+
+
+def test_bare_engine_words_take_the_script_s_punctuation_and_sentences_end_cues() -> None:
+    # Edge reports each word without its punctuation; the captions still read as the script is written.
+    spoken = ["Fresh", "roasted", "coffee", "Order", "yours", "today"]
+    timings = [Timing(word, index / 2, index / 2 + 0.4) for index, word in enumerate(spoken)]
+    found = caption_cues("Fresh roasted coffee. Order yours — today!", timings, 3.0)
+    assert [(cue.text, cue.start_s) for cue in found] == [
+        ("Fresh roasted coffee.", 0.0),
+        ("Order yours — today!", 1.5),
+    ]
+    assert found[1].end_s == 2.9
+
+
+def test_engine_words_stay_when_they_are_not_the_script_s() -> None:
+    read_out = [
+        Timing(word, i * 0.2, i * 0.2 + 0.2) for i, word in enumerate("It costs three hundred".split())
+    ]
+    assert [cue.text for cue in caption_cues("It costs 300.", read_out, 1.0)] == ["It costs three hundred"]
+    chinese = [Timing("这是", 0.0, 0.3), Timing("咖啡", 0.3, 0.6)]
+    assert caption_cues("这是咖啡。", chinese, 1.0)[0].words == ("这是", "咖啡")
