@@ -192,3 +192,13 @@ def test_a_page_without_a_product_picture_is_previewed_as_its_job_falls_back(wor
     )
     assert LAYOUT_NOTE_HEADER not in presenter
     assert ImageChops.difference(decoded(fallback), decoded(presenter)).getbbox() is None
+
+
+def test_a_picture_whose_file_is_gone_is_left_out_of_the_preview_not_the_whole_preview(shop, client):
+    client.force_login(shop.users[("admin", "acme")])
+    page = shop.product["acme"]
+    page.product_image.file.storage.delete(page.product_image.file.name)
+
+    picture = decoded(preview(client, page, layout="presenter_product", format="square"))
+
+    assert share_of(picture, PRODUCT_COLOUR) == 0.0 and picture.size == (640, 640)

@@ -9,11 +9,13 @@ renditions of the images (never the uploads themselves) and sends a scaled-down 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
 
 from gpu_runner.protocol import (
     FORMATS,
@@ -27,11 +29,13 @@ from gpu_runner.protocol import (
 )
 from gpu_runner.scene import SceneAssets, preview_image
 from video_plugin.editor.layout_choice import read_burn_captions, read_formats, read_layout
-from video_plugin.jobs.composition import brand_kit_for, job_choices, product_of, shortened
+from video_plugin.jobs.composition import ProductFacts, brand_kit_for, job_choices, product_of, shortened
 from video_plugin.jobs.presenters import may_use_image
 from video_plugin.jobs.scripts import first_sentences, plain_text
 from video_plugin.models import BrandKit
 from video_plugin.tenancy import OrganizationInfo
+
+logger = logging.getLogger(__name__)
 
 # Wagtail rendition filters for the inputs: enough detail for a preview a few hundred pixels wide.
 PICTURE_FILTER = "max-800x800"
@@ -72,20 +76,26 @@ def preview_choice(query: Mapping[str, Any], organization_id: int) -> PreviewCho
     return PreviewChoice(layout=layout, format=formats[0], burn_captions=burn)
 
 
-def rendition_picture(image: Any, filter_spec: str, mode: str = "RGB") -> PILImage.Image:
-    """A small Wagtail rendition of ``image``, decoded; Wagtail makes it once and keeps it."""
-    rendition = image.get_rendition(filter_spec)
-    with rendition.file.open("rb") as handle:
-        picture = PILImage.open(handle)
-        picture.load()
+def rendition_picture(image: Any, filter_spec: str, mode: str = "RGB") -> PILImage.Image | None:
+    """A small Wagtail rendition of ``image``, decoded (Wagtail makes it once and keeps it); ``None`` when
+    the image's file is missing or unreadable, so the preview is drawn without it rather than not at all."""
+    try:
+        rendition = image.get_rendition(filter_spec)
+        with rendition.file.open("rb") as handle:
+            picture = PILImage.open(handle)
+            picture.load()
+    # Wagtail's SourceImageIOError (a missing file) is an OSError.
+    except (OSError, UnidentifiedImageError) as exc:
+        logger.warning("preview leaves out image %s (%r): %s", image.pk, image.title, exc)
+        return None
     return picture.convert(mode)
 
 
-def product_pictures(page: Any, organization: OrganizationInfo) -> list[Any]:
-    """The page's product pictures a job would show: main first, only those the organization may use, at
-    most :data:`~gpu_runner.protocol.MAX_PRODUCT_IMAGES`."""
+def product_pictures(product: ProductFacts, organization: OrganizationInfo) -> list[Any]:
+    """The product pictures a job would show: main first, only those the organization may use, at most
+    :data:`~gpu_runner.protocol.MAX_PRODUCT_IMAGES`."""
     usable: list[Any] = []
-    for image in product_of(page).images:
+    for image in product.images:
         if image is not None and image not in usable and may_use_image(organization, image):
             usable.append(image)
     return usable[:MAX_PRODUCT_IMAGES]
@@ -98,10 +108,9 @@ def sample_caption(page: Any) -> str:
     return first_sentences(text, SAMPLE_CAPTION_CHARS)
 
 
-def preview_composition(page: Any, kit: BrandKit, choice: PreviewChoice) -> Composition:
+def preview_composition(product: ProductFacts, kit: BrandKit, choice: PreviewChoice) -> Composition:
     """What the job would compose, with the brand kit's colours and font; pictures come as decoded images
     (:func:`preview_assets`), so nothing is filed in the organization's storage for a preview."""
-    product = product_of(page)
     return Composition(
         layout=choice.layout,
         formats=(choice.format,),
@@ -116,14 +125,14 @@ def preview_composition(page: Any, kit: BrandKit, choice: PreviewChoice) -> Comp
     )
 
 
-def preview_assets(page: Any, organization: OrganizationInfo, kit: BrandKit, presenter: Any) -> SceneAssets:
-    """The presenter photo, the page's product pictures and the brand kit's logo, as small decoded images."""
-    presenter = presenter or page.video_presenter_image() or organization.default_presenter_image
+def preview_assets(
+    product: ProductFacts, organization: OrganizationInfo, kit: BrandKit, presenter: Any
+) -> SceneAssets:
+    """The presenter photo, the product pictures and the brand kit's logo, as small decoded images."""
+    pictures = [rendition_picture(image, PICTURE_FILTER) for image in product_pictures(product, organization)]
     logo = kit.logo if kit.logo_id else None
     return SceneAssets(
-        product_images=[
-            rendition_picture(image, PICTURE_FILTER) for image in product_pictures(page, organization)
-        ],
+        product_images=[picture for picture in pictures if picture is not None],
         logo=rendition_picture(logo, LOGO_FILTER, "RGBA") if logo is not None else None,
         presenter=rendition_picture(presenter, PICTURE_FILTER) if presenter is not None else None,
     )
@@ -146,8 +155,10 @@ def layout_preview(
     organization's, as the job would.
     """
     kit = brand_kit_for(organization.id)
-    composition = preview_composition(page, kit, choice)
-    assets = preview_assets(page, organization, kit, presenter)
+    product = product_of(page)
+    presenter = presenter or page.video_presenter_image() or organization.default_presenter_image
+    composition = preview_composition(product, kit, choice)
+    assets = preview_assets(product, organization, kit, presenter)
     caption = sample_caption(page) if choice.burn_captions else None
     picture = preview_image(composition, FORMATS[choice.format], assets, sample_caption=caption)
     picture.thumbnail((PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE), PILImage.Resampling.LANCZOS)
