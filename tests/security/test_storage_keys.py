@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from gpu_runner.protocol import PRESENTER_KEY_RE, VIDEO_KEY_RE, ProtocolError, RenderRequest
+from gpu_runner.protocol import ASSET_KEY_RE, PRESENTER_KEY_RE, VIDEO_KEY_RE, ProtocolError, RenderRequest
 from shop.models import ProductPage
 from tests.conftest import make_image
 from video_plugin.jobs.requests import request_video
-from video_plugin.models import VideoJob
+from video_plugin.models import BrandKit, VideoJob
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,36 @@ def test_hostile_image_file_names_stay_inside_storage_and_pass_the_runner(world,
     assert PRESENTER_KEY_RE.match(job.image_key)["org"] == str(world.orgs["acme"].pk)
     assert (video_storage / job.image_key).read_bytes() == (video_storage / key).read_bytes()
     RenderRequest.from_dict(request_for(job).to_dict())  # the runner accepts it
+
+
+@pytest.mark.parametrize("file_name", ["../../../../etc/passwd.png", "/etc/shadow.png", "ünï çødé ☃.png"])
+def test_product_pictures_and_logos_with_hostile_names_are_filed_under_the_organization(
+    world, video_storage, sent_renders, django_capture_on_commit_callbacks, file_name
+):
+    acme = world.orgs["acme"]
+    picture, logo = (
+        make_image("lamp", acme.collection, (50, 40)),
+        make_image("logo", acme.collection, (40, 50)),
+    )
+    for image in (picture, logo):
+        image.file.save(file_name, image.file.file, save=True)
+    page = world.product["acme"]
+    page.product_image = picture
+    page.save()
+    BrandKit.objects.create(organization_id=acme.pk, logo=logo)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_video(page, None, VideoJob.Trigger.EDITOR, layout="presenter_product")
+    (sent,) = sent_renders()
+    request = RenderRequest.from_dict(sent)  # the runner accepts every key
+    keys = {
+        "products": request.composition.product_image_keys[0],
+        "brand": request.composition.brand.logo_key,
+    }
+    for kind, key in keys.items():
+        match = ASSET_KEY_RE.match(key)
+        assert (match["org"], match["kind"], match["ext"]) == (str(acme.pk), kind, "png")
+        assert (video_storage / key).resolve().is_relative_to(video_storage.resolve())
+    assert (video_storage / keys["products"]).read_bytes() == (video_storage / picture.file.name).read_bytes()
 
 
 def request_for(job: VideoJob) -> RenderRequest:

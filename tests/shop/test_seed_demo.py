@@ -1,4 +1,5 @@
-"""seed_demo: the demo organizations, members, pages and images, and nothing more on a second run."""
+"""seed_demo: the demo organizations, members, pages, images and brand kits, and nothing more on a second
+run."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
 from shop.models import Membership, Organization, ProductPage
+from video_plugin.models import BrandKit
 
 
 def counts():
@@ -49,6 +51,27 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(settings):
         assert PILImage.open(handle).size == (512, 512)  # the astronaut portrait
     assert all(page.product_image for page in ProductPage.objects.all())
     assert acme.index_page.get_children().live().count() == 3
+
+    # Finished videos in the shop's look: a brand kit with a logo of its own, a gallery picture per product.
+    assert BrandKit.objects.count() == 2
+    kit = BrandKit.objects.get(organization_id=acme.pk)
+    assert (kit.primary_colour, kit.secondary_colour, kit.default_layout, kit.default_formats) == (
+        "#1b4332",
+        "#f1faee",
+        "presenter_product",
+        ["landscape", "square"],
+    )
+    assert kit.logo.collection == acme.collection
+    with kit.logo.file.open("rb") as handle:
+        logo = PILImage.open(handle)
+        logo.load()
+    assert logo.size == (480, 160) and logo.mode == "RGBA"
+    assert logo.getpixel((2, 2))[3] == 0, "transparent outside the badge"
+    assert logo.getpixel((60, 80))[:3] == (0x1B, 0x43, 0x32), "the badge in the primary colour"
+    for page in ProductPage.objects.all():
+        product = page.video_product()
+        assert product.price.startswith("$") and len(product.images) == 2
+    assert BrandKit.objects.get(organization_id=bluebird.pk).default_layout == "social"
 
 
 @pytest.mark.django_db

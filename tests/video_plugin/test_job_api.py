@@ -1,5 +1,5 @@
-"""The job API: token auth per organization, create/get/list/cancel, the in-flight limit, JSON errors, and
-the OpenAPI document matching the routes."""
+"""The job API: token auth per organization, create/get/list/cancel, layouts and formats, the in-flight limit,
+JSON errors, and the OpenAPI document matching the routes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from dramatiq.brokers.redis import RedisBroker
 
-from gpu_runner.protocol import MAX_SCRIPT_CHARS, cancel_key
+from gpu_runner.protocol import FORMATS, MAX_SCRIPT_CHARS, cancel_key
 from tests.conftest import make_image
 from video_plugin.api import urls as api_urls
 from video_plugin.api.errors import RequestTooLarge
@@ -22,7 +22,7 @@ from video_plugin.api.openapi import DOCUMENT
 from video_plugin.api.parsers import MAX_JSON_DEPTH, BoundedJSONParser
 from video_plugin.conf import LONGEST_JOB_REQUEST_BYTES, video_settings
 from video_plugin.jobs.requests import request_video
-from video_plugin.models import ApiToken, VideoJob
+from video_plugin.models import ApiToken, BrandKit, VideoJob
 
 BASE = "/api/video/v1"
 
@@ -322,3 +322,101 @@ def test_openapi_document_is_served_and_names_every_route(client):
     }
     assert routed == set(document["paths"])
     assert len([p for p in api_urls.urlpatterns if p.name]) == len(document["paths"]) + 1  # + openapi.json
+
+
+@pytest.mark.django_db
+def test_a_job_chooses_its_layout_formats_and_captions(
+    world, client, tokens, sent_renders, django_capture_on_commit_callbacks
+):
+    body = {
+        "page": world.product["acme"].pk,
+        "layout": "social",
+        "formats": ["square", "vertical"],
+        "burn_captions": False,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = call(client, "post", "/jobs/", tokens["acme"], body)
+    assert response.status_code == 201, response.content
+    job = response.json()
+    assert (job["layout"], job["formats"], job["burn_captions"]) == ("social", ["square", "vertical"], False)
+    assert job["renditions"] == [] and job["video"] is None
+    (sent,) = sent_renders()
+    composition = sent["composition"]
+    assert (composition["layout"], composition["formats"], composition["burn_captions"]) == (
+        "social",
+        ["square", "vertical"],
+        False,
+    )
+
+
+@pytest.mark.django_db
+def test_a_job_without_choices_takes_the_brand_kits_defaults(world, client, tokens):
+    BrandKit.objects.create(organization_id=world.orgs["acme"].pk, default_layout="social")
+    job = call(client, "post", "/jobs/", tokens["acme"], {"page": world.product["acme"].pk}).json()
+    assert (job["layout"], job["formats"], job["burn_captions"]) == ("social", ["vertical"], True)
+
+
+@pytest.mark.parametrize(
+    ("choice", "field", "message"),
+    [
+        (
+            {"layout": "carousel"},
+            "layout",
+            "unknown layout 'carousel'; valid layouts: presenter, presenter_product, social",
+        ),
+        ({"layout": 3}, "layout", "unknown layout '3'; valid layouts: presenter, presenter_product, social"),
+        (
+            {"formats": ["square", "4k"]},
+            "formats",
+            "unknown format '4k'; valid formats: landscape, square, vertical",
+        ),
+        (
+            {"formats": "square"},
+            "formats",
+            "formats must be a non-empty list of: landscape, square, vertical",
+        ),
+        ({"formats": []}, "formats", "formats must be a non-empty list of: landscape, square, vertical"),
+        (
+            {"formats": [{"name": "square"}]},
+            "formats",
+            "formats must be a non-empty list of: landscape, square, vertical",
+        ),
+        (
+            {"formats": ["square", "square"]},
+            "formats",
+            "a format is listed twice; list each of landscape, square, vertical at most once",
+        ),
+        ({"burn_captions": "yes"}, "burn_captions", "must be true or false"),
+    ],
+)
+@pytest.mark.django_db
+def test_an_unknown_layout_or_format_is_a_400_listing_the_valid_ones(
+    world, client, tokens, choice, field, message
+):
+    body = {"page": world.product["acme"].pk, **choice}
+    error = assert_error(call(client, "post", "/jobs/", tokens["acme"], body), 400, "invalid")
+    assert error["fields"] == {field: message}
+    assert error["message"] == f"the request is not valid: {field}: {message}"
+    assert not VideoJob.objects.exists()
+
+
+def test_openapi_documents_the_layouts_formats_and_renditions():
+    schemas = DOCUMENT["components"]["schemas"]
+    create = schemas["JobCreate"]["properties"]
+    assert create["layout"]["enum"] == ["presenter", "presenter_product", "social"]
+    assert create["formats"]["items"]["enum"] == ["landscape", "square", "vertical"]
+    assert (create["formats"]["minItems"], create["formats"]["uniqueItems"]) == (1, True)
+    assert create["burn_captions"]["type"] == "boolean"
+    job = schemas["Job"]
+    assert {"layout", "formats", "burn_captions", "renditions"} <= set(job["required"])
+    assert job["properties"]["renditions"]["items"] == {"$ref": "#/components/schemas/Rendition"}
+    rendition = schemas["Rendition"]
+    assert rendition["required"] == ["format", "width", "height", "url", "poster_url", "captions_burned"]
+    assert rendition["properties"]["format"]["enum"] == list(FORMATS)
+
+
+@pytest.mark.django_db
+def test_a_path_with_a_newline_gets_the_apis_json_404(world, client, tokens):
+    response = call(client, "get", "/jobs/%2B%0A/", tokens["acme"])
+    assert response["Content-Type"] == "application/json"
+    assert_error(response, 404, "not_found")

@@ -49,7 +49,9 @@ def current_video_job(page: Any) -> VideoJob | None:
 class AIVideoField(serializers.Field):
     """The page's current video, or ``null``.
 
-    ``{url, poster_url, captions_url, mime_type, duration, width, height, created_at, voice, language}``.
+    ``{url, poster_url, captions_url, mime_type, duration, width, height, created_at, voice, language,
+    renditions}``; ``renditions`` lists each finished format as ``{format, width, height, url, poster_url,
+    captions_burned}``, read from the job already loaded, so listings still cost one query for every page.
     Use as ``APIField("ai_video", serializer=AIVideoField(source="*"))``, and register the pages endpoint
     with :class:`video_plugin.api.pages.VideoPagesAPIViewSet` so listings load every page's video at once.
     Local-folder URLs are made absolute with the request's host, so a headless front end on another origin
