@@ -26,12 +26,18 @@ PLAYABLE_ALL = """(selector) => {
     const videos = [...document.querySelectorAll(selector)];
     return videos.length > 0 && videos.every((video) => video.readyState >= 2 && video.duration > 0);
 }"""
+# The browser has picked its source (the first whose media query fits) and the page script its poster.
+PLAYING_SOURCE = """(selector) => {
+    const video = document.querySelector(selector);
+    return Boolean(video) && video.currentSrc !== '' && video.readyState >= 1;
+}"""
 
 
 def wait_for_preview(page, shows: str) -> tuple[int, int]:
     """Wait until the preview shows ``layout/format`` and return its picture's size."""
     page.wait_for_function(PREVIEW_SHOWS, arg=[PREVIEW, shows], timeout=15_000)
-    return page.eval_on_selector(f"{PREVIEW} img", "image => [image.naturalWidth, image.naturalHeight]")
+    size = page.eval_on_selector(f"{PREVIEW} img", "image => [image.naturalWidth, image.naturalHeight]")
+    return tuple(size)
 
 
 def chosen(page, name: str) -> list[str]:
@@ -112,3 +118,24 @@ def test_an_admin_previews_a_layout_in_each_format_and_gets_every_rendition(
     screenshot_panel(page, artifacts / "2-renditions.png")
     (ROOT / "docs").mkdir(exist_ok=True)
     shutil.copyfile(artifacts / "2-renditions.png", ROOT / "docs" / "panel-renditions.png")
+
+    # Live on the product page, each viewport plays the format that fits it: the phone the 9:16, a
+    # near-square window the 1:1, a wide one the main video (no 16:9 was made).
+    entry.get_by_role("button", name="Make live").click()
+    entry.get_by_text("Live on the page").wait_for(timeout=10_000)
+    main = job.output_key.removesuffix(".mp4")
+    for viewport, played in (
+        ({"width": 390, "height": 844}, f"{main}.vertical"),
+        ({"width": 900, "height": 860}, f"{main}.square"),
+        ({"width": 1280, "height": 720}, main),
+    ):
+        page.set_viewport_size(viewport)
+        page.goto(f"{live_server.url}{product.url}")
+        page.wait_for_function(PLAYING_SOURCE, arg="video.product__video", timeout=15_000)
+        video = page.locator("video.product__video")
+        assert video.evaluate("video => video.currentSrc").endswith(f"{played}.mp4"), viewport
+        assert video.get_attribute("poster").endswith(f"{played}.jpg"), viewport
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}{product.url}")
+    page.wait_for_function(PLAYING_SOURCE, arg="video.product__video", timeout=15_000)
+    page.screenshot(path=artifacts / "3-product-page-phone.png")

@@ -15,9 +15,7 @@ from wagtail.images import get_image_model
 
 from gpu_runner.protocol import FORMATS
 from gpu_runner.scene import place
-from shop.models import ProductPage
 from video_plugin.editor.layout_preview import LAYOUT_NOTE_HEADER, PREVIEW_LONG_SIDE
-from video_plugin.jobs.composition import ProductFacts
 from video_plugin.models import BrandKit, VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -54,18 +52,12 @@ def share_of(picture: PILImage.Image, colour: tuple[int, int, int], tolerance: i
 
 
 @pytest.fixture
-def shop(world, monkeypatch):
-    """Acme's product page with a green product picture, offered through the page's ``video_product()`` hook,
-    and a brand kit with a red primary colour."""
+def shop(world):
+    """Acme's product page with a green product picture, and a brand kit with a red primary colour."""
     organization = world.orgs["acme"]
     page = world.product["acme"]
     page.product_image = solid_image("acme lamp", organization.collection, PRODUCT_COLOUR)
     page.save()
-
-    def video_product(self: ProductPage) -> ProductFacts:
-        return ProductFacts(name=self.title, price=f"${self.price}", images=[self.product_image])
-
-    monkeypatch.setattr(ProductPage, "video_product", video_product, raising=False)
     BrandKit.objects.create(organization_id=organization.pk, primary_colour=BRAND_PRIMARY)
     return world
 
