@@ -24,6 +24,8 @@ import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
+from gpu_runner.protocol import STAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = (
     "Meet the trail backpack. Thirty litres, padded straps, and a rain cover for the days that need it.",
@@ -129,7 +131,8 @@ def _report(jobs: list) -> None:
     video_seconds = [job.media.duration for job in jobs]
     to_start = [(job.started_at - job.created_at).total_seconds() for job in jobs]
     to_attached = [job.finished_at.timestamp() - job.last_event_at for job in jobs]
-    runner_total = [sum(job.timings.values()) for job in jobs]
+    # "compose.{format}" entries are shares of the "compose" stage, so only the stages add up to the total.
+    runner_total = [sum(seconds for stage, seconds in job.timings.items() if stage in STAGES) for job in jobs]
     # The still renderer's frames are encoded as they stream, so its speed counts render + encode together.
     speed = [
         job.media.duration / (job.timings.get("render", 0) + job.timings.get("encode", 0)) for job in jobs
@@ -138,8 +141,8 @@ def _report(jobs: list) -> None:
     print(f"pipeline bench: {len(jobs)} jobs, still renderer, median video {_median(video_seconds):.2f} s")
     print("runner stages (median seconds):")
     for stage in stages:
-        print(f"  {stage:<8} {_median([job.timings.get(stage, 0.0) for job in jobs]):8.3f}")
-    print(f"  {'total':<8} {_median(runner_total):8.3f}")
+        print(f"  {stage:<18} {_median([job.timings.get(stage, 0.0) for job in jobs]):8.3f}")
+    print(f"  {'total':<18} {_median(runner_total):8.3f}")
     print("overhead outside rendering (median seconds):")
     print(f"  click -> runner start     {_median(to_start):8.3f}")
     print(f"  runner done -> attached   {_median(to_attached):8.3f}")
