@@ -64,6 +64,17 @@ def test_an_admin_previews_a_layout_in_each_format_and_gets_every_rendition(
     assert wait_for_preview(page, "presenter_product/landscape") == (640, 360)
     first_picture = page.get_attribute(f"{PREVIEW} img", "src")
 
+    # A layout the runner does not know (a tampered page) is refused by the server, in the panel's words.
+    page.eval_on_selector(
+        "input[name=video_panel_layout][value=presenter]", "input => { input.value = 'carousel'; }"
+    )
+    panel.get_by_label("Presenter", exact=True).check()
+    refused = "unknown layout 'carousel'; valid layouts: presenter, presenter_product, social"
+    page.locator("[data-aivideo-panel-target=layoutPreviewHelp]").get_by_text(refused).wait_for()
+    page.get_by_role("button", name="Generate video").click()
+    page.locator("[data-aivideo-panel-target=error]").get_by_text(refused).wait_for()
+    assert not VideoJob.objects.exists()
+
     # Social brings its own format and captions; the preview follows without a reload.
     panel.get_by_label("Social (vertical, captions)").check()
     assert wait_for_preview(page, "social/vertical") == (360, 640)

@@ -511,11 +511,12 @@
     // A new layout brings its own formats and captions (social: vertical, captions burned in), unless the
     // editor has already chosen those; the organization's layout brings the organization's own defaults.
     layoutChanged() {
+      // A layout the server did not offer has no defaults here; the server names the valid ones.
       const defaults = this.layoutDefaultsValue.by_layout[this.chosenLayout()];
-      if (!this.formatsTouched) {
+      if (defaults && !this.formatsTouched) {
         this.formatTargets.forEach((input) => { input.checked = defaults.formats.includes(input.value); });
       }
-      if (!this.captionsTouched) this.burnCaptionsTarget.checked = defaults.burn_captions;
+      if (defaults && !this.captionsTouched) this.burnCaptionsTarget.checked = defaults.burn_captions;
       this.formatsChanged({ initial: true });
     }
 
