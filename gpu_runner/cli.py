@@ -2,7 +2,10 @@
 
 serve                                  consume video-render until SIGTERM/SIGINT
 render --image X --script "…" -o out.mp4 [--voice V] [--renderer R]
-                                       render locally: no queue, no Redis; writes out.mp4, out.jpg, out.vtt
+       [--layout L [--formats F,…] [--captions] [--product-image P …] [--product-name N] [--product-price €]
+        [--logo G]]
+                                       render locally: no queue, no Redis; writes out.mp4, out.jpg, out.vtt,
+                                       and with a layout out.{format}.mp4 and out.{format}.jpg for each format
 fetch-models [--dir D]                 download the Hallo2 weights
 bench still                            the still renderer + encoder speed, as a multiple of real time
 bench compose [--seconds S] [--preset P] [--crf C]
@@ -23,8 +26,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .protocol import FORMATS, LAYOUTS, TOKEN_LENGTH, Composition, video_key
+
 if TYPE_CHECKING:
     from PIL import Image
+
+    from .compose.finish import FinishedVideos
+    from .jobs import RenderedFiles
+    from .renderers.base import StageReporter
+    from .tts import VoicedScript
+
+# Local renders file their product pictures and logo as this organization's, in a scratch folder.
+LOCAL_ORGANIZATION = 1
 
 BENCH_SECONDS = (5.0, 15.0, 30.0)
 
@@ -51,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--voice", default=None, help="e.g. espeak:en-us or edge:en-US-JennyNeural")
     render.add_argument("--renderer", default=None, help="still or hallo2 (default: GPU_RUNNER_RENDERER)")
     render.add_argument("-o", "--output", required=True, type=Path, help="the MP4 to write")
+    finished = render.add_argument_group("finished videos", "compose each format from the rendered head")
+    finished.add_argument("--layout", choices=LAYOUTS, default=None, help="the layout to compose")
+    finished.add_argument("--formats", default=None, help=f"comma-separated, of: {', '.join(FORMATS)}")
+    finished.add_argument(
+        "--captions", action=argparse.BooleanOptionalAction, default=None, help="burn captions in"
+    )
+    finished.add_argument("--product-image", action="append", type=Path, default=[], help="repeat for more")
+    finished.add_argument("--product-name", default="")
+    finished.add_argument("--product-price", default="")
+    finished.add_argument("--logo", type=Path, default=None)
     render.set_defaults(handler=_render)
 
     fetch = commands.add_parser("fetch-models", help="download the Hallo2 weights")
@@ -122,8 +145,14 @@ def _render(args: argparse.Namespace) -> int:
         voiced = speak_script(speech, text, args.voice or settings.default_voice, settings.max_audio_seconds)
         with tempfile.TemporaryDirectory(prefix="gpu-runner-render-") as folder:
             files = render_files(renderer, image, text, voiced, reporter, Path(folder))
+            finished = (
+                _compose(args, image, text, voiced, files, reporter, Path(folder)) if args.layout else None
+            )
             reporter.enter("upload")  # here: moving the files beside the requested output
             output.parent.mkdir(parents=True, exist_ok=True)
+            for composed in finished.renditions if finished else []:
+                os.replace(composed.video_path, output.with_name(f"{output.stem}.{composed.format}.mp4"))
+                os.replace(composed.poster_path, output.with_name(f"{output.stem}.{composed.format}.jpg"))
             os.replace(files.video.video_path, output)
             os.replace(files.video.poster_path, output.with_suffix(".jpg"))
             os.replace(files.captions_path, output.with_suffix(".vtt"))
@@ -134,10 +163,53 @@ def _render(args: argparse.Namespace) -> int:
     print(f"wrote {output} ({video.width}×{video.height}, {video.duration_s:.2f} s, {video.bytes} bytes)")
     print(f"voice: {voiced.voice} (engine {voiced.engine}; asked for {voiced.requested_voice})")
     print(f"renderer: {renderer.name}, weights: {renderer.weights()}")
-    for note in [*voiced.fallbacks, *files.renderer_fallbacks]:
+    for composed in finished.renditions if finished else []:
+        record = composed.record
+        written = output.with_name(f"{output.stem}.{record.format}.mp4")
+        print(
+            f"wrote {written} ({record.width}×{record.height}, "
+            f"{record.duration_s:.2f} s, layout {record.layout}, captions "
+            f"{'burned in' if record.captions_burned else 'not burned in'}, {record.encoder})"
+        )
+    for note in [*voiced.fallbacks, *files.renderer_fallbacks, *(finished.notes if finished else [])]:
         print(f"fallback: {note}")
     print("timings: " + ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in reporter.timings.items()))
     return 0
+
+
+def _compose(
+    args: argparse.Namespace,
+    image: Image.Image,
+    text: str,
+    voiced: VoicedScript,
+    files: RenderedFiles,
+    reporter: StageReporter,
+    folder: Path,
+) -> FinishedVideos:
+    """The finished videos ``args`` ask for, composed from the head in ``files`` as a job composes them."""
+    from .compose.assets import file_asset
+    from .jobs import compose_files
+    from .storage import LocalStorage
+
+    storage = LocalStorage(folder / "assets")
+
+    def filed(kind: str, path: Path) -> str:
+        return file_asset(storage, LOCAL_ORGANIZATION, kind, path.read_bytes(), path.suffix.lower())
+
+    data = {
+        "layout": args.layout,
+        "product_name": args.product_name,
+        "product_price": args.product_price,
+        "product_image_keys": [filed("products", path) for path in args.product_image],
+        "brand": {"logo_key": filed("brand", args.logo)} if args.logo else {},
+    }
+    if args.formats:
+        data["formats"] = [name.strip() for name in args.formats.split(",")]
+    if args.captions is not None:
+        data["burn_captions"] = args.captions
+    composition = Composition.from_dict(data, LOCAL_ORGANIZATION)
+    output_key = video_key(LOCAL_ORGANIZATION, 1, "0" * TOKEN_LENGTH)
+    return compose_files(composition, output_key, storage, image, text, voiced, files, reporter)
 
 
 def _bench_still(args: argparse.Namespace) -> int:

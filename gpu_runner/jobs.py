@@ -30,6 +30,7 @@ from .events import JobReporter
 from .images import load_presenter_image
 from .protocol import (
     MAX_SCRIPT_CHARS,
+    Composition,
     ErrorCode,
     JobError,
     RenderRequest,
@@ -113,19 +114,8 @@ def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) 
         reporter.check_cancelled()
         finished: FinishedVideos | None = None
         if request.composition is not None:
-            reporter.enter("compose")
-            finished = compose_finished_videos(
-                request.composition,
-                output_key=request.output_key,
-                storage=env.storage,
-                presenter=image,
-                head_video=files.video.video_path,
-                speech=voiced.spoken.speech,
-                script=text,
-                timings=voiced.spoken.timings,
-                fps=FPS,
-                folder=Path(folder),
-                reporter=reporter,
+            finished = compose_files(
+                request.composition, request.output_key, env.storage, image, text, voiced, files, reporter
             )
             if finished.notes:
                 fallbacks += finished.notes
@@ -218,6 +208,36 @@ def render_files(
     captions_path.write_text(build_webvtt(text, voiced.spoken.timings, speech.duration_s), encoding="utf-8")
     # Read after encoding: a renderer may add a note while it streams (e.g. a clip it had to redo).
     return RenderedFiles(video, captions_path, list(stream.fallbacks))
+
+
+def compose_files(
+    composition: Composition,
+    output_key: str,
+    storage: Storage,
+    image: Image.Image,
+    text: str,
+    voiced: VoicedScript,
+    files: RenderedFiles,
+    reporter: StageReporter,
+) -> FinishedVideos:
+    """Compose every format of ``composition`` from the rendered head in ``files``, beside it on disk.
+
+    Stage ``compose``; the captions burned in are the same cues as ``files``' WebVTT.
+    """
+    reporter.enter("compose")
+    return compose_finished_videos(
+        composition,
+        output_key=output_key,
+        storage=storage,
+        presenter=image,
+        head_video=files.video.video_path,
+        speech=voiced.spoken.speech,
+        script=text,
+        timings=voiced.spoken.timings,
+        fps=FPS,
+        folder=files.video.video_path.parent,
+        reporter=reporter,
+    )
 
 
 def job_error_for(exc: BaseException, stage: str | None) -> JobError:

@@ -6,14 +6,17 @@ having, and the note on the job says what was left out and what to do about it.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import tempfile
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..images import load_presenter_image
-from ..protocol import MAX_LOGO_BYTES, MAX_LOGO_PIXELS, Composition
+from ..protocol import MAX_LOGO_BYTES, MAX_LOGO_PIXELS, Composition, asset_key
 from ..renderers.base import RenderRefused
 from ..storage import ObjectNotFound, Storage
 
@@ -86,6 +89,17 @@ def load_logo(data: bytes) -> tuple[Image.Image | None, str | None]:
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         return None, f"the brand kit's logo could not be read as a picture; {fix}"
     return ImageOps.exif_transpose(image).convert("RGBA"), None
+
+
+def file_asset(storage: Storage, organization_id: int, kind: str, data: bytes, extension: str) -> str:
+    """Store ``data`` as the web side files an organization's copy of a file (``kind``: ``products`` or
+    ``brand``) and return its key: for local renders and benchmarks, which have no web side."""
+    key = asset_key(organization_id, kind, hashlib.sha256(data).hexdigest(), extension.lstrip(".") or "bin")
+    with tempfile.TemporaryDirectory(prefix="gpu-runner-asset-") as folder:
+        path = Path(folder) / "asset"
+        path.write_bytes(data)
+        storage.put_file(key, path, "application/octet-stream")
+    return key
 
 
 def _get(storage: Storage, key: str) -> bytes | None:

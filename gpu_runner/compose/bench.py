@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import io
 import os
 import tempfile
@@ -27,11 +26,12 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..encode import encode_mp4, rendition_encoder
-from ..protocol import FORMATS, TOKEN_LENGTH, Brand, Composition, asset_key, video_key
+from ..protocol import FORMATS, TOKEN_LENGTH, Brand, Composition, video_key
 from ..renderers.base import NullReporter, RenderInput
 from ..renderers.still import StillRenderer
 from ..storage import LocalStorage
 from ..tts.espeak import EspeakEngine
+from .assets import file_asset
 from .finish import compose_finished_videos
 
 BENCH_SCRIPT = (
@@ -72,8 +72,10 @@ def main(args: argparse.Namespace) -> int:
             burn_captions=True,
             product_name="Trail backpack, 30 litres",
             product_price="€89.00",
-            product_image_keys=(_put(storage, "products", _product_picture(), "JPEG"),),
-            brand=Brand(logo_key=_put(storage, "brand", _logo(), "PNG")),
+            product_image_keys=(
+                file_asset(storage, ORGANIZATION, "products", _png(_product_picture()), "png"),
+            ),
+            brand=Brand(logo_key=file_asset(storage, ORGANIZATION, "brand", _png(_logo()), "png")),
         )
 
         started, started_cpu = time.perf_counter(), time.process_time()
@@ -128,15 +130,10 @@ def _per_cores(video_s: float, cpu_s: float, cores: int) -> float:
     return video_s * cores / cpu_s if cpu_s > 0 else float("inf")
 
 
-def _put(storage: LocalStorage, kind: str, picture: Image.Image, format_name: str) -> str:
+def _png(picture: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    picture.save(buffer, format=format_name)
-    data = buffer.getvalue()
-    key = asset_key(ORGANIZATION, kind, hashlib.sha256(data).hexdigest(), format_name.lower())
-    source = storage.root.parent / "upload"
-    source.write_bytes(data)
-    storage.put_file(key, source, f"image/{format_name.lower()}")
-    return key
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _presenter() -> Image.Image:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import av
 import pytest
+from PIL import Image
 
 from gpu_runner.cli import main
 from gpu_runner.encode import rendition_encoder
@@ -42,6 +43,38 @@ def test_render_writes_video_poster_and_captions(
     assert "voice: espeak:en-us (engine espeak; asked for edge:en-US-AriaNeural)" in printed
     assert "weights: none (still image, no talking head)" in printed
     assert "fallback: voice edge:en-US-AriaNeural was unavailable" in printed
+
+
+def test_render_with_a_layout_composes_each_format_beside_the_video(
+    tmp_path: Path, face_jpeg: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image, product = tmp_path / "face.jpg", tmp_path / "mug.png"
+    image.write_bytes(face_jpeg)
+    Image.new("RGB", (400, 400), (0, 200, 0)).save(product)
+    output = tmp_path / "out" / "mug.mp4"
+    argv = ["render", "--image", str(image), "--script", "A sturdy mug.", "--voice", "espeak:en-us"]
+    argv += ["-o", str(output), "--layout", "presenter_product", "--formats", "square", "--captions"]
+    status = main([*argv, "--product-image", str(product), "--product-name", "Mug", "--product-price", "€8"])
+    printed = capsys.readouterr().out
+    assert status == 0
+    with av.open(str(output.with_name("mug.square.mp4"))) as container:
+        video = container.streams.video[0].codec_context
+        assert (video.width, video.height, video.profile) == (1080, 1080, "High")
+    with Image.open(output.with_name("mug.square.jpg")) as poster:
+        assert poster.size == (1080, 1080)
+    assert f"wrote {output.with_name('mug.square.mp4')} (1080×1080, " in printed
+    assert "layout presenter_product, captions burned in, " in printed
+    assert "compose " in printed.splitlines()[-1]  # the timings line names the stage
+
+
+def test_render_refuses_an_unknown_format_naming_the_valid_ones(
+    tmp_path: Path, face_jpeg: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = tmp_path / "face.jpg"
+    image.write_bytes(face_jpeg)
+    argv = ["render", "--image", str(image), "--script", "Hi.", "-o", str(tmp_path / "hi.mp4")]
+    assert main([*argv, "--layout", "presenter", "--formats", "portrait"]) == 1
+    assert "unknown format 'portrait'; valid formats: landscape, square, vertical" in capsys.readouterr().err
 
 
 def test_render_reports_a_bad_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
