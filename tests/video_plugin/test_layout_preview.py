@@ -115,6 +115,33 @@ def test_the_preview_is_drawn_from_the_pages_picture_and_the_brand_kit(shop, cli
     assert share_of(presenter_only, red) > 0.2 and share_of(with_product, red) > 0.05
 
 
+def test_the_brand_kits_logo_is_drawn_where_the_layout_puts_it(shop, client):
+    client.force_login(shop.users[("admin", "acme")])
+    page = shop.product["acme"]
+    magenta = (230, 20, 200)
+    kit = BrandKit.objects.get(organization_id=shop.orgs["acme"].pk)
+    kit.logo = solid_image("acme logo", shop.orgs["acme"].collection, magenta, (300, 100))
+    kit.save()
+
+    picture = decoded(preview(client, page, layout="presenter", format="landscape"))
+
+    # Every magenta pixel lies in the layout's logo box, and the logo fills a good part of it.
+    scale = picture.width / FORMATS["landscape"].width
+    box = place("presenter", FORMATS["landscape"]).logo
+    inside = picture.crop(
+        (
+            box.x * scale - 2,
+            box.y * scale - 2,
+            (box.x + box.width) * scale + 2,
+            (box.y + box.height) * scale + 2,
+        )
+    )
+    assert share_of(inside, magenta) > 0.3
+    assert share_of(picture, magenta) * picture.width * picture.height == pytest.approx(
+        share_of(inside, magenta) * inside.width * inside.height, rel=0.02
+    )
+
+
 def test_the_preview_follows_the_chosen_presenter_photo(shop, client):
     client.force_login(shop.users[("admin", "acme")])
     page = shop.product["acme"]

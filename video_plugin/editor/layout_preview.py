@@ -130,7 +130,8 @@ def preview_assets(
 ) -> SceneAssets:
     """The presenter photo, the product pictures and the brand kit's logo, as small decoded images."""
     pictures = [rendition_picture(image, PICTURE_FILTER) for image in product_pictures(product, organization)]
-    logo = kit.logo if kit.logo_id else None
+    # As for the job, a logo that is not one of the organization's own images is left out.
+    logo = kit.logo if kit.logo_id and may_use_image(organization, kit.logo) else None
     return SceneAssets(
         product_images=[picture for picture in pictures if picture is not None],
         logo=rendition_picture(logo, LOGO_FILTER, "RGBA") if logo is not None else None,
