@@ -1,5 +1,6 @@
-"""Admin views behind the editor panel. Each answers JSON, asks the tenancy on the server whether the user
-may, and answers 403 (or 404 for a page outside every organization) with no data to anyone else.
+"""Admin views behind the editor panel. Each answers JSON (the layout preview a JPEG), asks the tenancy on
+the server whether the user may, and answers 403 (or 404 for a page outside every organization) with no
+data to anyone else.
 
 Who may generate, cancel and choose the current video, and who may only read, is the tenancy's answer for
 the page (:mod:`video_plugin.tenancy`); superusers may do everything. POSTs need Django's CSRF token, which
@@ -161,7 +162,7 @@ def generate(request: HttpRequest, page_id: int) -> JsonResponse:
             voice=voice,
             image=image,
             layout=choice.layout,
-            formats=list(choice.formats) if choice.formats else None,
+            formats=choice.formats,
             burn_captions=choice.burn_captions,
         )
     except (BadRequest, VideoRequestError) as exc:
