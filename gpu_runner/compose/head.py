@@ -15,12 +15,11 @@ from pathlib import Path
 import av
 import numpy as np
 
+from ..scene import FACE_HEIGHT
 from .planes import Planes, Region
 
 # Bicubic keeps a 512 px head sharp when it is enlarged to fill a 1080p box; it costs little at these sizes.
 INTERPOLATION = "BICUBIC"
-# Where the crop sits vertically, as a share of what is cut (0.5 is centred); ``scene.fit_head``'s too.
-FACE_HEIGHT = 0.45
 
 
 def head_frames(video_path: Path, box: Region) -> Iterator[Planes]:
