@@ -22,6 +22,7 @@ from django.core.signals import setting_changed
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 from wagtail.images import get_image_model
+from wagtailmedia import get_media_model
 
 from video_plugin.conf import video_settings
 
@@ -97,6 +98,12 @@ class Tenancy:
         collection and the collections below it."""
         collections = organization.collection.get_descendants(inclusive=True)
         return get_image_model().objects.filter(collection__in=collections)
+
+    def media_of(self, organization: OrganizationInfo) -> QuerySet[Any]:
+        """The wagtailmedia items the organization's brand kit may use as its music: by default those in its
+        collection and the collections below it."""
+        collections = organization.collection.get_descendants(inclusive=True)
+        return get_media_model().objects.filter(collection__in=collections)
 
 
 @cache

@@ -22,6 +22,7 @@ from wagtailmedia.widgets import AdminAudioChooser
 
 from gpu_runner.protocol import FORMATS
 from video_plugin.api.admin_viewsets import OrganizationForm, OrganizationScopedViews
+from video_plugin.jobs.composition import may_use_media
 from video_plugin.jobs.presenters import may_use_image
 from video_plugin.models import FORMAT_CHOICES, BrandKit
 from video_plugin.tenancy import get_tenancy
@@ -84,8 +85,7 @@ class BrandKitForm(OrganizationForm):
                 "logo", f"{logo.title!r} is not one of {organization.name!r}'s images; choose one of its own"
             )
         music = data.get("music")
-        collections = organization.collection.get_descendants(inclusive=True)
-        if music is not None and not collections.filter(pk=music.collection_id).exists():
+        if music is not None and not may_use_media(organization, music):
             self.add_error(
                 "music", f"{music.title!r} is not in {organization.name!r}'s collection; upload it there"
             )

@@ -34,7 +34,7 @@ from gpu_runner.protocol import (
 from video_plugin.jobs.filing import file_asset
 from video_plugin.jobs.presenters import may_use_image
 from video_plugin.models import BrandKit
-from video_plugin.tenancy import OrganizationInfo
+from video_plugin.tenancy import OrganizationInfo, get_tenancy
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +187,12 @@ def product_image_keys(organization: OrganizationInfo, images: Sequence[Any], no
     return keys
 
 
+def may_use_media(organization: OrganizationInfo, media: Any) -> bool:
+    """Whether the organization may use the wagtailmedia item ``media`` (its collections, or what its tenancy
+    allows)."""
+    return get_tenancy().media_of(organization).filter(pk=media.pk).exists()
+
+
 def logo_key(organization: OrganizationInfo, kit: BrandKit, notes: list[str]) -> str:
     """The filed key of the kit's logo, or ``""`` (noted) when it has none the runner may draw."""
     logo = kit.logo if kit.logo_id else None
@@ -221,10 +227,9 @@ def music_key(organization: OrganizationInfo, kit: BrandKit, notes: list[str]) -
     if music is None:
         return ""
     problem = ""
-    collections = organization.collection.get_descendants(inclusive=True)
     if music.type != "audio":
         problem = f"it is a {music.type or 'media'} item, not audio; choose an audio file"
-    elif not collections.filter(pk=music.collection_id).exists():
+    elif not may_use_media(organization, music):
         problem = f"it is not in {organization.name!r}'s collection; upload it there"
     elif music.file.size > MAX_MUSIC_BYTES:
         problem = f"it has {file_size(music.file.size)}; use one of at most {file_size(MAX_MUSIC_BYTES)}"
