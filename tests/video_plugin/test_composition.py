@@ -236,3 +236,19 @@ def test_an_unknown_layout_or_format_is_refused_listing_the_valid_ones(
     assert isinstance(refused.value, ValueError) and str(refused.value) == message
     assert not VideoJob.objects.exists() and sent_renders() == []
     assert set(LAYOUTS) == {"presenter", "presenter_product", "social"}
+
+
+def test_a_product_picture_storage_cannot_copy_fails_the_job_saying_so(world, sent_renders, ask, monkeypatch):
+    page = with_pictures(world, make_image("lamp", world.orgs["acme"].collection, (30, 30)))
+
+    def unreachable(*args: Any, **kwargs: Any) -> str:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(composition, "file_asset", unreachable)
+    job = ask(page, VideoJob.Trigger.EDITOR, layout="presenter_product")
+    assert (job.status, job.error_code) == (VideoJob.Status.FAILED, "storage_unreachable")
+    assert job.error_message == (
+        "the product pictures or brand files of page 'Acme Lamp' could not be read or copied in storage "
+        "(OSError: No space left on device); check VIDEO_STORAGE_URL and try again"
+    )
+    assert sent_renders() == [] and VideoJob.objects.get(pk=job.pk).status == VideoJob.Status.FAILED

@@ -30,7 +30,7 @@ from video_plugin.jobs.messaging import send_render_request
 from video_plugin.jobs.presenters import file_presenter, may_use_image
 from video_plugin.jobs.scripts import compose_script
 from video_plugin.mixins import VideoPageMixin
-from video_plugin.models import VideoJob
+from video_plugin.models import BrandKit, VideoJob
 from video_plugin.tenancy import OrganizationInfo, get_tenancy
 from video_plugin.webhooks.delivery import queue_deliveries
 
@@ -231,7 +231,7 @@ def build_job(
     return job
 
 
-def compose(job: VideoJob, page: Any, organization: OrganizationInfo, kit: Any) -> Composition | None:
+def compose(job: VideoJob, page: Any, organization: OrganizationInfo, kit: BrandKit) -> Composition | None:
     """Plan the finished videos of a job that is still to render, note what was left out, and hash its input.
 
     ``None`` for a job that has already failed. A file that cannot be filed in storage fails the job, as an
