@@ -6,8 +6,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
+from django.urls import reverse
 from PIL import Image as PILImage
+from wagtailmedia.models import get_media_model
 
 from tests.conftest import make_image
 from video_plugin.jobs.composition import brand_kit_for
@@ -188,3 +191,18 @@ def test_the_logo_chooser_shows_only_the_organizations_images(client, world):
     assert chooser.status_code == 200
     html = chooser.json()["html"]
     assert "acme logo" in html and "bluebird logo" not in html
+
+
+def test_the_music_chooser_shows_only_the_organizations_audio(client, world):
+    for slug in ("acme", "bluebird"):
+        get_media_model().objects.create(
+            title=f"{slug} jingle",
+            type="audio",
+            collection=world.orgs[slug].collection,
+            file=ContentFile(bytes(16), name=f"{slug}.mp3"),
+        )
+    client.force_login(world.users[("owner", "acme")])
+    chooser = client.get(reverse("wagtailmedia:chooser_typed", args=("audio",)))
+    assert chooser.status_code == 200
+    html = chooser.json()["html"]
+    assert "acme jingle" in html and "bluebird jingle" not in html
