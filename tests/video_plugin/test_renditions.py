@@ -142,3 +142,11 @@ def test_the_webhook_payload_and_the_job_api_carry_the_renditions(world, setting
         }
     ]
     assert "renditions" not in payload_job["video"], "listed once, beside the video"
+
+
+def test_the_notes_made_when_composing_stay_beside_the_runners_fallbacks(world, ask):
+    job = ask(world.product["acme"], VideoJob.Trigger.EDITOR, layout="presenter_product")
+    note = job.fallbacks[0]
+    assert note.startswith("page 'Acme Lamp' has no product picture")
+    job = succeed(job, rendition_dicts(job.output_key, "landscape"))
+    assert job.fallbacks == [note, "runner note"]
