@@ -18,7 +18,7 @@ from wagtail.models import Collection, Orderable, Page
 from shop.roles import Role, ensure_organization_access
 from video_plugin.api.fields import AIVideoField
 from video_plugin.editor.panels import VideoPanel
-from video_plugin.jobs.composition import ProductFacts
+from video_plugin.jobs.product import ProductFacts
 from video_plugin.jobs.scripts import ScriptSource
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import validate_voice_id

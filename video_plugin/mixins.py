@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from video_plugin.editor.page_form import VideoPageForm
+from video_plugin.jobs.product import ProductFacts
 from video_plugin.jobs.scripts import ScriptSource
 
 if TYPE_CHECKING:
@@ -15,8 +16,9 @@ class VideoPageMixin:
     """Marks a page model as one that can have a presenter video, and says what the presenter says and looks
     like.
 
-    Override :meth:`video_script_source` and :meth:`video_presenter_image`; the defaults speak the title only
-    and fall back to the organization's default presenter. The admin form refuses images the page's
+    Override :meth:`video_script_source`, :meth:`video_presenter_image` and :meth:`video_product`; the
+    defaults speak the title only, fall back to the organization's default presenter and show the title as
+    the product, with no price or pictures. The admin form refuses images the page's
     organization may not use (:class:`~video_plugin.editor.page_form.VideoPageForm`); a page type with a
     form of its own subclasses it.
     """
@@ -30,6 +32,10 @@ class VideoPageMixin:
     def video_presenter_image(self) -> AbstractImage | None:
         """The page's own presenter photo, or ``None`` to use the organization's default."""
         return None
+
+    def video_product(self) -> ProductFacts:
+        """The product a finished video shows: name, price as shown, pictures (main first, then gallery)."""
+        return ProductFacts(name=getattr(self, "title", ""))
 
     @property
     def current_video_job(self) -> Any:

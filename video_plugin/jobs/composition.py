@@ -33,6 +33,7 @@ from gpu_runner.protocol import (
 )
 from video_plugin.jobs.filing import file_asset
 from video_plugin.jobs.presenters import may_use_image
+from video_plugin.jobs.product import ProductFacts
 from video_plugin.models import BrandKit
 from video_plugin.tenancy import OrganizationInfo, get_tenancy
 
@@ -40,18 +41,6 @@ logger = logging.getLogger(__name__)
 
 # Logos the runner can draw: raster images (an SVG would need a renderer of its own).
 RASTER_LOGO_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "gif", "avif")
-
-
-@dataclass(frozen=True)
-class ProductFacts:
-    """What a page shows of its product in a finished video: name, price as displayed, pictures (main first).
-
-    A page model offers them with a ``video_product()`` method; a page without one shows its title only.
-    """
-
-    name: str
-    price: str = ""
-    images: Sequence[Any] = ()
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Filing what a job's runner may read: the organization's own copy, under its prefix, named by content.
 
 The runner reads presenter photos, product pictures, logos and music only from keys under the job's
-organization (``gpu_runner.protocol.check_image_key`` and ``check_asset_key``). The web side vouches for a
-file by copying its bytes to ``{org}/{kind}/{sha256}.{ext}`` (:func:`gpu_runner.protocol.asset_key`) after checking
-that the organization may use it, so a file used by many jobs is stored once, an upload's own key
+organization (``gpu_runner.protocol.check_image_key`` and ``check_asset_key``). The web side vouches for
+a file by copying its bytes to ``{org}/{kind}/{sha256}.{ext}`` (:func:`gpu_runner.protocol.asset_key`) after
+checking that the organization may use it, so a file used by many jobs is stored once, an upload's own key
 (``original_images/…``) is never sent to a runner, and nothing a person typed reaches a key.
 """
 
