@@ -411,7 +411,15 @@ def test_openapi_documents_the_layouts_formats_and_renditions():
     assert {"layout", "formats", "burn_captions", "renditions"} <= set(job["required"])
     assert job["properties"]["renditions"]["items"] == {"$ref": "#/components/schemas/Rendition"}
     rendition = schemas["Rendition"]
-    assert rendition["required"] == ["format", "width", "height", "url", "poster_url", "captions_burned"]
+    assert rendition["required"] == [
+        "format",
+        "width",
+        "height",
+        "url",
+        "poster_url",
+        "captions_url",
+        "captions_burned",
+    ]
     assert rendition["properties"]["format"]["enum"] == list(FORMATS)
 
 

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from gpu_runner.protocol import FORMATS, ProtocolError, VideoEvent, poster_key, rendition_key, video_key
+from gpu_runner.protocol import (
+    FORMATS,
+    ProtocolError,
+    VideoEvent,
+    captions_key,
+    poster_key,
+    rendition_key,
+    video_key,
+)
 from tests.factories import still_render_result
 from video_plugin.jobs.lifecycle import apply_event
 from video_plugin.jobs.requests import request_video
@@ -86,6 +94,8 @@ def test_playback_lists_renditions_in_format_order_with_labels_and_storage_urls(
     square = playback.renditions[1]
     assert square.url == f"/media/{rendition_key(job.output_key, 'square')}"
     assert square.poster_url == f"/media/{poster_key(rendition_key(job.output_key, 'square'))}"
+    # Each format has captions of its own beside it, timed to it (the runner delays them by the intro card).
+    assert square.captions_url == f"/media/{captions_key(rendition_key(job.output_key, 'square'))}"
     assert (square.captions_burned, square.encoder, square.duration_s) == (True, "libx264", 4.0)
 
 
@@ -138,6 +148,7 @@ def test_the_webhook_payload_and_the_job_api_carry_the_renditions(world, setting
             "height": 1920,
             "url": f"https://shop.example/media/{vertical}",
             "poster_url": f"https://shop.example/media/{poster_key(vertical)}",
+            "captions_url": f"https://shop.example/media/{captions_key(vertical)}",
             "captions_burned": True,
         }
     ]

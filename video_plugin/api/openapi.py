@@ -82,13 +82,17 @@ SCHEMAS: dict[str, Any] = {
     "Rendition": {
         "type": "object",
         "description": "One finished format of the video, composed from the same render.",
-        "required": ["format", "width", "height", "url", "poster_url", "captions_burned"],
+        "required": ["format", "width", "height", "url", "poster_url", "captions_url", "captions_burned"],
         "properties": {
             "format": FORMAT,
             "width": {"type": "integer"},
             "height": {"type": "integer"},
             "url": {"type": "string"},
             "poster_url": {"type": "string"},
+            "captions_url": {
+                "type": "string",
+                "description": "WebVTT of this format, timed to it (an intro card delays every cue).",
+            },
             "captions_burned": {"type": "boolean", "description": "Captions drawn into the picture."},
         },
     },

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.files.storage import Storage
 from django.http import HttpRequest
 
-from gpu_runner.protocol import FORMATS
+from gpu_runner.protocol import FORMATS, captions_key
 from video_plugin.models import VideoJob
 
 
@@ -29,6 +29,8 @@ class RenditionPlayback:
     height: int
     url: str
     poster_url: str
+    # Its own WebVTT, beside it: the cues of the main video's, later by the intro card's length.
+    captions_url: str
     captions_burned: bool
     encoder: str
     duration_s: float
@@ -89,6 +91,7 @@ def renditions_of(job: VideoJob, storage: Storage) -> list[RenditionPlayback]:
             height=int(r["height"]),
             url=storage.url(r["key"]),
             poster_url=storage.url(r["poster_key"]),
+            captions_url=storage.url(captions_key(r["key"])),
             captions_burned=bool(r.get("captions_burned")),
             encoder=str(r.get("encoder", "")),
             duration_s=float(r["duration_s"]),
@@ -112,7 +115,7 @@ def absolute_url(url: str, request: HttpRequest | None) -> str:
 
 def playback_urls(playback: Playback, request: HttpRequest | None) -> dict[str, Any]:
     """The video's, poster's and captions' absolute URLs, with the video's MIME type, and its renditions
-    (format, width, height, url, poster_url, captions_burned) with absolute URLs."""
+    (format, width, height, url, poster_url, captions_url, captions_burned) with absolute URLs."""
     return {
         "url": absolute_url(playback.video_url, request),
         "poster_url": absolute_url(playback.poster_url, request) if playback.poster_url else None,
@@ -125,6 +128,7 @@ def playback_urls(playback: Playback, request: HttpRequest | None) -> dict[str, 
                 "height": rendition.height,
                 "url": absolute_url(rendition.url, request),
                 "poster_url": absolute_url(rendition.poster_url, request),
+                "captions_url": absolute_url(rendition.captions_url, request),
                 "captions_burned": rendition.captions_burned,
             }
             for rendition in playback.renditions
