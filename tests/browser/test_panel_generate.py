@@ -82,7 +82,11 @@ def test_an_admin_sees_every_state_of_the_panel(
     # Acme's brand kit makes the product page's 16:9 and the feed's 1:1: a player and a download for each.
     landscape = panel.locator(".aivideo-panel__state [data-format=landscape]")
     assert landscape.locator("video").get_attribute("poster").endswith(".landscape.jpg")
-    assert landscape.locator("track[kind=captions]").get_attribute("src").endswith(".vtt")
+    assert (
+        landscape.locator("track[kind=captions]")
+        .get_attribute("src")
+        .endswith("captions.vtt?format=landscape")
+    )
     assert (
         landscape.get_by_role("link", name="Download 16:9 MP4")
         .get_attribute("href")

@@ -112,6 +112,10 @@ def test_an_admin_previews_a_layout_in_each_format_and_gets_every_rendition(
         assert player.locator("source").get_attribute("src").endswith(f".{name}.mp4")
         assert player.locator("[data-field=label]").inner_text() == label
         assert player.locator("[data-field=captionsNote]").inner_text() == "captions burned in"
+        # Its own captions, from the site's origin; not on by default, being in the picture already.
+        track = player.locator("track[kind=captions]")
+        assert track.get_attribute("src").endswith(f"captions.vtt?format={name}")
+        assert track.evaluate("track => track.default") is False
         download = player.get_by_role("link", name=f"Download {aspect} MP4")
         assert download.get_attribute("href").endswith(f".{name}.mp4")
     sizes = page.eval_on_selector_all(

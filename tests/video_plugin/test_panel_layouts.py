@@ -7,9 +7,10 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from gpu_runner.protocol import FORMATS, LAYOUT_LABELS, poster_key, rendition_key
+from gpu_runner.protocol import FORMATS, LAYOUT_LABELS, captions_key, poster_key, rendition_key
 from tests.factories import still_render_result
 from video_plugin.jobs.attach import attach_video
 from video_plugin.jobs.requests import request_video
@@ -168,3 +169,33 @@ def test_a_finished_job_lists_every_rendition_with_its_player_and_download(world
     assert all(r["captions_burned"] and r["duration_text"] == "4 s" for r in shown)
     (entry,) = state["history"]
     assert entry["renditions"] == shown and entry["layout_label"] == "Social (vertical, captions)"
+
+
+def test_each_renditions_captions_come_from_the_admin_timed_to_it(world, client):
+    page = world.product["acme"]
+    job = request_video(page, None, VideoJob.Trigger.EDITOR, formats=["landscape", "vertical"])
+    renditions = [rendition(job.output_key, name, burned=False) for name in ("landscape", "vertical")]
+    VideoJob.objects.filter(pk=job.pk).update(status=VideoJob.Status.SUCCEEDED, renditions=renditions)
+    job.refresh_from_db()
+    main_captions = captions_key(job.output_key)
+    attach_video(job, still_render_result(job.output_key, captions_key=main_captions, renditions=renditions))
+    storage = job.media.file.storage
+    storage.save(main_captions, ContentFile(b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello.\n"))
+    for entry in renditions:
+        # As after a two-second intro card.
+        cue = f"WEBVTT\n\n00:02.000 --> 00:03.000\nHello ({entry['format']}).\n"
+        storage.save(captions_key(entry["key"]), ContentFile(cue.encode()))
+    client.force_login(world.users[("editor", "acme")])
+
+    shown = client.get(reverse("video_plugin:status", args=[page.pk])).json()["job"]["renditions"]
+
+    main_url = reverse("video_plugin:job_captions", args=[page.pk, job.job_id])
+    assert [r["captions_url"] for r in shown] == [
+        f"{main_url}?format=landscape",
+        f"{main_url}?format=vertical",
+    ]
+    for entry in shown:
+        body = client.get(entry["captions_url"]).content.decode()
+        assert body == f"WEBVTT\n\n00:02.000 --> 00:03.000\nHello ({entry['format']}).\n"
+    assert client.get(main_url).content.decode().endswith("Hello.\n")
+    assert client.get(f"{main_url}?format=square").status_code == 404

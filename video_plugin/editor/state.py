@@ -124,14 +124,17 @@ def panel_playback(job: VideoJob, playback: Playback | None) -> dict[str, Any] |
     return urls
 
 
-def rendition_entries(playback: Playback | None) -> list[dict[str, Any]]:
+def rendition_entries(job: VideoJob, playback: Playback | None) -> list[dict[str, Any]]:
     """Each format of a finished video as the panel lists it (player, poster, download link and facts), in
-    the contract's format order, so a job's renditions always appear together and alike."""
+    the contract's format order, so a job's renditions always appear together and alike. Captions come
+    through the admin, from the site's origin, as the main video's do."""
     if playback is None:
         return []
+    captions = reverse("video_plugin:job_captions", args=[job.page_id, job.job_id])
     return [
         {
             **asdict(rendition),
+            "captions_url": f"{captions}?format={rendition.format}" if playback.captions_url else None,
             "aspect": FORMATS[rendition.format].aspect,
             "duration_text": duration_text(rendition.duration_s) if rendition.duration_s else None,
         }
@@ -174,7 +177,7 @@ def job_state(job: VideoJob | None, runner: RunnerCapabilities) -> dict[str, Any
         is_current=job.is_current,
         waits_for_publish=job.waits_for_publish,
         playback=panel_playback(job, playback),
-        renditions=rendition_entries(playback),
+        renditions=rendition_entries(job, playback),
         **layout_facts(job),
         duration_text=playback_duration_text(playback),
         eta_text=duration_text(job.eta_s) if job.eta_s is not None else None,
@@ -207,7 +210,7 @@ def history(page_id: int) -> list[dict[str, Any]]:
                 **request_origin(job),
                 "video_url": playback.video_url if playback else None,
                 "poster_url": playback.poster_url if playback else None,
-                "renditions": rendition_entries(playback),
+                "renditions": rendition_entries(job, playback),
                 **layout_facts(job),
             }
         )

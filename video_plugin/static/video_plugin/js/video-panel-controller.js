@@ -280,9 +280,10 @@
       figure.dataset.format = rendition.format || 'main';
       if (rendition.poster_url) video.poster = rendition.poster_url;
       field('source').src = rendition.url;
-      // Captions burned into the picture would be shown twice if the track were on by default.
-      if (captionsUrl) {
-        field('captions').src = captionsUrl;
+      // Captions burned into the picture would be shown twice if the track were on by default. A rendition
+      // has its own, timed to it (after an intro card).
+      if (rendition.captions_url || captionsUrl) {
+        field('captions').src = rendition.captions_url || captionsUrl;
         field('captions').default = !rendition.captions_burned;
       } else {
         field('captions').remove();
