@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from django.urls import reverse
 
-from gpu_runner.protocol import FORMATS, poster_key, rendition_key
+from gpu_runner.protocol import FORMATS, captions_key, poster_key, rendition_key
 from tests.factories import still_render_result
 from video_plugin.jobs.attach import attach_video
 from video_plugin.jobs.requests import request_video
@@ -111,3 +112,26 @@ def test_a_job_without_renditions_plays_its_main_video_alone(world):
 
     assert (source.url, source.media, source.format) == (f"/media/{job.output_key}", None, "main")
     assert (source.width, source.height) == (256, 256)
+
+
+def test_each_source_points_the_captions_track_at_its_own_webvtt_timed_to_it(world, client, video_storage):
+    page = world.product["acme"]
+    job = finished(page, ["vertical"])
+    # What the runner stores: the main video's cues, and the rendition's delayed by a 1 s intro card.
+    (video_storage / job.output_key).parent.mkdir(parents=True, exist_ok=True)
+    (video_storage / captions_key(job.output_key)).write_text("WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHi\n")
+    rendition = rendition_key(job.output_key, "vertical")
+    (video_storage / captions_key(rendition)).write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHi\n")
+    VideoJob.objects.filter(pk=job.pk).update(
+        captions_key=captions_key(job.output_key), status=VideoJob.Status.SUCCEEDED
+    )
+
+    video = video_of(client, page)
+
+    (vertical, main) = video.select("source")
+    track = reverse("video_plugin_site:page_captions", args=[page.pk])
+    assert video.select_one("track[kind=captions]")["src"] == track
+    assert vertical["data-captions"] == f"{track}?format=vertical" and not main.has_attr("data-captions")
+    assert b"00:00:01.000 --> 00:00:02.000" in client.get(vertical["data-captions"]).content
+    assert b"00:00:00.000 --> 00:00:01.000" in client.get(track).content
+    assert client.get(f"{track}?format=square").status_code == 404

@@ -9,7 +9,6 @@ the panel sends in ``X-CSRFToken``.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from gpu_runner.protocol import ProtocolError, captions_key, check_voice_id
+from gpu_runner.protocol import ProtocolError, check_voice_id
 from video_plugin.conf import video_settings
 from video_plugin.editor.face_check import check_face
 from video_plugin.editor.layout_choice import read_layout_choice, valid_choices
@@ -211,15 +210,7 @@ def job_captions(request: HttpRequest, page_id: int, job_id: str) -> HttpRespons
     page, job = page_job(page_id, job_id)
     if not can_view(request.user, page):
         return not_a_viewer("see this page's videos")
-    format_name = request.GET.get("format")
-    if format_name:
-        rendition = next((r for r in job.renditions or [] if r.get("format") == format_name), None)
-        if rendition is None or not job.captions_key:
-            raise Http404(f"job {job.job_id} has no {format_name[:20]!r} rendition with captions")
-        # Each rendition's WebVTT sits beside it; read through the same response as the main video's.
-        job = copy.copy(job)
-        job.captions_key = captions_key(rendition["key"])
-    response = captions_response(job)
+    response = captions_response(job, request.GET.get("format"))
     response["Cache-Control"] = f"private, {response['Cache-Control']}"
     return response
 

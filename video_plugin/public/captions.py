@@ -10,19 +10,34 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 
+from gpu_runner.protocol import captions_key
 from video_plugin.models import VideoJob
 
 # Short enough that a regenerated video's captions show up soon, long enough to spare storage on busy pages.
 CACHE_SECONDS = 300
 
 
-def captions_response(job: VideoJob | None) -> HttpResponse:
-    """The job's WebVTT captions; 404 when it has none (no finished video, or the runner wrote none)."""
-    if job is None or job.media is None or not job.captions_key:
-        raise Http404("this video has no captions")
+def captions_key_of(job: VideoJob, format_name: str | None = None) -> str | None:
+    """The key of the job's WebVTT: the main video's, or with ``format_name`` that rendition's, which the
+    runner stored beside it timed to it (an intro card delays every cue)."""
+    if not job.captions_key:
+        return None
+    if not format_name:
+        return job.captions_key
+    rendition = next((r for r in job.renditions or [] if r.get("format") == format_name), None)
+    return captions_key(rendition["key"]) if rendition else None
+
+
+def captions_response(job: VideoJob | None, format_name: str | None = None) -> HttpResponse:
+    """The job's WebVTT captions (of one rendition with ``format_name``); 404 when there are none (no finished
+    video, no such rendition, or the runner wrote none)."""
+    key = captions_key_of(job, format_name) if job is not None and job.media is not None else None
+    if key is None:
+        which = f" in format {format_name[:20]!r}" if format_name else ""
+        raise Http404(f"this video has no captions{which}")
     storage = job.media.file.storage
     try:
-        with storage.open(job.captions_key) as stored:
+        with storage.open(key) as stored:
             body = stored.read()
     except FileNotFoundError:
         raise Http404("the captions file is missing from storage") from None

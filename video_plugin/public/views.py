@@ -13,13 +13,14 @@ from video_plugin.public.captions import captions_response
 
 @require_GET
 def page_captions(request: HttpRequest, page_id: int) -> HttpResponse:
-    """The captions of a live page's current video, for the ``<track>`` of the site's player."""
+    """The captions of a live page's current video, for the ``<track>`` of the site's player; with
+    ``?format=``, those of that rendition (the player's script points the track at the source it plays)."""
     page = get_object_or_404(Page.objects.live(), pk=page_id)
     job = (
         VideoJob.objects.filter(page_id=page.pk, is_current=True, status=VideoJob.Status.SUCCEEDED)
         .select_related("media")
         .first()
     )
-    response = captions_response(job)
+    response = captions_response(job, request.GET.get("format"))
     response["Cache-Control"] = f"public, {response['Cache-Control']}"
     return response

@@ -11,7 +11,7 @@
     const sources = [...video.querySelectorAll('source')];
     const chosen = sources.find((source) => !source.media || window.matchMedia(source.media).matches);
     if (!chosen) return;
-    const { poster, width, height, captionsBurned } = chosen.dataset;
+    const { poster, width, height, captionsBurned, captions } = chosen.dataset;
     if (poster) video.poster = poster;
     if (width && height) {
       video.width = Number(width);
@@ -19,6 +19,8 @@
     }
     // Captions burned into the picture would be shown twice with the track on.
     const track = video.querySelector('track[kind=captions]');
+    // Each rendition has captions of its own, timed to it: an intro card delays every cue.
+    if (track && captions) track.src = captions;
     if (track && captionsBurned === 'true') track.default = false;
     if (video.currentSrc && video.currentSrc !== chosen.src) {
       video.src = chosen.src;
