@@ -55,12 +55,25 @@ def test_publishing_a_product_page_attaches_its_video_everywhere(stack, client):
     assert job.trigger == VideoJob.Trigger.PUBLISH
     assert (job.voice_engine, job.voice_used, job.renderer_used) == ("espeak", "espeak:en-us", "still")
 
-    # The MP4 is under the organization's prefix, with the poster and captions beside it.
+    # The MP4 is under the organization's prefix, with the poster and captions beside it, and so is each
+    # finished format the organization's brand kit asks publish jobs for (the demo's Acme: 16:9 and 1:1).
     prefix = f"{organization.pk}/videos/ai-generated/{page.pk}-"
     assert job.output_key.startswith(prefix)
     listed = stack.s3.list_objects_v2(Bucket=stack.bucket, Prefix=prefix)["Contents"]
     stem = job.output_key.removesuffix(".mp4")
-    assert {item["Key"] for item in listed} == {f"{stem}.mp4", f"{stem}.jpg", f"{stem}.vtt"}
+    # Acme's kit asks for the presenter beside the product; this new page has no product picture yet, so the
+    # job falls back to the presenter layout and says so.
+    assert (job.layout, job.formats) == ("presenter", ["landscape", "square"])
+    assert any("has no product picture" in note for note in job.fallbacks), job.fallbacks
+    assert [(r["format"], r["width"], r["height"]) for r in job.renditions] == [
+        ("landscape", 1920, 1080),
+        ("square", 1080, 1080),
+    ]
+    assert {item["Key"] for item in listed} == {
+        f"{stem}{part}.{extension}"
+        for part in ("", ".landscape", ".square")
+        for extension in ("mp4", "jpg", "vtt")
+    }
     stored = stack.s3.get_object(Bucket=stack.bucket, Key=job.output_key)["Body"].read()
 
     # It decodes as H.264 + AAC at 25 fps and lasts as long as the voice.

@@ -66,6 +66,8 @@ def video_prefix(job: Any) -> str:
 
 
 def job_files(job: Any) -> set[str]:
-    """The three keys a finished job owns: the MP4, its poster and its captions."""
+    """The keys a finished job owns: the MP4, its poster and its captions, and those three for each finished
+    format it asked for (known from the request, before any report arrives)."""
     stem = job.output_key.removesuffix(".mp4")
-    return {f"{stem}.mp4", f"{stem}.jpg", f"{stem}.vtt"}
+    parts = ["", *(f".{name}" for name in job.formats)]
+    return {f"{stem}{part}.{extension}" for part in parts for extension in ("mp4", "jpg", "vtt")}

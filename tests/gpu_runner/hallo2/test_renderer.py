@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 import shutil
 from pathlib import Path
@@ -12,13 +14,16 @@ import pytest
 import torch
 from PIL import Image
 
+from gpu_runner.compose.finish import compose_finished_videos
 from gpu_runner.encode import encode_mp4
-from gpu_runner.protocol import ErrorCode
+from gpu_runner.protocol import FORMATS, LAYOUTS, Composition, ErrorCode, asset_key, video_key
 from gpu_runner.renderers.base import JobCancelled, NullReporter, RenderInput, RenderRefused
 from gpu_runner.renderers.hallo2 import renderer as renderer_module
 from gpu_runner.renderers.hallo2.renderer import Hallo2Renderer
 from gpu_runner.renderers.hallo2.weights import ARCFACE, MODEL_FILES, NONCOMMERCIAL_FALLBACK, ModelsMissing
+from gpu_runner.scene import fit_head, place
 from gpu_runner.settings import RunnerSettings
+from gpu_runner.storage import LocalStorage
 
 from .tiny_models import (  # noqa: F401  (fixtures)
     presenter_image,
@@ -231,3 +236,70 @@ def test_a_models_dir_lacking_only_net_pth_names_only_that_file(tiny_models_dir,
     with pytest.raises(ModelsMissing) as caught:
         Hallo2Renderer(_settings(partial)).load()
     assert caught.value.missing == ["hallo2/net.pth"]
+
+
+@pytest.fixture(scope="module")
+def hallo2_head(loaded, presenter_image, short_speech, tmp_path_factory) -> Path:  # noqa: F811
+    """The tiny renderer's talking head, encoded as a job's main video."""
+    folder = tmp_path_factory.mktemp("hallo2-head")
+    stream = loaded.render(
+        RenderInput(image=presenter_image, speech=short_speech, options={"steps": 2}), NullReporter()
+    )
+    return encode_mp4(stream, short_speech, folder / "video.mp4", folder / "poster.jpg").video_path
+
+
+def _frame(path: Path, index: int) -> np.ndarray:
+    with av.open(str(path)) as container:
+        for number, frame in enumerate(container.decode(video=0)):
+            if number == index:
+                return frame.to_ndarray(format="rgb24").astype(np.int16)
+    raise AssertionError(f"{path.name} has no frame {index}")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_each_layout_is_composed_from_the_hallo2_head(
+    hallo2_head,
+    presenter_image,  # noqa: F811
+    short_speech,  # noqa: F811
+    tmp_path,
+    layout,
+):
+    storage = LocalStorage(tmp_path / "storage")
+    picture = io.BytesIO()
+    Image.new("RGB", (400, 300), (200, 30, 30)).save(picture, format="PNG")
+    product_key = asset_key(3, "products", hashlib.sha256(picture.getvalue()).hexdigest(), "png")
+    (storage.root / product_key).parent.mkdir(parents=True)
+    (storage.root / product_key).write_bytes(picture.getvalue())
+    composition = Composition.from_dict(
+        {
+            "layout": layout,
+            "formats": ["square"],
+            "burn_captions": False,
+            "product_image_keys": [product_key],
+        },
+        3,
+    )
+
+    finished = compose_finished_videos(
+        composition,
+        output_key=video_key(3, 12, "abcdefghij012345"),
+        storage=storage,
+        presenter=presenter_image,
+        head_video=hallo2_head,
+        speech=short_speech,
+        script="Hello, this is our new product.",
+        timings=[],
+        fps=25,
+        folder=tmp_path,
+        reporter=NullReporter(),
+    )
+
+    (rendition,) = finished.renditions
+    assert (rendition.record.layout, rendition.record.width, rendition.record.height) == (layout, 1080, 1080)
+    head = place(layout, FORMATS["square"]).head
+    for index in (5, 30):
+        composed = _frame(rendition.video_path, index)[head.y : head.bottom, head.x : head.right]
+        # The rendered head of the same moment, cropped into the box as the scene crops a presenter.
+        rendered = Image.fromarray(_frame(hallo2_head, index).astype(np.uint8))
+        expected = np.asarray(fit_head(rendered, head), dtype=np.int16)
+        assert np.abs(composed - expected).mean() < 12, f"frame {index} of {layout} is not the hallo2 head"
