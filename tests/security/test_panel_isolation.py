@@ -3,8 +3,8 @@ under the shop's tenancy and the plugin's default (``tenant``, see ``conftest``)
 
 - Isolation: someone who may generate elsewhere but not for this page (another organization's owner or admin;
   a producer of another section, or of none) and an anonymous visitor get nothing from any panel view of the
-  page: status, generate, cancel, choose current, script, face check, voice preview. They answer 403
-  (anonymous: a redirect to the login) with no job, script or URL.
+  page: status, generate, cancel, choose current, script, face check, voice preview, layout preview. They
+  answer 403 (anonymous: a redirect to the login) with no job, script or URL.
 - Permissions: the viewer (acme's editor; a page editor without ``generate_video``) reads (status, script,
   face check) but cannot generate, cancel, choose the current video or preview voices; the generators can.
 - Cross-object tricks fail: a job id of another page, an image the user may not choose.
@@ -32,6 +32,7 @@ def panel_urls(page_id: int, job_id: str, image_id: int) -> dict[str, tuple[str,
         "status": ("get", f"{base}/status/"),
         "script": ("get", f"{base}/script/?tone=friendly"),
         "face_check": ("get", f"{base}/face-check/?image_id={image_id}"),
+        "layout_preview": ("get", f"{base}/layout-preview/?layout=presenter&format=landscape"),
         "generate": ("post", f"{base}/generate/"),
         "voice_preview": ("post", f"{base}/voice-preview/"),
         "cancel": ("post", f"{base}/jobs/{job_id}/cancel/"),
@@ -39,7 +40,7 @@ def panel_urls(page_id: int, job_id: str, image_id: int) -> dict[str, tuple[str,
     }
 
 
-READ_VIEWS = ("status", "script", "face_check")
+READ_VIEWS = ("status", "script", "face_check", "layout_preview")
 CHANGE_VIEWS = ("generate", "voice_preview", "cancel", "make_current")
 
 
