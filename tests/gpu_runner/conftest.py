@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,8 +15,9 @@ from PIL import Image
 from gpu_runner.tts import SpeechService, build_speech_service
 from tests.services import moto_server
 
-# A database of its own, so flushing it never touches the dev server's data or another suite's.
-RUNNER_REDIS_URL = "redis://127.0.0.1:6379/14"
+# A database of its own, so flushing it never touches the dev server's data or another suite's; two checkouts
+# testing side by side on one machine give each its own with TEST_RUNNER_REDIS_URL.
+RUNNER_REDIS_URL = os.environ.get("TEST_RUNNER_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 @pytest.fixture(scope="session")
