@@ -56,7 +56,11 @@ def test_normalisation_matches_the_feature_extractor(golden):
 
 def test_unpadded_features_match_the_reference(encoder, golden, speech):
     features = encoder.encode(speech, clip_length=None)
-    assert features.frame_count == golden["audio_length"] == 33
+    # The golden's audio lasts ceil(seconds × fps) frames; our exact formula agrees with the reference's.
+    assert golden["audio_length"] == frame_count(
+        golden["waveform"].numel(), sample_rate=golden["sample_rate"], fps=golden["fps"]
+    )
+    assert features.frame_count == golden["audio_length"] == golden["seq_len"]
     assert features.embeddings.shape == golden["audio_emb"].shape
     torch.testing.assert_close(features.embeddings, golden["audio_emb"], rtol=0, atol=1e-5)
     torch.testing.assert_close(features.windows(), golden["audio_emb_windows"], rtol=0, atol=1e-5)
@@ -65,15 +69,21 @@ def test_unpadded_features_match_the_reference(encoder, golden, speech):
 def test_padded_features_match_the_reference(encoder, golden, speech):
     padded = golden["padded"]
     features = encoder.encode(speech, clip_length=golden["clip_length"])
-    assert features.frame_count == padded["audio_length"] == 33
-    assert features.embeddings.shape[0] == padded["seq_len"] == 48
+    assert features.frame_count == padded["audio_length"] == golden["audio_length"]
+    # Padding adds whole frames up to the next multiple of the clip length, and no more.
+    assert padded["seq_len"] % golden["clip_length"] == 0
+    assert 0 <= padded["seq_len"] - padded["audio_length"] < golden["clip_length"]
+    assert features.embeddings.shape[0] == padded["seq_len"]
     torch.testing.assert_close(features.embeddings, padded["audio_emb"], rtol=0, atol=1e-5)
     torch.testing.assert_close(features.windows(), padded["audio_emb_windows"], rtol=0, atol=1e-5)
 
 
 def test_all_layers_are_kept_without_the_input_embedding(encoder, golden, speech):
-    stacked = encoder.hidden_states(normalize_waveform(speech.samples), 33)
-    assert stacked.shape == (33, encoder.layers, 32)
+    config = golden["wav2vec2_config"]
+    frames = golden["audio_length"]
+    stacked = encoder.hidden_states(normalize_waveform(speech.samples), frames)
+    assert encoder.layers == config["num_hidden_layers"]
+    assert stacked.shape == (frames, config["num_hidden_layers"], config["hidden_size"])
     torch.testing.assert_close(stacked[:, -1], golden["last_hidden_state"], rtol=0, atol=1e-5)
     torch.testing.assert_close(stacked.transpose(0, 1), golden["hidden_states_all"][1:], rtol=0, atol=1e-5)
 
