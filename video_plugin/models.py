@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from nanoid import generate as nanoid
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting
@@ -32,7 +34,9 @@ from gpu_runner.protocol import (
     check_formats,
     check_voice_id,
 )
+from video_plugin.webhooks.legacy_signing import standard_secret
 from video_plugin.webhooks.redaction import redacted_url
+from video_plugin.webhooks.signing import new_secret
 
 try:  # Wagtail 8 makes Page swappable (WAGTAILCORE_PAGE_MODEL) through swapper; Wagtail 7.4 has neither.
     from swapper import get_model_name
@@ -365,6 +369,9 @@ class ApiToken(models.Model):
 
 # --- webhooks -----------------------------------------------------------------------------------------------
 
+# How long a rotated-out signing secret keeps signing beside the new one: a day to update the receiver.
+SECRET_ROTATION_OVERLAP = timedelta(hours=24)
+
 
 class WebhookEvent(models.TextChoices):
     """What a webhook endpoint can subscribe to."""
@@ -373,8 +380,8 @@ class WebhookEvent(models.TextChoices):
     VIDEO_FAILED = "video.failed", "video.failed"
 
 
-def new_webhook_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+# Named by migration 0002; new endpoints' secrets are Standard Webhooks ones.
+new_webhook_secret = new_secret
 
 
 class WebhookEndpoint(models.Model):
@@ -385,8 +392,16 @@ class WebhookEndpoint(models.Model):
     events = models.JSONField(
         default=list, help_text="Events sent to this URL: video.succeeded, video.failed, or both."
     )
-    # Kept in clear, unlike API tokens: signing each request needs the secret itself.
-    secret = models.CharField(max_length=100, default=new_webhook_secret, editable=False)
+    # Kept in clear, unlike API tokens: signing each request needs the secret itself. "whsec_" + base64 of
+    # the key (video_plugin.webhooks.signing).
+    secret = models.CharField(max_length=150, default=new_secret, editable=False)
+    # The secret a rotation replaced: it signs beside the new one until previous_secret_expires_at, so a
+    # receiver still configured with it keeps accepting deliveries while its owner updates it.
+    previous_secret = models.CharField(max_length=150, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # An endpoint created before Standard Webhooks: its old secret string, whose key the standard secret
+    # carries, for the old headers (video_plugin.webhooks.legacy_signing). Empty for newer endpoints.
+    legacy_secret = models.CharField(max_length=100, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -403,6 +418,29 @@ class WebhookEndpoint(models.Model):
 
         if reason := url_refusal(self.url):
             raise ValidationError({"url": reason})
+
+    def signing_secrets(self, now: datetime | None = None) -> list[str]:
+        """The secrets that sign a delivery sent at ``now``: the current one, and the one a rotation replaced
+        until its overlap ends."""
+        now = now or timezone.now()
+        if self.previous_secret and self.previous_secret_expires_at and now < self.previous_secret_expires_at:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
+
+    def legacy_signing_secret(self, now: datetime | None = None) -> str:
+        """The old secret string while its key still signs (deliveries then carry the old headers too), else
+        ``""``."""
+        if self.legacy_secret and standard_secret(self.legacy_secret) in self.signing_secrets(now):
+            return self.legacy_secret
+        return ""
+
+    def rotate_secret(self, now: datetime | None = None) -> None:
+        """A new secret; the one replaced signs beside it for :data:`SECRET_ROTATION_OVERLAP`. Not saved."""
+        now = now or timezone.now()
+        self.previous_secret, self.secret = self.secret, new_secret()
+        self.previous_secret_expires_at = now + SECRET_ROTATION_OVERLAP
+        if self.legacy_secret and standard_secret(self.legacy_secret) != self.previous_secret:
+            self.legacy_secret = ""  # rotated out by an earlier rotation: it signs nothing any more
 
 
 class WebhookDelivery(models.Model):

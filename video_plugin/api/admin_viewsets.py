@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -23,7 +25,13 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from video_plugin.models import ApiToken, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from video_plugin.models import (
+    SECRET_ROTATION_OVERLAP,
+    ApiToken,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from video_plugin.tenancy import can_generate_for_organization, get_tenancy
 from video_plugin.webhooks.redaction import has_credentials, redacted_url
 
@@ -128,6 +136,13 @@ class WebhookEndpointForm(OrganizationForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="What to send to this URL.",
     )
+    rotate_secret = forms.BooleanField(
+        required=False,
+        label="Rotate signing secret",
+        help_text="Issue a new signing secret. The current one keeps signing beside it for "
+        f"{SECRET_ROTATION_OVERLAP.total_seconds() / 3600:.0f} hours, so the receiver accepts deliveries "
+        "while you give it the new one.",
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -135,9 +150,12 @@ class WebhookEndpointForm(OrganizationForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if not self.instance.pk:
+            del self.fields["rotate_secret"]
+        else:
             # Receivers need the secret to verify signatures (docs/api.md), so it is shown to the managers.
             self.fields["url"].help_text = f"Signing secret: {self.instance.secret}"
+            self.fields["rotate_secret"].help_text += signing_status(self.instance)
             if has_credentials(self.instance.url):
                 # Saved before such URLs were refused: the password is not shown, and saving drops it.
                 self.initial["url"] = redacted_url(self.instance.url)
@@ -145,6 +163,25 @@ class WebhookEndpointForm(OrganizationForm):
                     ". The user name and password this URL was saved with are not shown and are removed when "
                     "you save; webhooks are not sent to it until then. Check the signature instead."
                 )
+
+    def save(self, commit: bool = True) -> WebhookEndpoint:
+        if self.cleaned_data.get("rotate_secret"):
+            self.instance.rotate_secret()
+        return super().save(commit)
+
+
+def signing_status(endpoint: WebhookEndpoint) -> str:
+    """What signs this endpoint's deliveries besides its secret, for its edit page; names no other secret."""
+    status = ""
+    if endpoint.legacy_signing_secret():
+        status += (
+            " Deliveries also carry the old X-Video-Webhook-* headers, signed with the secret this endpoint "
+            "had before Standard Webhooks, until a rotation retires that key."
+        )
+    if len(endpoint.signing_secrets()) > 1:
+        until = date_format(localtime(endpoint.previous_secret_expires_at), "DATETIME_FORMAT")
+        status += f" The secret replaced by the last rotation signs too, until {until}."
+    return status
 
 
 class WebhookEndpointViewSet(ModelViewSet):

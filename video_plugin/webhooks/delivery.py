@@ -24,8 +24,9 @@ from video_plugin.conf import video_settings
 from video_plugin.jobs.messaging import send
 from video_plugin.models import VideoJob, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from video_plugin.webhooks.destinations import webhook_opener
+from video_plugin.webhooks.legacy_signing import legacy_headers
 from video_plugin.webhooks.redaction import has_credentials, redacted_url
-from video_plugin.webhooks.signing import signed_headers
+from video_plugin.webhooks.signing import secret_key, signed_headers
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,31 @@ class AttemptOutcome:
     error: str
 
 
+def attempt_headers(delivery: WebhookDelivery, body: bytes) -> dict[str, str]:
+    """The headers of one attempt, signed now: the Standard Webhooks ones with every secret that signs (two
+    during a rotation), and the old ones too while an endpoint created before the standard still uses its key.
+
+    The ``webhook-id`` is the delivery's id, the same on every retry; the timestamp is this attempt's.
+    """
+    endpoint = delivery.endpoint
+    now = timezone.now()
+    timestamp = int(now.timestamp())
+    headers = signed_headers(endpoint.signing_secrets(now), delivery.delivery_id, body, now=timestamp)
+    if legacy_secret := endpoint.legacy_signing_secret(now):
+        headers |= legacy_headers(legacy_secret, delivery.delivery_id, delivery.event, timestamp, body)
+    return headers
+
+
+def unusable_secret(endpoint: WebhookEndpoint) -> str:
+    """Why the endpoint's secrets cannot sign a delivery (the reason names no secret), or ``""``."""
+    for secret in endpoint.signing_secrets():
+        try:
+            secret_key(secret)
+        except ValueError as exc:
+            return f"{exc}; nothing sent"
+    return ""
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> AttemptOutcome:
     """POST once; any 2xx is success, anything else (3xx and private addresses included) a failure with its
     reason."""
@@ -130,10 +156,13 @@ def deliver(delivery_id: str) -> WebhookDelivery | None:
         # can succeed until someone edits the endpoint.
         outcome = AttemptOutcome(ok=False, status_code=None, error=CREDENTIALS_REFUSED)
         attempts = int(video_settings.WEBHOOK_MAX_ATTEMPTS)
+    elif refusal := unusable_secret(endpoint):
+        # A secret written outside the admin, not "whsec_" + base64: no retry can sign with it.
+        outcome = AttemptOutcome(ok=False, status_code=None, error=refusal)
+        attempts = int(video_settings.WEBHOOK_MAX_ATTEMPTS)
     else:
         body = json.dumps({"id": delivery.delivery_id, **delivery.payload}, separators=(",", ":")).encode()
-        headers = signed_headers(endpoint.secret, delivery.delivery_id, delivery.event, body)
-        outcome = post(endpoint.url, body, headers)
+        outcome = post(endpoint.url, body, attempt_headers(delivery, body))
     now = timezone.now()
     delivery.attempts = attempts
     delivery.last_status_code = outcome.status_code

@@ -1,64 +1,81 @@
-"""The webhook signature: HMAC-SHA256 over ``"{timestamp}.{body}"`` with the endpoint's secret.
+"""Webhook signatures as the Standard Webhooks specification defines them (https://www.standardwebhooks.com/).
 
 Headers on every delivery attempt::
 
-    X-Video-Webhook-Id         the delivery id; the same on every retry, so receivers can drop duplicates
-    X-Video-Webhook-Event      video.succeeded | video.failed
-    X-Video-Webhook-Timestamp  unix seconds when this attempt was signed
-    X-Video-Webhook-Signature  v1=<hex digest>
+    webhook-id         the delivery id; the same on every retry, so receivers can drop duplicates
+    webhook-timestamp  unix seconds when this attempt was signed
+    webhook-signature  v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">, one per signing secret,
+                       separated by spaces (two while a rotated-out secret still signs)
 
-A receiver recomputes the digest over the raw body it received, compares in constant time, and refuses
-timestamps more than :data:`REPLAY_WINDOW_S` from its clock, so a captured request cannot be replayed later.
+A secret is ``whsec_`` followed by the base64 of its key: :data:`SECRET_BYTES` random bytes, the HMAC key.
+Receivers verify with the published ``standardwebhooks`` library of their language
+(``Webhook(secret).verify(body, headers)``), which also refuses timestamps more than five minutes from their
+clock. Endpoints created before this scheme also get the old headers (:mod:`.legacy_signing`).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import secrets
 import time
+from collections.abc import Sequence
 
-ID_HEADER = "X-Video-Webhook-Id"
-EVENT_HEADER = "X-Video-Webhook-Event"
-TIMESTAMP_HEADER = "X-Video-Webhook-Timestamp"
-SIGNATURE_HEADER = "X-Video-Webhook-Signature"
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
 SIGNATURE_VERSION = "v1"
-REPLAY_WINDOW_S = 300
+SECRET_PREFIX = "whsec_"
+# The specification asks for 24 to 64 bytes of key.
+SECRET_BYTES = 32
+USER_AGENT = "wagtail-ai-video-webhooks/2"
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """``v1=<hex>``: the signature header's value for ``body`` signed at ``timestamp``."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"{SIGNATURE_VERSION}={digest}"
+def encode_secret(key: bytes) -> str:
+    """A key in the specification's text form: ``whsec_`` + base64."""
+    return SECRET_PREFIX + base64.b64encode(key).decode("ascii")
+
+
+def new_secret() -> str:
+    """A new endpoint's signing secret: ``whsec_`` + base64 of :data:`SECRET_BYTES` random bytes."""
+    return encode_secret(secrets.token_bytes(SECRET_BYTES))
+
+
+def secret_key(secret: str) -> bytes:
+    """The HMAC key a ``whsec_…`` secret stands for: the base64-decoded part after the prefix."""
+    try:
+        key = base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+    except binascii.Error:
+        key = b""
+    if not secret.startswith(SECRET_PREFIX) or not key:
+        raise ValueError(
+            "the endpoint's signing secret is not 'whsec_' followed by base64; tick 'Rotate signing secret' "
+            "on its page in Settings → Video API → Webhooks and save"
+        )
+    return key
+
+
+def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """``v1,<base64>``: the signature of ``body`` sent as ``message_id`` at ``timestamp``, with ``secret``."""
+    signed_content = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(secret_key(secret), signed_content, hashlib.sha256).digest()
+    return f"{SIGNATURE_VERSION},{base64.b64encode(digest).decode('ascii')}"
 
 
 def signed_headers(
-    secret: str, delivery_id: str, event: str, body: bytes, now: float | None = None
+    signing_secrets: Sequence[str], message_id: str, body: bytes, now: float | None = None
 ) -> dict[str, str]:
-    """Every header of one delivery attempt, signed now."""
+    """Every header of one delivery attempt, signed now with each secret in ``signing_secrets``."""
+    if not signing_secrets:
+        raise ValueError("a webhook delivery needs at least one signing secret")
     timestamp = int(now if now is not None else time.time())
+    signatures = [signature(secret, message_id, timestamp, body) for secret in signing_secrets]
     return {
         "Content-Type": "application/json",
-        "User-Agent": "wagtail-ai-video-webhooks/1",
-        ID_HEADER: delivery_id,
-        EVENT_HEADER: event,
+        "User-Agent": USER_AGENT,
+        ID_HEADER: message_id,
         TIMESTAMP_HEADER: str(timestamp),
-        SIGNATURE_HEADER: signature(secret, timestamp, body),
+        SIGNATURE_HEADER: " ".join(signatures),
     }
-
-
-def verify(
-    secret: str,
-    timestamp: str,
-    body: bytes,
-    received_signature: str,
-    now: float | None = None,
-    window_s: int = REPLAY_WINDOW_S,
-) -> bool:
-    """Whether a received request is authentic and fresh: what a receiver runs (see docs/api.md)."""
-    try:
-        signed_at = int(timestamp)
-    except ValueError:
-        return False
-    if abs((now if now is not None else time.time()) - signed_at) > window_s:
-        return False
-    return hmac.compare_digest(signature(secret, signed_at, body), received_signature)
