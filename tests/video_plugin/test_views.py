@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from video_plugin.models import VideoJob
+from video_plugin.tenancy import get_tenancy
 
 
 def generate_url(page):
@@ -29,7 +30,7 @@ def status_url(page):
         ("superuser", 202),
     ],
 )
-def test_generate_permissions(world, client, who, expected, django_capture_on_commit_callbacks):
+def test_generate_permissions(world, client, sent_renders, who, expected, django_capture_on_commit_callbacks):
     user = {"outsider": world.outsider, "superuser": world.superuser}.get(who) or world.users[who]
     # The outsider has no Wagtail access at all; give it some so the view's own check is what refuses.
     if who == "outsider":
@@ -41,6 +42,7 @@ def test_generate_permissions(world, client, who, expected, django_capture_on_co
         response = client.post(generate_url(world.product["acme"]))
     assert response.status_code == expected
     assert VideoJob.objects.exists() == (expected == 202)
+    assert len(sent_renders()) == (expected == 202)
     if expected == 202:
         assert response.json()["job"]["status"] == "queued"
 
@@ -67,13 +69,20 @@ def test_generate_needs_a_csrf_token_and_post(world):
 
 
 @pytest.mark.django_db
-def test_status_is_for_members_only(world, client):
+def test_status_is_for_members_only(world, client, sent_renders, django_capture_on_commit_callbacks):
     page = world.product["acme"]
     client.force_login(world.users[("editor", "acme")])
     assert client.get(status_url(page)).json()["job"] is None
-    client.post(generate_url(page))  # refused for an editor
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post(generate_url(page))
+    assert refused.status_code == 403
+    assert refused.json()["error"] == f"only {get_tenancy().who_may_generate} can generate videos"
+    assert not VideoJob.objects.exists() and sent_renders() == []
+    assert client.get(status_url(page)).json()["job"] is None
     client.force_login(world.users[("owner", "acme")])
-    client.post(generate_url(page))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(generate_url(page)).status_code == 202
+    assert len(sent_renders()) == 1
     assert client.get(status_url(page)).json()["job"]["status"] == "queued"
     client.force_login(world.users[("owner", "bluebird")])
     assert client.get(status_url(page)).status_code == 403
