@@ -24,6 +24,8 @@ Variable (default): meaning.
 - ``GPU_RUNNER_EVENT_RETRY_S`` (``120``): how long sending a ``video_event`` is retried while Redis is
   unreachable; the job waits meanwhile, so a Redis restart loses no report.
 - ``GPU_RUNNER_JOB_TIME_LIMIT_S`` (``1800``): a job running longer fails with ``timed_out``.
+- ``GPU_RUNNER_STOP_GRACE_S`` (``120``): on SIGTERM, how long the current job may go on to finish; one still
+  running then is stopped and put back on its queue for another runner (:mod:`gpu_runner.shutdown`).
 - ``GPU_RUNNER_ALLOW_NONCOMMERCIAL_WEIGHTS`` (``true``): whether Hallo2 may load non-commercial weights.
 - ``GPU_RUNNER_DEVICE`` (``auto``): ``auto`` (CUDA when present), ``cuda`` or ``cpu``.
 - ``GPU_RUNNER_TEST_FRAME_DELAY_S`` (``0``): a test aid, never for production: the ``still`` renderer sleeps
@@ -69,6 +71,7 @@ class RunnerSettings:
     storage_backoff_s: float = 0.5
     event_retry_s: float = 120.0
     job_time_limit_s: int = 1800
+    stop_grace_s: float = 120.0
     allow_noncommercial_weights: bool = True
     device: str = "auto"
     test_frame_delay_s: float = 0.0
@@ -103,6 +106,7 @@ class RunnerSettings:
             storage_backoff_s=_number(env, "GPU_RUNNER_STORAGE_BACKOFF_S", defaults.storage_backoff_s, float),
             event_retry_s=_number(env, "GPU_RUNNER_EVENT_RETRY_S", defaults.event_retry_s, float),
             job_time_limit_s=_number(env, "GPU_RUNNER_JOB_TIME_LIMIT_S", defaults.job_time_limit_s, int),
+            stop_grace_s=_number(env, "GPU_RUNNER_STOP_GRACE_S", defaults.stop_grace_s, float),
             allow_noncommercial_weights=_flag(
                 env, "GPU_RUNNER_ALLOW_NONCOMMERCIAL_WEIGHTS", defaults.allow_noncommercial_weights
             ),
@@ -156,6 +160,11 @@ class RunnerSettings:
             raise SettingsError(
                 "GPU_RUNNER_STORAGE_ATTEMPTS must be at least 1, and GPU_RUNNER_STORAGE_BACKOFF_S and "
                 "GPU_RUNNER_EVENT_RETRY_S must not be negative"
+            )
+        if self.stop_grace_s < 0:
+            raise SettingsError(
+                f"GPU_RUNNER_STOP_GRACE_S={self.stop_grace_s} must not be negative; 0 puts the current "
+                "job back on its queue at once"
             )
         if self.test_frame_delay_s < 0:
             raise SettingsError(
