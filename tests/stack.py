@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -81,6 +82,18 @@ class Stack:
             "1",
         ]
         self._start(name, command, **env)
+
+    def start_web(self, name: str = "web", workers: int = 2, threads: int = 8, **env: str) -> str:
+        """Serve the site with gunicorn as production does (threaded workers, keep-alive); returns its base
+        URL once ``/healthz`` answers. A secret key of the stack's own stands in for production's."""
+        port = free_port()
+        command = [sys.executable, "-m", "gunicorn", "shop.wsgi", "--bind", f"127.0.0.1:{port}"]
+        command += ["--workers", str(workers), "--threads", str(threads)]
+        self._start(name, command, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_DEBUG="0", **env)
+        url = f"http://127.0.0.1:{port}"
+        if not wait_for_http(f"{url}/healthz", timeout=RUNNER_BOOT_TIMEOUT_S):
+            pytest.fail(f"web server {name!r} did not come up\n{self.tail_logs()}")
+        return url
 
     def kill(self, name: str) -> None:
         """SIGKILL a process, as a crash or the kernel's OOM killer would: no cleanup, no ack."""
