@@ -1,7 +1,9 @@
-"""How the outside world sees a runner: ``GET /health`` over HTTP, and a capabilities record in Redis.
+"""How the outside world sees a runner: ``GET /health`` and ``GET /metrics`` over HTTP, and a capabilities
+record in Redis.
 
-The HTTP endpoint is for orchestrators (a container health check, a load balancer); the Redis record is for
-the Wagtail side, which shows "runner online" and the voices it can offer. Its JSON shape is documented at
+``/health`` is for orchestrators (a container health check, a load balancer); ``/metrics`` is Prometheus' text
+format (:mod:`gpu_runner.metrics`), on the same port so a runner needs one port opened; the Redis record is
+for the Wagtail side, which shows "runner online" and the voices it can offer. Its JSON shape is documented at
 :func:`gpu_runner.protocol.runner_key`. Both serve what a callable returns (the runner's ``health`` and
 ``capabilities``), so this module knows nothing of the runner itself.
 """
@@ -15,6 +17,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from prometheus_client import CONTENT_TYPE_LATEST
+
 from .protocol import RUNNER_TTL_S, runner_key
 
 logger = logging.getLogger(__name__)
@@ -23,11 +27,18 @@ PUBLISH_INTERVAL_S = 10.0
 
 
 class HealthServer:
-    """Serves ``GET /health`` as JSON from ``snapshot()`` on a daemon thread."""
+    """Serves ``GET /health`` as JSON from ``snapshot()``, and ``GET /metrics`` from ``metrics()`` when given,
+    on a daemon thread."""
 
-    def __init__(self, snapshot: Callable[[], dict[str, Any]], host: str, port: int) -> None:
+    def __init__(
+        self,
+        snapshot: Callable[[], dict[str, Any]],
+        host: str,
+        port: int,
+        metrics: Callable[[], bytes] | None = None,
+    ) -> None:
         self._snapshot = snapshot
-        handler = _handler_for(snapshot)
+        handler = _handler_for(snapshot, metrics)
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -47,25 +58,34 @@ class HealthServer:
         self._server.server_close()
 
 
-def _handler_for(snapshot: Callable[[], dict[str, Any]]) -> type[BaseHTTPRequestHandler]:
+def _handler_for(
+    snapshot: Callable[[], dict[str, Any]], metrics: Callable[[], bytes] | None
+) -> type[BaseHTTPRequestHandler]:
+    paths = "/health or /metrics" if metrics else "/health"
+
     class HealthHandler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
-            if self.path.split("?", 1)[0] != "/health":
-                self._reply(404, {"error": f"no such path {self.path!r}; try /health"})
-                return
-            self._reply(200, snapshot())
+            path = self.path.split("?", 1)[0]
+            if path == "/health":
+                self._reply(200, snapshot())
+            elif path == "/metrics" and metrics is not None:
+                self._send(200, metrics(), CONTENT_TYPE_LATEST)
+            else:
+                self._reply(404, {"error": f"no such path {self.path!r}; try {paths}"})
 
         def _reply(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
+            self._send(status, json.dumps(body).encode(), "application/json")
+
+        def _send(self, status: int, data: bytes, content_type: str) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
             self.wfile.write(data)
 
         def log_message(self, format: str, *args: Any) -> None:
-            # Health checks hit every few seconds; logging each would drown the job log.
+            # Health checks and scrapes hit every few seconds; logging each would drown the job log.
             return
 
     return HealthHandler

@@ -16,7 +16,7 @@ import logging
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from .compose.finish import FinishedVideos, compose_finished_videos
 from .encode import EncodedVideo, encode_mp4
 from .events import JobReporter
 from .images import load_presenter_image
+from .metrics import RunnerMetrics
 from .protocol import (
     MAX_SCRIPT_CHARS,
     Composition,
@@ -59,6 +60,7 @@ class JobEnvironment:
     storage: Storage
     speech: SpeechService
     renderer: Renderer
+    metrics: RunnerMetrics = field(default_factory=RunnerMetrics)
 
 
 def clean_script(script: str) -> str:
@@ -104,6 +106,7 @@ def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) 
     voiced = speak_script(env.speech, text, request.voice, env.settings.max_audio_seconds)
     reporter.progress(1.0)
     reporter.record(voice_engine=voiced.engine, voice=voiced.voice, fallbacks=voiced.fallbacks)
+    env.metrics.fallbacks_noted("voice", voiced.fallbacks)
     reporter.check_cancelled()
 
     with tempfile.TemporaryDirectory(prefix=f"gpu-runner-{request.job_id}-") as folder:
@@ -111,6 +114,7 @@ def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) 
         fallbacks = [*voiced.fallbacks, *files.renderer_fallbacks]
         if files.renderer_fallbacks:
             reporter.record(fallbacks=fallbacks)
+            env.metrics.fallbacks_noted("renderer", files.renderer_fallbacks)
         reporter.check_cancelled()
         finished: FinishedVideos | None = None
         if request.composition is not None:
@@ -120,6 +124,7 @@ def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) 
             if finished.notes:
                 fallbacks += finished.notes
                 reporter.record(fallbacks=fallbacks)
+                env.metrics.fallbacks_noted("compose", finished.notes)
             reporter.check_cancelled()
         reporter.enter("upload")
         key = request.output_key

@@ -115,9 +115,10 @@ class Runner:
             if is_job_id(job_id):
                 reporter = JobReporter(job_id, self._next_attempt(job_id, retries), self.publish)
                 reporter.failed(JobError(ErrorCode.BAD_MESSAGE, f"the render request was malformed: {exc}"))
-                # It was reported as a failed job, so /health counts it as one.
+                # It was reported as a failed job, so /health and /metrics count it as one.
                 with self._lock:
                     self.jobs_failed += 1
+                self.env.metrics.job_failed(ErrorCode.BAD_MESSAGE)
             return
         self.run(request, retries)
 
@@ -130,7 +131,10 @@ class Runner:
             is_cancelled=lambda: self._is_cancelled(request.job_id),
         )
         self._set_status("busy", request.job_id)
+        metrics = self.env.metrics
+        metrics.jobs_in_flight.inc()
         succeeded = False
+        outcome = "failed"
         try:
             renderer = self.env.renderer
             reporter.info.update(
@@ -143,10 +147,12 @@ class Runner:
             self._set_status("ready", None)
             reporter.succeeded(result)
             succeeded = True
+            outcome = "succeeded"
         except JobCancelled:
             logger.info("job %s cancelled during %s", request.job_id, reporter.stage)
             self._set_status("ready", None)
             reporter.cancelled()
+            outcome = "cancelled"
         except BaseException as exc:  # noqa: B036 - TimeLimitExceeded is a BaseException; it still ends the job
             error = job_error_for(exc, reporter.stage)
             log = (
@@ -156,6 +162,7 @@ class Runner:
             )
             log("job %s failed (%s): %s", request.job_id, error.code, error.message)
             self._set_status("ready", None)
+            metrics.job_failed(error.code)
             reporter.failed(error)
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
@@ -163,6 +170,8 @@ class Runner:
             with self._lock:
                 self.jobs_done += succeeded
                 self.jobs_failed += not succeeded
+            metrics.jobs_in_flight.dec()
+            metrics.job_ended(self.env.renderer.name, outcome, reporter.timings)
         return succeeded
 
     def health(self) -> dict[str, Any]:
@@ -342,7 +351,9 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     runner = Runner(build_environment(settings), broker_publisher(broker, settings.event_retry_s), redis)
     heartbeat = BrokerHeartbeat(broker, heartbeat_interval(settings.heartbeat_timeout_s))
     heartbeat.start()
-    health = HealthServer(runner.health, settings.health_host, settings.health_port)
+    health = HealthServer(
+        runner.health, settings.health_host, settings.health_port, metrics=runner.env.metrics.exposition
+    )
     health.start()
     publisher = CapabilitiesPublisher(redis, runner.runner_id, runner.capabilities)
     publisher.start()
@@ -353,6 +364,9 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     # middleware), and two on one broker make Dramatiq warn at every boot.
     preview_broker = build_broker(settings)
     register_preview_actor(preview_broker, VoicePreviewer(runner.env.speech, runner.env.storage))
+    # Dramatiq's queue and actor figures, served on /metrics beside the runner's own.
+    for consuming in (broker, preview_broker):
+        runner.env.metrics.count_messages(consuming)
     worker = start_worker(broker)
     preview_worker = start_preview_worker(preview_broker)
     stop = stop or threading.Event()
