@@ -2,7 +2,8 @@
 
 Both kinds take the same storage-relative keys (``12/videos/ai-generated/34-….mp4``). Transient failures
 (connection errors, HTTP 5xx, throttling) are retried a bounded number of times with exponential backoff, then
-reported as :class:`StorageUnreachable`; a missing object is :class:`ObjectNotFound` at once.
+reported as :class:`StorageUnreachable`; a missing object is :class:`ObjectNotFound` at once, and refused
+credentials are :class:`StorageRefused` at once.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ class StorageUnreachable(Exception):
     """Storage did not answer, or kept failing, after every retry. Worth trying the job again later."""
 
 
+class StorageRefused(StorageUnreachable):
+    """Storage answered and refused the credentials (a wrong key or secret, a key without access to the
+    bucket, a skewed clock). Retrying will not help until the operator fixes them, so it is raised at once;
+    a job still reports it as storage being unusable, worth trying again once fixed."""
+
+
 class ObjectNotFound(Exception):
     """The key does not exist in storage."""
 
@@ -53,6 +60,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def _is_transient(self, exc: Exception) -> bool: ...
 
+    def _refusal(self, exc: Exception) -> str | None:
+        """The storage's reason when ``exc`` is its refusal of the credentials, else ``None``."""
+        return None
+
     def get(self, key: str) -> bytes:
         """The object's bytes; :class:`ObjectNotFound` if missing; :class:`StorageUnreachable` if down."""
         return self._retrying(f"read {key!r}", lambda: self._get(key))
@@ -68,6 +79,13 @@ class Storage(abc.ABC):
             except ObjectNotFound:
                 raise
             except Exception as exc:
+                refusal = self._refusal(exc)
+                if refusal is not None:
+                    raise StorageRefused(
+                        f"{self.describe()} refused to {what}: {refusal}; check AWS_ACCESS_KEY_ID and "
+                        "AWS_SECRET_ACCESS_KEY (a token with read and write access to this bucket) and the "
+                        "machine's clock"
+                    ) from exc
                 if not self._is_transient(exc):
                     raise
                 if attempt == self.attempts:
@@ -170,6 +188,20 @@ class S3Storage(Storage):
             str(path), self.location.bucket, self._key(key), ExtraArgs={"ContentType": content_type}
         )
 
+    def _refusal(self, exc: Exception) -> str | None:
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import ClientError
+
+        # upload_file words the server's answer into a message of its own; the answer is the context.
+        answer = exc.__context__ if isinstance(exc, S3UploadFailedError) else exc
+        if not isinstance(answer, ClientError):
+            return None
+        # R2 answers 401 for an unknown key id and 403 for a wrong secret, a skewed clock or no access.
+        if answer.response.get("ResponseMetadata", {}).get("HTTPStatusCode") not in (401, 403):
+            return None
+        error = answer.response.get("Error", {})
+        return f"{error.get('Code', 'refused')} ({error.get('Message', 'no message')})"
+
     def _is_transient(self, exc: Exception) -> bool:
         from boto3.exceptions import S3UploadFailedError
         from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
@@ -179,8 +211,8 @@ class S3Storage(Storage):
         if isinstance(exc, ClientError):
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
             return status >= 500 or exc.response.get("Error", {}).get("Code") in ("SlowDown", "Throttling")
-        # upload_file wraps the underlying error in a message only; treat it as transient, since a permanent
-        # cause (bad credentials) fails every retry the same way and is then reported with its text.
+        # upload_file wraps the underlying error in a message only; treat it as transient (refused credentials
+        # were told apart before), since what is left, such as a body damaged on the way, may pass next time.
         return isinstance(exc, S3UploadFailedError)
 
 

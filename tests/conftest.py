@@ -6,6 +6,7 @@ default tenancy).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,7 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 from gpu_runner.protocol import EVENTS_QUEUE, RENDER_LANES
 from shop.models import ProductPage
 from shop.roles import API_ADMIN_PERMISSIONS
+from tests.services import R2Server, r2_server
 from video_plugin.models import VideoSiteSettings
 
 
@@ -40,6 +42,23 @@ def video_storage(settings: Any, tmp_path: Any) -> Any:
         },
     }
     return folder
+
+
+@pytest.fixture(scope="session")
+def r2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[R2Server]:
+    """Cloudflare's R2 simulator on loopback, which checks every signature, with a ``videos`` bucket."""
+    with r2_server(tmp_path_factory.mktemp("r2"), buckets=["videos"]) as server:
+        yield server
+
+
+@pytest.fixture
+def r2_env(r2: R2Server, monkeypatch: pytest.MonkeyPatch) -> R2Server:
+    """The R2 server's credentials in the standard variables, the only place both sides read them from."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", r2.access_key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", r2.secret_access_key)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return r2
 
 
 @pytest.fixture(autouse=True)

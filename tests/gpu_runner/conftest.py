@@ -1,19 +1,19 @@
-"""Runner test fixtures: a face photo, a private Redis database, an S3 server, loaded TTS engines."""
+"""Runner test fixtures: a face photo, a private Redis database, dummy S3 credentials, loaded TTS engines.
+
+The S3 server is ``r2`` (tests/conftest.py): Cloudflare's R2 simulator, which checks every signature.
+"""
 
 from __future__ import annotations
 
 import io
 import os
-import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import redis
 from PIL import Image
 
 from gpu_runner.tts import SpeechService, build_speech_service
-from tests.services import moto_server
 
 # A database of its own, so flushing it never touches the dev server's data or another suite's; two checkouts
 # testing side by side on one machine give each its own with TEST_RUNNER_REDIS_URL.
@@ -48,13 +48,6 @@ def redis_url() -> Iterator[str]:
     client.close()
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An S3 API (``moto_server``) on a free loopback port, for the whole session."""
-    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
-        yield endpoint
-
-
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Dummy credentials in the standard variables, the only place the runner reads them from."""
@@ -70,14 +63,3 @@ def speech_service() -> SpeechService:
     service = build_speech_service(default_voice="espeak:en-us", offline_voice="espeak:en-us")
     service.load()
     return service
-
-
-@pytest.fixture
-def s3_bucket(moto_endpoint: str, aws_env: None) -> tuple[str, Any]:
-    """A fresh bucket on the S3 server, created in region ``auto`` as R2 has it; (name, boto3 client)."""
-    import boto3
-
-    name = f"videos-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="auto")
-    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "auto"})
-    return name, client
