@@ -1,17 +1,28 @@
-"""Webhooks: signing and verifying, deliveries recorded when a job ends, and delivery by the events worker's
-actor to a loopback HTTP server, retried with backoff until it answers or the attempts run out."""
+"""Webhooks: Standard Webhooks signatures a receiver verifies with the published ``standardwebhooks`` library,
+secret rotation, endpoints created before the standard (their old headers and key), deliveries recorded when a
+job ends, and delivery by the events worker's actor to a loopback HTTP server, retried with backoff until it
+answers or the attempts run out."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import importlib
 import json
+import secrets
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dramatiq
 import pytest
+from django.apps import apps
+from django.utils import timezone
 from dramatiq.brokers.stub import StubBroker
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from gpu_runner.protocol import EVENTS_QUEUE, JobError, VideoEvent
 from tests.factories import still_render_result
@@ -19,8 +30,13 @@ from video_plugin.actors import deliver_webhook
 from video_plugin.jobs.lifecycle import apply_event
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob, WebhookDelivery, WebhookEndpoint
-from video_plugin.webhooks import signing
-from video_plugin.webhooks.delivery import WEBHOOK_ACTOR, backoff_s
+from video_plugin.webhooks import legacy_signing, signing
+from video_plugin.webhooks.delivery import WEBHOOK_ACTOR, backoff_s, deliver
+
+# The migration that gave endpoints created before Standard Webhooks their whsec_ secret.
+standard_secrets_migration = importlib.import_module(
+    "video_plugin.migrations.0007_webhook_standard_signing_secrets"
+)
 
 
 class Receiver:
@@ -34,7 +50,10 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
+                # Names lowercased: HTTP's are case-insensitive, and urllib sends "Webhook-id".
+                receiver.requests.append(
+                    ({name.lower(): value for name, value in self.headers.items()}, body)
+                )
                 status = receiver.fail_with.pop(0) if receiver.fail_with else 200
                 self.send_response(status)
                 self.end_headers()
@@ -97,17 +116,58 @@ def finish(job: VideoJob, outcome: str) -> bool:
     return apply_event(event)
 
 
-def test_a_signature_verifies_only_for_the_same_secret_body_and_a_fresh_timestamp():
-    body = b'{"type":"video.succeeded"}'
-    headers = signing.signed_headers("whsec_a", "d1", "video.succeeded", body, now=1_000_000)
-    stamp, sent = headers[signing.TIMESTAMP_HEADER], headers[signing.SIGNATURE_HEADER]
-    assert sent.startswith("v1=") and stamp == "1000000"
-    assert signing.verify("whsec_a", stamp, body, sent, now=1_000_100)
-    assert not signing.verify("whsec_b", stamp, body, sent, now=1_000_100)
-    assert not signing.verify("whsec_a", stamp, body + b" ", sent, now=1_000_100)
-    assert not signing.verify("whsec_a", "999999", body, sent, now=1_000_100), "timestamp is signed too"
-    assert not signing.verify("whsec_a", stamp, body, sent, now=1_000_000 + signing.REPLAY_WINDOW_S + 1)
-    assert not signing.verify("whsec_a", "soon", body, sent)
+def verifies(secret: str, body: bytes, headers: dict[str, str]) -> bool:
+    """What a receiver's ``standardwebhooks`` check says: authentic and at most five minutes old, or not."""
+    try:
+        Webhook(secret).verify(body, headers)
+    except WebhookVerificationError:
+        return False
+    return True
+
+
+def test_new_secrets_are_whsec_and_the_base64_of_32_random_bytes():
+    made = [signing.new_secret() for _ in range(3)]
+    assert len(set(made)) == 3
+    for secret in made:
+        assert secret.startswith("whsec_")
+        assert len(base64.b64decode(secret.removeprefix("whsec_"), validate=True)) == 32
+        assert signing.secret_key(secret) == base64.b64decode(secret.removeprefix("whsec_"))
+
+
+@pytest.mark.parametrize("secret", ["whsec_", "whsec_not base64!", "c2VjcmV0", "whsec_c2VjcmV0!"])
+def test_a_secret_that_is_not_whsec_and_base64_is_refused_naming_the_fix_not_the_secret(secret):
+    with pytest.raises(ValueError, match="tick 'Rotate signing secret'") as refused:
+        signing.secret_key(secret)
+    assert "c2VjcmV0" not in str(refused.value) and "base64!" not in str(refused.value)
+
+
+def test_signed_headers_verify_with_the_standardwebhooks_library_only_for_the_same_secret_and_body():
+    secret, other = signing.new_secret(), signing.new_secret()
+    body = b'{"type":"video.succeeded","data":{}}'
+    headers = signing.signed_headers([secret], "d1", body)
+    assert headers["webhook-id"] == "d1" and abs(int(headers["webhook-timestamp"]) - time.time()) <= 2
+    assert headers["webhook-signature"].startswith("v1,") and " " not in headers["webhook-signature"]
+    assert Webhook(secret).verify(body, headers) == {"type": "video.succeeded", "data": {}}
+    assert not verifies(other, body, headers)
+    assert not verifies(secret, body.replace(b"succeeded", b"failed"), headers)
+    assert not verifies(secret, body, {**headers, "webhook-id": "d2"}), "the id is signed"
+    stamp = int(headers["webhook-timestamp"])
+    assert not verifies(secret, body, {**headers, "webhook-timestamp": str(stamp - 1)}), "so is the time"
+
+
+def test_with_two_secrets_every_signature_is_sent_and_either_secret_verifies():
+    new, old = signing.new_secret(), signing.new_secret()
+    body = b'{"type":"video.failed"}'
+    headers = signing.signed_headers([new, old], "d1", body)
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    assert verifies(new, body, headers) and verifies(old, body, headers)
+    assert not verifies(signing.new_secret(), body, headers)
+
+
+def test_an_attempt_signed_more_than_five_minutes_ago_is_refused_by_the_library():
+    secret, body = signing.new_secret(), b"{}"
+    assert verifies(secret, body, signing.signed_headers([secret], "d1", body, now=time.time() - 200))
+    assert not verifies(secret, body, signing.signed_headers([secret], "d1", body, now=time.time() - 400))
 
 
 def test_backoff_doubles_up_to_an_hour(settings):
@@ -162,13 +222,14 @@ def test_the_worker_delivers_a_signed_request_and_retries_failures_with_backoff(
     assert len(receiver.requests) == 3
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 3, 200)
-    ids = {headers[signing.ID_HEADER] for headers, _ in receiver.requests}
-    assert ids == {delivery.delivery_id}, "every retry carries the same delivery id"
+    ids = {headers["webhook-id"] for headers, _ in receiver.requests}
+    assert ids == {delivery.delivery_id}, "every retry carries the same webhook-id"
+    for headers, body in receiver.requests:
+        assert Webhook(endpoint.secret).verify(body, headers)["type"] == "video.failed"
+        assert legacy_signing.SIGNATURE_HEADER.lower() not in headers, (
+            "a new endpoint gets the standard headers only"
+        )
     headers, body = receiver.requests[-1]
-    assert headers[signing.EVENT_HEADER] == "video.failed"
-    assert signing.verify(
-        endpoint.secret, headers[signing.TIMESTAMP_HEADER], body, headers[signing.SIGNATURE_HEADER]
-    )
     payload = json.loads(body)
     assert payload["id"] == delivery.delivery_id
     assert payload["data"]["job"]["error"] == {"code": "no_face", "message": "no face"}
@@ -207,3 +268,151 @@ def test_an_unreachable_endpoint_is_logged_with_the_reason(world, fast_retries, 
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "failed" and delivery.last_status_code is None
     assert "could not reach http://127.0.0.1:9/closed" in delivery.last_error
+
+
+def failed_job_delivery(world, **endpoint_fields) -> WebhookDelivery:
+    """A pending delivery of a failed acme job to an endpoint made with ``endpoint_fields``."""
+    WebhookEndpoint.objects.create(
+        organization_id=world.orgs["acme"].pk, events=["video.failed"], **endpoint_fields
+    )
+    finish(request_video(world.product["acme"], None, VideoJob.Trigger.API), "failed")
+    return WebhookDelivery.objects.get()
+
+
+@pytest.mark.django_db
+def test_a_retry_keeps_the_webhook_id_and_is_signed_at_its_own_time(
+    world, receiver, stub_broker, monkeypatch
+):
+    delivery = failed_job_delivery(world, url=receiver.url)
+    receiver.fail_with = [503]
+    assert deliver(delivery.delivery_id).status == "pending"
+    later = timezone.now() + timedelta(seconds=90)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert deliver(delivery.delivery_id).status == "succeeded"
+    (first, first_body), (retry, retry_body) = receiver.requests
+    assert first["webhook-id"] == retry["webhook-id"] == delivery.delivery_id
+    assert int(retry["webhook-timestamp"]) == int(later.timestamp())
+    assert int(retry["webhook-timestamp"]) - int(first["webhook-timestamp"]) >= 89
+    assert first["webhook-signature"] != retry["webhook-signature"]
+    assert first_body == retry_body
+    for headers, body in receiver.requests:
+        assert verifies(delivery.endpoint.secret, body, headers)
+
+
+@pytest.mark.django_db
+def test_after_a_rotation_both_secrets_sign_until_the_overlap_ends(world, receiver, stub_broker):
+    delivery = failed_job_delivery(world, url=receiver.url)
+    endpoint = delivery.endpoint
+    old = endpoint.secret
+    endpoint.rotate_secret()
+    endpoint.save()
+    new = endpoint.secret
+    assert new != old and new.startswith("whsec_") and endpoint.previous_secret == old
+    overlap = endpoint.previous_secret_expires_at - timezone.now()
+    assert timedelta(hours=23, minutes=59) < overlap <= timedelta(hours=24)
+    receiver.fail_with = [500]
+    assert deliver(delivery.delivery_id).status == "pending"
+    [(headers, body)] = receiver.requests
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    assert verifies(new, body, headers) and verifies(old, body, headers)
+
+    endpoint.previous_secret_expires_at = timezone.now() - timedelta(seconds=1)  # the overlap is over
+    endpoint.save()
+    assert deliver(delivery.delivery_id).status == "succeeded"
+    headers, body = receiver.requests[-1]
+    assert len(headers["webhook-signature"].split(" ")) == 1
+    assert verifies(new, body, headers) and not verifies(old, body, headers)
+
+
+def old_scheme_verifies(old_secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """The receiver check the README documented before Standard Webhooks, from its words alone."""
+    timestamp = headers["x-video-webhook-timestamp"]
+    if abs(time.time() - int(timestamp)) > 300:
+        return False
+    digest = hmac.new(old_secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v1={digest}", headers["x-video-webhook-signature"])
+
+
+@pytest.mark.django_db
+def test_an_endpoint_created_before_the_standard_keeps_working_for_old_and_new_receivers(
+    world, receiver, stub_broker
+):
+    """The migration keeps the key: old receivers check the old headers with the secret they have; a receiver
+    switching to standardwebhooks uses the whsec_ secret from the admin, or computes it from the old one."""
+    old_secret = "whsec_" + secrets.token_urlsafe(32)  # how secrets were made before the standard
+    delivery = failed_job_delivery(world, url=receiver.url, secret=old_secret)
+    standard_secrets_migration.to_standard_secrets(apps, None)
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.legacy_secret == old_secret
+    computed = "whsec_" + base64.b64encode(old_secret.encode()).decode()  # the README's recipe
+    assert endpoint.secret == computed
+
+    receiver.fail_with = [500, 500]  # three attempts: before, during and after the rotation's overlap
+    deliver(delivery.delivery_id)
+    [(headers, body)] = receiver.requests
+    assert old_scheme_verifies(old_secret, headers, body)
+    assert headers["x-video-webhook-id"] == headers["webhook-id"] == delivery.delivery_id
+    assert headers["x-video-webhook-event"] == "video.failed"
+    assert headers["x-video-webhook-timestamp"] == headers["webhook-timestamp"]
+    assert verifies(endpoint.secret, body, headers)
+    assert not verifies(signing.new_secret(), body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old_secret).verify(body, headers)  # the old string itself is no standard secret
+
+    # The owner rotates: the old key still signs, both ways, through the overlap.
+    endpoint.rotate_secret()
+    endpoint.save()
+    assert endpoint.legacy_secret == old_secret
+    deliver(delivery.delivery_id)
+    headers, body = receiver.requests[-1]
+    assert old_scheme_verifies(old_secret, headers, body)
+    assert verifies(computed, body, headers) and verifies(endpoint.secret, body, headers)
+
+    # The overlap ends: only the new secret signs, and the old headers stop.
+    endpoint.previous_secret_expires_at = timezone.now() - timedelta(seconds=1)
+    endpoint.save()
+    deliver(delivery.delivery_id)
+    headers, body = receiver.requests[-1]
+    assert "x-video-webhook-signature" not in headers and "x-video-webhook-id" not in headers
+    assert verifies(endpoint.secret, body, headers) and not verifies(computed, body, headers)
+    assert len(receiver.requests) == 3
+
+
+@pytest.mark.django_db
+def test_a_second_rotation_forgets_the_old_secret(world):
+    old_secret = "whsec_" + secrets.token_urlsafe(32)
+    endpoint = WebhookEndpoint.objects.create(
+        organization_id=world.orgs["acme"].pk,
+        url="https://hooks.example/",
+        events=["video.failed"],
+        secret=old_secret,
+    )
+    standard_secrets_migration.to_standard_secrets(apps, None)
+    endpoint.refresh_from_db()
+    endpoint.rotate_secret()
+    assert endpoint.legacy_signing_secret() == old_secret
+    endpoint.rotate_secret()
+    assert endpoint.legacy_secret == "" and endpoint.legacy_signing_secret() == ""
+    assert old_secret not in endpoint.signing_secrets()
+
+
+@pytest.mark.django_db
+def test_the_migration_reversed_gives_old_endpoints_their_old_secret_back(world):
+    old_secret = "whsec_" + secrets.token_urlsafe(32)
+    acme = world.orgs["acme"].pk
+    WebhookEndpoint.objects.create(
+        organization_id=acme, url="https://a.example/", events=[], secret=old_secret
+    )
+    standard_secrets_migration.to_standard_secrets(apps, None)
+    newer = WebhookEndpoint.objects.create(organization_id=acme, url="https://b.example/", events=[])
+    standard_secrets_migration.to_legacy_secrets(apps, None)
+    assert WebhookEndpoint.objects.get(url="https://a.example/").secret == old_secret
+    assert WebhookEndpoint.objects.get(pk=newer.pk).secret == newer.secret
+
+
+@pytest.mark.django_db
+def test_a_secret_written_outside_the_admin_fails_the_delivery_with_the_fix(world, receiver, stub_broker):
+    delivery = deliver(failed_job_delivery(world, url=receiver.url, secret="not-a-whsec-secret").delivery_id)
+    assert receiver.requests == []
+    assert delivery.status == "failed"
+    assert "tick 'Rotate signing secret'" in delivery.last_error and "not-a-whsec" not in delivery.last_error
