@@ -7,11 +7,13 @@ flight at a time), then a good job proves the runner still works.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 import redis
+from django.urls import reverse
 from nanoid import generate as nanoid
 from PIL import Image
 
@@ -35,7 +37,7 @@ from tests.faults.bad_input import (
 from tests.faults.conftest import job_files, video_prefix
 from video_plugin.jobs.presenters import file_presenter
 from video_plugin.jobs.requests import request_video
-from video_plugin.models import VideoJob
+from video_plugin.models import ApiToken, VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -230,12 +232,36 @@ def test_raw_messages_with_bad_scripts_or_voices_are_refused_by_the_runner(make_
     assert (state["status"], state["jobs_failed"], state["jobs_done"]) == ("ready", len(cases), 2)
 
 
-def test_a_nul_byte_in_an_editor_script_is_stripped_or_refused_not_a_database_error(world):
-    """A script with a NUL byte from the editor gives a job (stripped or refused), not a database error."""
-    job = request_video(
-        world.product["acme"], world.users[("admin", "acme")], VideoJob.Trigger.EDITOR, script="Hi\x00 there."
+def test_a_nul_byte_is_stripped_from_an_editors_script_and_refused_by_the_api_never_a_database_error(
+    world, client, sent_renders, django_capture_on_commit_callbacks
+):
+    """PostgreSQL text cannot hold a NUL byte. The editor's script loses it (it came from a paste, and the
+    words around it are what the editor meant); the API, whose callers are programs, is told with a 400 on
+    the ``script`` field. Neither reaches the database with it."""
+    acme, bluebird = world.product["acme"], world.product["bluebird"]
+    client.force_login(world.users[("admin", "acme")])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("video_plugin:generate", args=[acme.pk]),
+            json.dumps({"script": "Hi\x00 there."}),
+            content_type="application/json",
+        )
+    assert response.status_code == 202, response.content[:300]
+    job = VideoJob.objects.get(page=acme)
+    assert (job.script, job.status) == ("Hi there.", VideoJob.Status.QUEUED)
+    assert [sent["script"] for sent in sent_renders()] == ["Hi there."]
+
+    _, token = ApiToken.issue(world.orgs["bluebird"].pk, "bluebird automation")
+    response = client.post(
+        "/api/video/v1/jobs/",
+        json.dumps({"page": bluebird.pk, "script": "Hi\x00 there."}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
     )
-    assert job.script == "Hi there." and job.status == VideoJob.Status.QUEUED
+    assert response.status_code == 400, response.content[:300]
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and list(error["fields"]) == ["script"]
+    assert not VideoJob.objects.filter(page=bluebird).exists()
 
 
 # --- malformed messages ------------------------------------------------------------------------------------
