@@ -42,6 +42,7 @@ from .protocol import (
 from .renderers import create_renderer
 from .renderers.base import JobCancelled
 from .settings import RunnerSettings
+from .shutdown import HANDED_BACK_NOTE, GracefulStop, RequeueOnStop, RunnerStopping, stop_budget_s
 from .storage import open_storage
 from .tts import build_speech_service
 
@@ -58,10 +59,18 @@ def attempt_key(job_id: str) -> str:
 class Runner:
     """One runner process's state: its loaded engines and renderer, and what it has done since boot."""
 
-    def __init__(self, env: JobEnvironment, publish: Publish, redis: Any | None = None) -> None:
+    def __init__(
+        self,
+        env: JobEnvironment,
+        publish: Publish,
+        redis: Any | None = None,
+        graceful_stop: GracefulStop | None = None,
+    ) -> None:
         self.env = env
         self.publish = publish
         self.redis = redis
+        # Never begun unless serve() begins it on SIGTERM: until then no job is ever handed back.
+        self.graceful_stop = graceful_stop or GracefulStop(grace_s=0.0)
         self.runner_id = f"{socket.gethostname()}-{os.getpid()}"
         self.status = "starting"
         self.jobs_done = 0
@@ -128,7 +137,7 @@ class Runner:
             request.job_id,
             self._next_attempt(request.job_id, retries),
             self.publish,
-            is_cancelled=lambda: self._is_cancelled(request.job_id),
+            is_cancelled=functools.partial(self._cancel_check, request.job_id),
         )
         self._set_status("busy", request.job_id)
         metrics = self.env.metrics
@@ -148,6 +157,12 @@ class Runner:
             reporter.succeeded(result)
             succeeded = True
             outcome = "succeeded"
+        except RunnerStopping as stopping:
+            # Neither failed nor cancelled: the job's message goes back on its queue (gpu_runner.shutdown).
+            logger.warning("%s during %s; putting it back on its queue", stopping, reporter.stage)
+            self._set_status("ready", None)
+            reporter.record(fallbacks=[*reporter.info.get("fallbacks", []), HANDED_BACK_NOTE])
+            self.graceful_stop.hand_back()
         except JobCancelled:
             logger.info("job %s cancelled during %s", request.job_id, reporter.stage)
             self._set_status("ready", None)
@@ -224,6 +239,13 @@ class Runner:
             logger.warning("could not count attempts of job %s in Redis: %s", job_id, exc)
             return retries + 1
         return max(delivered, retries + 1)
+
+    def _cancel_check(self, job_id: str) -> bool:
+        """Whether an editor cancelled the job; raises :class:`RunnerStopping` once a stop's grace is over."""
+        if self._is_cancelled(job_id):
+            return True
+        self.graceful_stop.check(job_id)
+        return False
 
     def _is_cancelled(self, job_id: str) -> bool:
         if self.redis is None:
@@ -348,7 +370,10 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
 
     broker = build_broker(settings)
     redis = Redis.from_url(settings.redis_url)
-    runner = Runner(build_environment(settings), broker_publisher(broker, settings.event_retry_s), redis)
+    graceful_stop = GracefulStop(settings.stop_grace_s)
+    runner = Runner(
+        build_environment(settings), broker_publisher(broker, settings.event_retry_s), redis, graceful_stop
+    )
     heartbeat = BrokerHeartbeat(broker, heartbeat_interval(settings.heartbeat_timeout_s))
     heartbeat.start()
     health = HealthServer(
@@ -360,6 +385,7 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     runner.on_status_change(publisher.publish_now)
     runner.load()
     register_actor(broker, runner, settings)
+    broker.add_middleware(RequeueOnStop(graceful_stop))
     # Each Dramatiq worker gets a broker of its own: a broker serves one worker (it holds that worker's
     # middleware), and two on one broker make Dramatiq warn at every boot.
     preview_broker = build_broker(settings)
@@ -382,7 +408,10 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     try:
         stop.wait()
     finally:
-        worker.stop()
+        # The job in hand may finish within the grace; past it, it is handed back (gpu_runner.shutdown).
+        graceful_stop.begin()
+        logger.info("stopping: the current job has %g s to finish", settings.stop_grace_s)
+        worker.stop(timeout=int(stop_budget_s(settings.stop_grace_s) * 1000))
         preview_worker.stop()
         heartbeat.stop()
         publisher.stop()
