@@ -103,7 +103,8 @@ class EventLog:
                 if condition(event):
                     return event
             seen = len(self.events)
-        raise AssertionError(f"no such event within {timeout} s; saw {[(e.type, e.stage) for e in self.events]}")
+        seen_events = [(event.type, event.stage) for event in self.events]
+        raise AssertionError(f"no such event within {timeout} s; saw {seen_events}")
 
     def drain(self, quiet_s: float = 1.0) -> list[VideoEvent]:
         """Read until nothing has arrived for ``quiet_s``; returns every event read so far."""
