@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 import types
 from pathlib import Path
+from typing import Any
 
 import av
 import pytest
 from PIL import Image
 
 from gpu_runner.cli import main
+from gpu_runner.compose.finish import FinishedVideos, compose_finished_videos
 from gpu_runner.encode import rendition_encoder
 
 
@@ -87,17 +91,39 @@ def test_render_reports_a_bad_image(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_bench_still_prints_speed(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gpu_runner.cli.BENCH_SECONDS", (1.0,))
+    monkeypatch.setattr("gpu_runner.cli.BENCH_SECONDS", (1.0, 2.0))
+    # The bench's clock reads these in turn: each render and encode takes 0.5 s, so its figures are known.
+    readings = iter([10.0, 10.5, 20.0, 20.5])
+    monkeypatch.setattr("gpu_runner.cli.time", types.SimpleNamespace(perf_counter=lambda: next(readings)))
     assert main(["bench", "still"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].split() == ["audio_s", "wall_s", "x_realtime"]
-    assert float(lines[1].split()[2].rstrip("×")) > 0
+    assert [line.split() for line in lines] == [
+        ["audio_s", "wall_s", "x_realtime"],
+        ["1.0", "0.50", "2.0×"],
+        ["2.0", "0.50", "4.0×"],
+    ]
 
 
 def test_bench_compose_prints_each_format_beside_the_still_renderer(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    measured: dict[str, tuple[float, int, float, float]] = {}
+
+    def compose_and_measure(*args: Any, **kwargs: Any) -> FinishedVideos:
+        """The real composition, and what each rendition's file holds while it is still on disk."""
+        finished = compose_finished_videos(*args, **kwargs)
+        for composed in finished.renditions:
+            with av.open(str(composed.video_path)) as container:
+                stream = container.streams.video[0]
+                duration_s = float(stream.frames / stream.average_rate)
+            size = composed.video_path.stat().st_size
+            measured[composed.format] = (duration_s, size, composed.seconds, composed.cpu_seconds)
+        return finished
+
+    monkeypatch.setattr("gpu_runner.compose.bench.compose_finished_videos", compose_and_measure)
+    started = time.perf_counter()
     assert main(["bench", "compose", "--seconds", "1"]) == 0
+    wall_s = time.perf_counter() - started
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("compose bench: 1.0 s of espeak:en-us speech, layout presenter_product")
     assert lines[1].startswith("still renderer (render + encode, 512×512): ")
@@ -119,8 +145,16 @@ def test_bench_compose_prints_each_format_beside_the_still_renderer(
     ]
     encoder = rendition_encoder()  # libx264 superfast CRF 23 here; NVENC on a GPU that has it
     assert {tuple(row[4:7]) for row in rows} == {(encoder.codec, encoder.preset, encoder.quality)}
+    cores = os.cpu_count() or 1
     for row in rows:
-        assert float(row[2].rstrip("×")) > 0 and float(row[7]) > 0
+        duration_s, size, seconds, cpu_seconds = measured[row[0]]
+        # The figures are those of the file made, at the pace the bench measured, to the printed rounding.
+        x_realtime, idle_cores = (float(figure.rstrip("×")) for figure in row[2:4])
+        assert x_realtime == pytest.approx(duration_s / seconds, rel=0.01, abs=0.006)
+        assert idle_cores == pytest.approx(duration_s * cores / cpu_seconds, rel=0.01, abs=0.006)
+        assert float(row[7]) == pytest.approx(size / 1e6 / (duration_s / 60), rel=0.01, abs=0.06)
+        # No format can have been made faster than the whole bench ran.
+        assert seconds < wall_s and x_realtime >= duration_s / wall_s - 0.006
     assert lines[6:] == []  # no notes: the logo, the picture and the captions were all used
 
 
