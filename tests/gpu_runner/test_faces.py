@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import insightface
@@ -11,6 +10,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
+from bench import faces as faces_bench
 from gpu_runner.faces import FACE_FILL, LANDMARK_COUNT, SILHOUETTE_IDS, FaceFinder, crop_square
 from gpu_runner.protocol import ErrorCode
 from gpu_runner.renderers.base import RenderRefused
@@ -80,14 +80,18 @@ def test_a_group_photo_is_refused(finder):
     assert "faces found" in refused.value.message and "exactly one" in refused.value.message
 
 
-def test_finding_a_face_takes_milliseconds(finder):
-    photo = astronaut()
-    finder.find(photo)
-    started = time.perf_counter()
-    for _ in range(5):
-        finder.find(photo)
-    # MediaPipe needs a few ms per image; the budget leaves room for a busy CI machine.
-    assert (time.perf_counter() - started) / 5 < 0.25
+def test_the_face_benchmark_prints_each_photos_figures(capsys):
+    """How fast a face is found is the benchmark's to print (``python -m bench.faces``), not the unit suite's
+    to assert: a busy machine would fail a time limit, an idle one would hide a slowdown under it."""
+    assert faces_bench.main(["--repeat", "2", "--size", "256"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "face bench: FaceFinder.find, 2 calls per photo after one warm-up, framed to 256²"
+    assert lines[1].startswith("models built in ") and lines[1].endswith(" ms")
+    assert lines[2].split() == ["photo", "size", "padded", "median_ms", "max_ms"]
+    rows = [line.split() for line in lines[3:]]
+    assert [row[:3] for row in rows] == [["astronaut", "512×512", "no"], ["close-up", "112×112", "yes"]]
+    for row in rows:
+        assert 0 < float(row[3]) <= float(row[4])
 
 
 def test_crop_square_repeats_edge_pixels_outside_the_image():
