@@ -10,7 +10,7 @@ fetch-models [--dir D]                 download the Hallo2 weights
 bench still                            the still renderer + encoder speed, as a multiple of real time
 bench compose [--seconds S] [--preset P] [--crf C]
                                        composing and encoding every format, beside the still renderer
-bench hallo2 [--tiny|--full] [--steps N] [--seconds S]
+bench hallo2 [--tiny|--full] [--steps N] [--seconds S] [--random-weights DIR] [--json PATH]
 """
 
 from __future__ import annotations
@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     hallo2.add_argument(
         "--seconds", type=float, default=None, help="render only this much of the ~7 s of speech"
     )
+    hallo2.add_argument(
+        "--random-weights",
+        type=Path,
+        default=None,
+        help="with --full and no released weights: keep the random ones here and reuse them next time",
+    )
+    hallo2.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     hallo2.set_defaults(handler=_bench_hallo2)
     return parser
 
@@ -104,10 +111,16 @@ def _serve(args: argparse.Namespace) -> int:
     # dramatiq reads this when first imported; set it before anything imports dramatiq. (worker.start_worker
     # also pins the prefetch on the worker itself, in case dramatiq was imported earlier.)
     os.environ["dramatiq_queue_prefetch"] = "1"
-    from .settings import RunnerSettings
+    from .brokers import BrokerSetupError
+    from .settings import RunnerSettings, SettingsError
     from .worker import serve
 
-    serve(RunnerSettings.from_env())
+    try:
+        serve(RunnerSettings.from_env())
+    except (SettingsError, BrokerSetupError) as exc:
+        # What to fix, in one line, instead of a traceback: the runner refuses to start rather than limp.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

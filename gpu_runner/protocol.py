@@ -6,7 +6,7 @@ alone. It owns what both sides must agree on: the message shapes (``render_video
 (:class:`Envelope`), the rules for what a job id and a voice id look like (and the language a voice id names),
 the size limits of a presenter image, the characters removed from a script, what a finished video is composed
 of (:class:`Composition`: layout, formats, brand, product), the storage-key layout, and the meaning of
-``VIDEO_STORAGE_URL``.
+``VIDEO_STORAGE_URL`` and ``BROKER_URL``.
 
 Messages are plain JSON objects with a version ``v``. A message of an unknown version, or one that does not
 validate, raises :class:`ProtocolError`; the consumer logs it and moves on.
@@ -586,6 +586,25 @@ def parse_storage_url(url: str) -> StorageLocation:
             public_url=(query.get("public_url") or "").rstrip("/") or None,
         )
     raise ProtocolError(f"VIDEO_STORAGE_URL scheme {parts.scheme!r} is not supported: use a folder or s3://")
+
+
+# --- broker -------------------------------------------------------------------------------------------------
+
+# The scheme of ``BROKER_URL`` picks the Dramatiq broker, the same on both sides: the plugin sends where the
+# runners consume. Redis stays the shared state store either way (runner capabilities, cancellation flags).
+BROKER_KINDS = {"redis": "redis", "rediss": "redis", "amqp": "rabbitmq", "amqps": "rabbitmq"}
+
+
+def broker_kind(url: str, setting: str = "BROKER_URL") -> str:
+    """``"redis"`` or ``"rabbitmq"`` for the broker URL held by ``setting``; anything else raises a
+    :class:`ProtocolError` naming ``setting`` (never the URL, which may carry a password)."""
+    scheme = urlsplit(url).scheme.lower() if url else ""
+    try:
+        return BROKER_KINDS[scheme]
+    except KeyError:
+        schemes = ", ".join(f"{name}://" for name in BROKER_KINDS)
+        shown = f"scheme {scheme!r}" if scheme else "no scheme"
+        raise ProtocolError(f"{setting} has {shown}; a broker URL must use one of {schemes}") from None
 
 
 # --- messages -----------------------------------------------------------------------------------------------

@@ -2,7 +2,12 @@
 
 Variable (default): meaning.
 
-- ``REDIS_URL`` (``redis://127.0.0.1:6379/0``): broker, cancellation flags, runner capabilities.
+- ``REDIS_URL`` (``redis://127.0.0.1:6379/0``): the broker unless ``BROKER_URL`` names another, and the shared
+  state (cancellation flags, runner capabilities) unless the broker is a Redis itself.
+- ``BROKER_URL`` (``REDIS_URL``): the Dramatiq broker, ``redis://…`` or ``amqp://…`` (RabbitMQ); the plugin's
+  must be the same. A Redis broker also holds the shared state, as the plugin expects.
+- ``GPU_RUNNER_POLL_MS`` (``100``): with Redis, the longest an idle runner waits between looking at its queues
+  (Dramatiq's default is 1000); RabbitMQ pushes messages, so it does not apply there.
 - ``VIDEO_STORAGE_URL`` (``./demo-data/storage``): a folder, or ``s3://bucket?endpoint=…&region=…``.
 - ``GPU_RUNNER_RENDERER`` (``still``): ``still`` or ``hallo2``.
 - ``HALLO_MODELS_DIR`` (``./models``): where ``fetch-models`` puts the Hallo2 weights.
@@ -38,7 +43,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .protocol import RENDERERS, ProtocolError, check_voice_id
+from .protocol import RENDERERS, ProtocolError, broker_kind, check_voice_id
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -56,6 +61,8 @@ class RunnerSettings:
     """Everything the runner reads from its environment. Build it with :meth:`from_env`."""
 
     redis_url: str = "redis://127.0.0.1:6379/0"
+    broker_url: str = ""  # empty: the broker is REDIS_URL
+    poll_ms: int = 100
     storage_url: str = "./demo-data/storage"
     renderer: str = "still"
     hallo_models_dir: str = "./models"
@@ -83,6 +90,8 @@ class RunnerSettings:
         defaults = cls()
         settings = cls(
             redis_url=env.get("REDIS_URL", defaults.redis_url),
+            broker_url=env.get("BROKER_URL", "").strip(),
+            poll_ms=_number(env, "GPU_RUNNER_POLL_MS", defaults.poll_ms, int),
             storage_url=env.get("VIDEO_STORAGE_URL", defaults.storage_url),
             renderer=env.get("GPU_RUNNER_RENDERER", defaults.renderer).strip().lower(),
             hallo_models_dir=env.get("HALLO_MODELS_DIR", defaults.hallo_models_dir),
@@ -118,8 +127,30 @@ class RunnerSettings:
         settings.validate()
         return settings
 
+    @property
+    def broker(self) -> str:
+        """The broker's URL: ``BROKER_URL``, else ``REDIS_URL``."""
+        return self.broker_url or self.redis_url
+
+    @property
+    def state_redis_url(self) -> str:
+        """The Redis of the shared state: the broker when it is Redis (the plugin reads it there), else
+        ``REDIS_URL``."""
+        return self.broker if self.broker_kind == "redis" else self.redis_url
+
+    @property
+    def broker_kind(self) -> str:
+        """``"redis"`` or ``"rabbitmq"`` (validated at start)."""
+        return broker_kind(self.broker)
+
     def validate(self) -> None:
         """Refuse values that would only fail later, in the middle of a job."""
+        try:
+            broker_kind(self.broker, "BROKER_URL" if self.broker_url else "REDIS_URL")
+        except ProtocolError as exc:
+            raise SettingsError(str(exc)) from None
+        if not 10 <= self.poll_ms <= 5000:
+            raise SettingsError(f"GPU_RUNNER_POLL_MS={self.poll_ms} must be between 10 and 5000 milliseconds")
         if self.renderer not in RENDERERS:
             raise SettingsError(f"GPU_RUNNER_RENDERER={self.renderer!r} is not one of {', '.join(RENDERERS)}")
         if self.device not in DEVICES:

@@ -21,12 +21,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .brokers import open_broker, verify_queues
 from .events import JobReporter, Publish, broker_publisher
 from .health import CapabilitiesPublisher, HealthServer
 from .heartbeat import BrokerHeartbeat, heartbeat_interval
 from .jobs import JobEnvironment, job_error_for, run_job
 from .previews import VoicePreviewer
 from .protocol import (
+    EVENTS_QUEUE,
     PREVIEW_ACTOR,
     PREVIEW_QUEUE,
     PROTOCOL_VERSION,
@@ -54,6 +56,11 @@ ATTEMPT_KEY_TTL_S = 7 * 24 * 3600
 def attempt_key(job_id: str) -> str:
     """The runner's own Redis counter of deliveries of one job (see the module docstring)."""
     return f"aivideo:attempts:{job_id}"
+
+
+def finished_key(job_id: str) -> str:
+    """Set once a runner has sent a job's final report: a later delivery of that job is a duplicate."""
+    return f"aivideo:finished:{job_id}"
 
 
 class Runner:
@@ -129,6 +136,13 @@ class Runner:
                     self.jobs_failed += 1
                 self.env.metrics.job_failed(ErrorCode.BAD_MESSAGE)
             return
+        if self._finished_before(request.job_id):
+            # RabbitMQ redelivers the message a runner held when the broker restarted, even though that
+            # runner went on to finish the job: a finished job is never rendered twice.
+            logger.warning(
+                "job %s was delivered again after it had finished; not rendering it again", request.job_id
+            )
+            return
         self.run(request, retries)
 
     def run(self, request: RenderRequest, retries: int = 0) -> bool:
@@ -144,6 +158,7 @@ class Runner:
         metrics.jobs_in_flight.inc()
         succeeded = False
         outcome = "failed"
+        reported_final = False
         try:
             renderer = self.env.renderer
             reporter.info.update(
@@ -155,7 +170,7 @@ class Runner:
             # that event, and must not then read a record still calling this runner busy with it.
             self._set_status("ready", None)
             reporter.succeeded(result)
-            succeeded = True
+            reported_final = succeeded = True
             outcome = "succeeded"
         except RunnerStopping as stopping:
             # Neither failed nor cancelled: the job's message goes back on its queue (gpu_runner.shutdown).
@@ -167,6 +182,7 @@ class Runner:
             logger.info("job %s cancelled during %s", request.job_id, reporter.stage)
             self._set_status("ready", None)
             reporter.cancelled()
+            reported_final = True
             outcome = "cancelled"
         except BaseException as exc:  # noqa: B036 - TimeLimitExceeded is a BaseException; it still ends the job
             error = job_error_for(exc, reporter.stage)
@@ -179,9 +195,12 @@ class Runner:
             self._set_status("ready", None)
             metrics.job_failed(error.code)
             reporter.failed(error)
+            reported_final = True
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
         finally:
+            if reported_final:
+                self._remember_finished(request.job_id)
             with self._lock:
                 self.jobs_done += succeeded
                 self.jobs_failed += not succeeded
@@ -240,6 +259,23 @@ class Runner:
             return retries + 1
         return max(delivered, retries + 1)
 
+    def _finished_before(self, job_id: str) -> bool:
+        if self.redis is None:
+            return False
+        try:
+            return bool(self.redis.exists(finished_key(job_id)))
+        except Exception as exc:  # unknown: render it; the plugin ignores reports on a job already finished
+            logger.warning("could not check whether job %s already finished: %s", job_id, exc)
+            return False
+
+    def _remember_finished(self, job_id: str) -> None:
+        if self.redis is None:
+            return
+        try:
+            self.redis.set(finished_key(job_id), "1", ex=ATTEMPT_KEY_TTL_S)
+        except Exception as exc:  # only costs a second render should the broker redeliver this job
+            logger.warning("could not record that job %s finished: %s", job_id, exc)
+
     def _cancel_check(self, job_id: str) -> bool:
         """Whether an editor cancelled the job; raises :class:`RunnerStopping` once a stop's grace is over."""
         if self._is_cancelled(job_id):
@@ -282,22 +318,8 @@ def build_environment(settings: RunnerSettings) -> JobEnvironment:
 
 
 def build_broker(settings: RunnerSettings) -> Any:
-    """A RedisBroker tuned for long GPU jobs, with CurrentMessage for the retry count.
-
-    ``heartbeat_timeout`` and ``maintenance_chance`` decide how soon the job of a runner that died is
-    delivered again (see :mod:`gpu_runner.settings`); :class:`~gpu_runner.heartbeat.BrokerHeartbeat` keeps a
-    live runner's heartbeat fresh however long its job is.
-    """
-    from dramatiq.brokers.redis import RedisBroker
-    from dramatiq.middleware import CurrentMessage
-
-    broker = RedisBroker(
-        url=settings.redis_url,
-        heartbeat_timeout=settings.heartbeat_timeout_s * 1000,
-        maintenance_chance=settings.maintenance_chance,
-    )
-    broker.add_middleware(CurrentMessage())
-    return broker
+    """The broker ``BROKER_URL`` names (Redis or RabbitMQ, see :mod:`gpu_runner.brokers`)."""
+    return open_broker(settings)
 
 
 def register_actor(broker: Any, runner: Runner, settings: RunnerSettings) -> Callable[..., None]:
@@ -342,21 +364,28 @@ def register_preview_actor(broker: Any, previewer: VoicePreviewer) -> Callable[.
     )
 
 
-def start_preview_worker(broker: Any) -> Any:
+def start_preview_worker(broker: Any, poll_ms: int = RunnerSettings.poll_ms) -> Any:
     """A second worker thread for voice previews alone, so a preview never waits behind a render."""
     import dramatiq
 
-    worker = dramatiq.Worker(broker, worker_threads=1, queues={PREVIEW_QUEUE})
+    worker = dramatiq.Worker(broker, worker_threads=1, queues={PREVIEW_QUEUE}, worker_timeout=poll_ms)
     worker.queue_prefetch = 1
     worker.start()
     return worker
 
 
-def start_worker(broker: Any) -> Any:
-    """Start one Dramatiq worker thread on every render lane, prefetching a single message from each."""
+def start_worker(broker: Any, poll_ms: int = RunnerSettings.poll_ms) -> Any:
+    """Start one Dramatiq worker thread on every render lane, prefetching a single message from each.
+
+    ``poll_ms`` caps an idle Redis consumer's backoff between fetches: with Dramatiq's default (a second) a
+    click waits half a second on average before a runner sees it. RabbitMQ pushes, so it only bounds how
+    often its consumer wakes with nothing to do.
+    """
     import dramatiq
 
-    worker = dramatiq.Worker(broker, worker_threads=1, queues={lane.queue for lane in RENDER_LANES})
+    worker = dramatiq.Worker(
+        broker, worker_threads=1, queues={lane.queue for lane in RENDER_LANES}, worker_timeout=poll_ms
+    )
     # dramatiq reads dramatiq_queue_prefetch when it is first imported, which may precede our environment
     # setting (cli.serve sets it early); the attribute is what the consumer uses, so pin it here too.
     worker.queue_prefetch = 1
@@ -369,13 +398,18 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     from redis import Redis
 
     broker = build_broker(settings)
-    redis = Redis.from_url(settings.redis_url)
+    # Before anything loads: a broker that cannot carry our queues stops the runner now, with the reason.
+    verify_queues(broker, [*(lane.queue for lane in RENDER_LANES), PREVIEW_QUEUE, EVENTS_QUEUE])
+    redis = Redis.from_url(settings.state_redis_url)
     graceful_stop = GracefulStop(settings.stop_grace_s)
     runner = Runner(
         build_environment(settings), broker_publisher(broker, settings.event_retry_s), redis, graceful_stop
     )
-    heartbeat = BrokerHeartbeat(broker, heartbeat_interval(settings.heartbeat_timeout_s))
-    heartbeat.start()
+    # Only Redis needs the heartbeat kept fresh: RabbitMQ sees a dead runner by its dropped connection.
+    heartbeat = None
+    if settings.broker_kind == "redis":
+        heartbeat = BrokerHeartbeat(broker, heartbeat_interval(settings.heartbeat_timeout_s))
+        heartbeat.start()
     health = HealthServer(
         runner.health, settings.health_host, settings.health_port, metrics=runner.env.metrics.exposition
     )
@@ -393,8 +427,8 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     # Dramatiq's queue and actor figures, served on /metrics beside the runner's own.
     for consuming in (broker, preview_broker):
         runner.env.metrics.count_messages(consuming)
-    worker = start_worker(broker)
-    preview_worker = start_preview_worker(preview_broker)
+    worker = start_worker(broker, settings.poll_ms)
+    preview_worker = start_preview_worker(preview_broker, settings.poll_ms)
     stop = stop or threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -413,7 +447,8 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
         logger.info("stopping: the current job has %g s to finish", settings.stop_grace_s)
         worker.stop(timeout=int(stop_budget_s(settings.stop_grace_s) * 1000))
         preview_worker.stop()
-        heartbeat.stop()
+        if heartbeat is not None:
+            heartbeat.stop()
         publisher.stop()
         health.stop()
         preview_broker.close()

@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from shop.checks import INSECURE_DEMO_SECRET_KEY
+from video_plugin.jobs.brokers import dramatiq_broker
 from video_plugin.jobs.storage import LOCAL_MEDIA_URL, storage_backend
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -138,11 +139,13 @@ STORAGES = {
 MEDIA_URL = LOCAL_MEDIA_URL
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-DRAMATIQ_BROKER = {
-    "BROKER": "dramatiq.brokers.redis.RedisBroker",
-    "OPTIONS": {"url": REDIS_URL},
+# The broker: Redis (the default, REDIS_URL) or RabbitMQ (amqp://…); the runners must use the same BROKER_URL.
+BROKER_URL = os.environ.get("BROKER_URL") or REDIS_URL
+DRAMATIQ_BROKER = dramatiq_broker(
+    BROKER_URL,
+    setting="BROKER_URL" if os.environ.get("BROKER_URL") else "REDIS_URL",
     # Listed explicitly: django_dramatiq's default list names a middleware that dramatiq 2 removed.
-    "MIDDLEWARE": [
+    middleware=[
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",
         "dramatiq.middleware.ShutdownNotifications",
@@ -152,8 +155,11 @@ DRAMATIQ_BROKER = {
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         # Fails jobs whose runner went silent (a thread in each events worker; inert in web processes).
         "video_plugin.jobs.watchdog_middleware.WatchdogMiddleware",
+        # Queue and actor figures, and the events worker's own (video_plugin.metrics_worker), served by the
+        # events worker on dramatiq_prom_port (9191); inert in web processes.
+        "dramatiq.middleware.prometheus.Prometheus",
     ],
-}
+)
 # rundramatiq imports each app's ``actors`` module (video_plugin.actors holds the video_event actor).
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 
@@ -169,6 +175,10 @@ WAGTAIL_VIDEO = {
     "TENANCY": "shop.tenancy.ShopTenancy",
     "RENDERER": os.environ.get("WAGTAIL_VIDEO_RENDERER", "still"),
     "DEFAULT_VOICE": "espeak:en-us",
+    # /video/metrics is off unless Prometheus is given a token (video_plugin.metrics).
+    "METRICS_TOKEN": os.environ.get("VIDEO_METRICS_TOKEN", ""),
+    # Runner capabilities and cancel flags live in Redis whichever broker carries the jobs.
+    "REDIS_URL": REDIS_URL,
 }
 
 # Error pages and the error e-mails to ADMINS mask the passwords inside DATABASE_URL, REDIS_URL and the like.

@@ -22,10 +22,15 @@ key                       meaning (default)
 ``WATCHDOG_INTERVAL_S``   how often the events worker's watchdog looks for stuck jobs (60)
 ``STUCK_RUNNING_S``       a running job with no report from the runner this long fails ``timed_out`` (1800)
 ``STUCK_QUEUED_S``        a job that no runner has started this long after queueing: ``timed_out`` (86400)
+``REDIS_URL``             with a RabbitMQ broker, the Redis the runners share state in (capabilities, cancel
+                          flags): their ``REDIS_URL``; a Redis broker holds that state itself (``None``)
 ========================  ====================================================================================
 
 ``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` (``False``): send webhooks to private, loopback and link-local addresses,
 which are refused by default (see :mod:`video_plugin.webhooks.destinations`).
+
+``METRICS_TOKEN`` (``""``): the bearer token Prometheus sends to ``/video/metrics``
+(:mod:`video_plugin.metrics`); at least 24 characters. Unset, the endpoint answers 404.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ COLLECTION_NAME_MAX = 255
 # The longest legitimate job request: every script character escaped as a surrogate pair (12 bytes,
 # "\ud83d\ude00"), every voice character as "\u0061", and 1 KiB for the keys, ids and spacing.
 LONGEST_JOB_REQUEST_BYTES = 12 * MAX_SCRIPT_CHARS + 6 * MAX_VOICE_ID_CHARS + 1024
+# Long enough that guessing it over HTTP is hopeless.
+METRICS_TOKEN_MIN_CHARS = 24
 
 DEFAULTS: dict[str, Any] = {
     "TENANCY": DEFAULT_TENANCY,
@@ -70,6 +77,9 @@ DEFAULTS: dict[str, Any] = {
     "WATCHDOG_INTERVAL_S": 60,
     "STUCK_RUNNING_S": 30 * 60,
     "STUCK_QUEUED_S": 24 * 3600,
+    # Off until set: /video/metrics answers only a bearer token equal to it.
+    "METRICS_TOKEN": "",
+    "REDIS_URL": None,
 }
 
 
@@ -143,6 +153,27 @@ def setting_problems(configured: Any) -> list[SettingProblem]:
     except ProtocolError as exc:
         problems.append(
             SettingProblem(f'WAGTAIL_VIDEO["DEFAULT_VOICE"] is {values["DEFAULT_VOICE"]!r}', str(exc))
+        )
+    redis_url = values["REDIS_URL"]
+    if redis_url is not None and not (
+        isinstance(redis_url, str) and redis_url.startswith(("redis://", "rediss://"))
+    ):
+        problems.append(
+            SettingProblem(
+                'WAGTAIL_VIDEO["REDIS_URL"] is not a redis:// or rediss:// URL',
+                "Set it to the REDIS_URL your GPU runners use, or leave it out when the broker is Redis.",
+            )
+        )
+    token = values["METRICS_TOKEN"]
+    if not (isinstance(token, str) and (token == "" or len(token) >= METRICS_TOKEN_MIN_CHARS)):
+        shown = f"{len(token)} characters long" if isinstance(token, str) else f"a {type(token).__name__}"
+        problems.append(
+            SettingProblem(
+                f'WAGTAIL_VIDEO["METRICS_TOKEN"] is {shown}',
+                f"Use a random string of at least {METRICS_TOKEN_MIN_CHARS} characters, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, or leave it out to turn "
+                "/video/metrics off.",
+            )
         )
     collection = values["COLLECTION"]
     if not (isinstance(collection, str) and 0 < len(collection.strip()) <= COLLECTION_NAME_MAX):

@@ -29,7 +29,7 @@ from gpu_runner.protocol import (
 from gpu_runner.renderers.still import StillRenderer
 from gpu_runner.settings import RunnerSettings
 from gpu_runner.storage import LocalStorage, S3Storage, parse_storage_url
-from gpu_runner.worker import Runner, build_broker, register_actor, start_worker
+from gpu_runner.worker import Runner, build_broker, finished_key, register_actor, start_worker
 from tests.services import free_port
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -245,7 +245,23 @@ def test_redelivered_job_counts_its_attempt(harness: RunnerHarness) -> None:
     harness.send(payload=request.to_dict())
     assert harness.wait(request.job_id)[-1].attempt == 1
     harness.seen.clear()
-    # What broker maintenance does after a crash: the same message, delivered again.
+    # What broker maintenance does after a crash: the same message, delivered again. A runner that crashed
+    # never recorded the job as finished, so that record goes too.
+    harness.redis.delete(finished_key(request.job_id))
     harness.send(payload=request.to_dict())
     events = harness.wait(request.job_id)
     assert {event.attempt for event in events} == {2}
+
+
+def test_a_job_delivered_again_after_it_finished_is_not_rendered_again(harness: RunnerHarness) -> None:
+    # RabbitMQ redelivers the message a runner held when the broker restarted, though the job finished.
+    request = harness.request()
+    harness.send(payload=request.to_dict())
+    assert harness.wait(request.job_id)[-1].type == "succeeded"
+    harness.seen.clear()
+    harness.send(payload=request.to_dict())
+    # A job that does render afterwards proves the duplicate was taken (one worker thread, in order).
+    later = harness.send()
+    assert harness.wait(later)[-1].type == "succeeded"
+    assert [event for event in harness.seen if event.job_id == request.job_id] == []
+    assert harness.runner.health()["jobs_done"] == 2

@@ -17,12 +17,12 @@ from video_plugin.jobs.requests import request_video
 
 @pytest.fixture
 def redis(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The real Redis as the broker's client, emptied of runner records, cancel and preview flags."""
+    """The real Redis as the shared state's client, emptied of runner records, cancel and preview flags."""
     client = redis_client.Redis.from_url(settings.REDIS_URL)
     for key in client.scan_iter(match="aivideo:*"):
         client.delete(key)
     for module in (capabilities, cancellation, voice_previews):
-        monkeypatch.setattr(module, "broker_redis", lambda: client)
+        monkeypatch.setattr(module, "shared_redis", lambda: client)
     yield client
     for key in client.scan_iter(match="aivideo:*"):
         client.delete(key)

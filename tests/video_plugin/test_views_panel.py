@@ -152,10 +152,27 @@ def test_capabilities_merge_runners_and_say_when_unknown(redis):
     )
 
 
-def test_capabilities_are_unknown_without_a_redis_broker(world):
-    # The unit tests' stub broker has no Redis client: the panel must say "unknown", not "offline".
+def test_capabilities_are_unknown_without_a_redis_broker_or_redis_url(world, settings):
+    # The unit tests' stub broker has no Redis client, as a RabbitMQ broker has none: without the Redis of
+    # the shared state the panel must say "unknown", not "offline", and name the setting to fix.
+    settings.WAGTAIL_VIDEO = {**settings.WAGTAIL_VIDEO, "REDIS_URL": None}
     state = capabilities.read_capabilities()
-    assert state.known is False and "not Redis" in state.problem
+    assert state.known is False and 'WAGTAIL_VIDEO["REDIS_URL"]' in state.problem
+
+
+def test_capabilities_come_from_redis_url_when_the_broker_is_not_redis(world, settings):
+    import redis as redis_client
+
+    from tests.video_plugin.conftest import publish_runner
+
+    client = redis_client.Redis.from_url(settings.REDIS_URL)
+    publish_runner(client, {"en": ["espeak:en-us"]})
+    try:
+        settings.WAGTAIL_VIDEO = {**settings.WAGTAIL_VIDEO, "REDIS_URL": settings.REDIS_URL}
+        state = capabilities.read_capabilities()
+    finally:
+        client.delete(*client.scan_iter(match="aivideo:runners:*"))
+    assert state.known is True and state.online and state.voices == {"en": ["espeak:en-us"]}
 
 
 # 11000×11000 pixels (121 megapixels) of one colour compress to a few kilobytes. Pillow warns of a

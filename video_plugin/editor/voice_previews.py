@@ -19,7 +19,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 
 from gpu_runner.protocol import PreviewRequest, voice_preview_info_key, voice_preview_key
-from video_plugin.jobs.capabilities import broker_redis
+from video_plugin.jobs.brokers import shared_redis
 from video_plugin.jobs.messaging import send
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def request_preview(voice: str) -> bool:
     preview costs a runner a second of TTS, not a render.
     """
     envelope = PreviewRequest(voice=voice).envelope()
-    redis = broker_redis()
+    redis = shared_redis()
     if redis is not None:
         try:
             if not redis.set(pending_key(voice), "1", nx=True, ex=PENDING_TTL_S):

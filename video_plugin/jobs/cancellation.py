@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gpu_runner.protocol import ErrorCode, cancel_key
-from video_plugin.jobs.capabilities import broker_redis
+from video_plugin.jobs.brokers import shared_redis
 from video_plugin.models import VideoJob
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def cancel_job(job: VideoJob, user_name: str) -> Cancellation:
 
 def raise_cancel_flag(job_id: str) -> bool:
     """Set the runner's cancel flag for ``job_id``. False when Redis is not the broker or is unreachable."""
-    redis = broker_redis()
+    redis = shared_redis()
     if redis is None:
         return False
     try:

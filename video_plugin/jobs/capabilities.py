@@ -13,9 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import dramatiq
-
 from gpu_runner.protocol import PROTOCOL_VERSION, RUNNER_KEY_PREFIX
+from video_plugin.jobs.brokers import shared_redis
 
 logger = logging.getLogger(__name__)
 
@@ -72,17 +71,14 @@ class RunnerCapabilities:
         }
 
 
-def broker_redis() -> Any | None:
-    """The Redis client of the current Dramatiq broker, or ``None`` when the broker is not Redis."""
-    return getattr(dramatiq.get_broker(), "client", None)
-
-
 def read_capabilities(redis: Any | None = None) -> RunnerCapabilities:
     """The online runners' capabilities; ``known=False`` with a reason when they cannot be read."""
-    redis = redis if redis is not None else broker_redis()
+    redis = redis if redis is not None else shared_redis()
     if redis is None:
         return RunnerCapabilities(
-            known=False, problem="runner status is unknown: the Dramatiq broker is not Redis"
+            known=False,
+            problem='runner status is unknown: the broker is not Redis and WAGTAIL_VIDEO["REDIS_URL"] is '
+            "not set; set it to the runners' REDIS_URL",
         )
     try:
         keys = sorted(redis.scan_iter(match=f"{RUNNER_KEY_PREFIX}*", count=100))[:MAX_RUNNER_RECORDS]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dramatiq
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
 from gpu_runner.protocol import EVENTS_QUEUE
+from video_plugin.jobs.brokers import broker_answers
 
 
 def events_worker_running() -> bool:
@@ -33,10 +33,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if not events_worker_running():
             raise CommandError(f"no `rundramatiq --queues {EVENTS_QUEUE}` process runs on this host")
-        broker = dramatiq.get_broker()
         try:
-            broker.client.ping()
-        except Exception as exc:  # redis raises several connection error types
+            broker_answers()
+        except Exception as exc:  # redis and pika raise several connection error types
             raise CommandError(f"the broker does not answer: {exc}") from exc
         try:
             connection.ensure_connection()

@@ -1,0 +1,70 @@
+"""The broker that carries jobs to the runners, and the Redis that holds the state both sides share.
+
+``BROKER_URL`` picks the broker by its scheme, as the runner's does (``gpu_runner.protocol.broker_kind``):
+``redis://`` or ``amqp://`` (RabbitMQ). Whatever the broker, the runners keep a little shared state in Redis —
+their capabilities, a job's cancel flag, a voice preview in progress: in the broker itself when that is Redis,
+else in the Redis of ``WAGTAIL_VIDEO["REDIS_URL"]`` (the runners' ``REDIS_URL``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import dramatiq
+from django.core.exceptions import ImproperlyConfigured
+
+from gpu_runner.protocol import ProtocolError, broker_kind
+from video_plugin.conf import video_settings
+
+BROKER_CLASSES = {
+    "redis": "dramatiq.brokers.redis.RedisBroker",
+    "rabbitmq": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+}
+
+
+def dramatiq_broker(url: str, middleware: list[str], setting: str = "BROKER_URL") -> dict[str, Any]:
+    """``DRAMATIQ_BROKER`` for the broker at ``url`` with ``middleware`` (django_dramatiq's format).
+
+    An unknown scheme raises ImproperlyConfigured naming ``setting``, so the site refuses to start rather
+    than queue jobs nowhere. RabbitMQ publishes with confirmations: a click is acknowledged only once the
+    message is on a durable queue.
+    """
+    try:
+        kind = broker_kind(url, setting)
+    except ProtocolError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+    options: dict[str, Any] = {"url": url}
+    if kind == "rabbitmq":
+        options["confirm_delivery"] = True
+    return {"BROKER": BROKER_CLASSES[kind], "OPTIONS": options, "MIDDLEWARE": list(middleware)}
+
+
+def shared_redis() -> Any | None:
+    """The Redis client of the shared state, or ``None`` when there is none to read (a RabbitMQ broker and no
+    ``WAGTAIL_VIDEO["REDIS_URL"]``)."""
+    client = getattr(dramatiq.get_broker(), "client", None)
+    if client is None and video_settings.REDIS_URL:
+        return _redis_client(video_settings.REDIS_URL)
+    return client
+
+
+@cache
+def _redis_client(url: str) -> Any:
+    from redis import Redis
+
+    # One client (one connection pool) per URL for the process, as the broker's own client is.
+    return Redis.from_url(url)
+
+
+def broker_answers() -> None:
+    """Raise if the current broker does not answer a round trip (the events worker's health check)."""
+    broker = dramatiq.get_broker()
+    client = getattr(broker, "client", None)
+    if client is not None:
+        client.ping()
+        return
+    import pika
+
+    # RabbitMQ: a connection of its own, so a stale one of the broker's cannot answer for the server.
+    pika.BlockingConnection(broker.parameters).close()
