@@ -1,8 +1,11 @@
 """Webhook security, claim 5 of issue 7 part 4.
 
-- Signatures can be verified: a real delivery, received over HTTP, verifies with the scheme documented in
-  ``docs/api.md`` written here with the standard library only; a tampered body, a tampered or an old timestamp
-  fail.
+- Signatures can be verified with an off-the-shelf library: a real delivery, received over HTTP, verifies with
+  the published ``standardwebhooks`` library (Standard Webhooks); a wrong secret, a tampered body, id or
+  timestamp, and a request replayed more than five minutes later fail.
+- Secrets stay secret: no log line, delivery log row or delivery log page holds an endpoint's signing secret
+  (current, the one a rotation replaced, or the one from before Standard Webhooks), and the endpoint's edit
+  page shows the current secret only.
 - No SSRF: URLs pointing at private, loopback or link-local addresses are refused when the endpoint is saved
   (a form error the owner can act on) and again at delivery, against the address actually connected to
   (DNS can change after saving), unless ``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` is on. IPv6 addresses carrying a
@@ -15,15 +18,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
+import binascii
+import importlib
+import secrets
 import threading
-import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from tests.security.conftest import client_as, finished_video
 from video_plugin.models import WebhookDelivery, WebhookEndpoint
@@ -34,26 +41,34 @@ from video_plugin.webhooks.redaction import has_credentials, redacted_url
 pytestmark = pytest.mark.django_db
 
 
-def verify_as_documented(secret: str, headers: dict[str, str], body: bytes, now: float) -> bool:
-    """docs/api.md's receiver check, from its words alone: HMAC-SHA256 of ``timestamp + "." + raw body``,
-    ``v1=`` + hex, constant-time comparison, at most 5 minutes from the receiver's clock."""
-    timestamp = headers["X-Video-Webhook-Timestamp"]
-    if abs(now - int(timestamp)) > 300:
+def library_verifies(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """The receiver's whole check: the ``standardwebhooks`` library, as its README shows it."""
+    try:
+        Webhook(secret).verify(body, headers)
+    except WebhookVerificationError:
         return False
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(f"v1={digest}", headers["X-Video-Webhook-Signature"])
+    return True
 
 
 class Receiver:
-    """An HTTP server on loopback recording each POST's headers and raw body."""
+    """An HTTP server on loopback recording each POST's headers and raw body. It answers 204, or the statuses
+    in ``refuse_with`` first, echoing the request's headers back in the refusal as some servers do."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
-        received = self.requests
+        self.refuse_with: list[int] = []
+        received, refuse_with = self.requests, self.refuse_with
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
-                received.append((dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                # Names lowercased: HTTP's are case-insensitive, and urllib sends "Webhook-id".
+                received.append(({name.lower(): value for name, value in self.headers.items()}, body))
+                if refuse_with:
+                    self.send_response(refuse_with.pop(0))
+                    self.end_headers()
+                    self.wfile.write(str(self.headers).encode())
+                    return
                 self.send_response(204)
                 self.end_headers()
 
@@ -104,24 +119,33 @@ def register_webhook(world, actor: str, url: str):
     )
 
 
-def test_a_delivered_request_verifies_with_the_documented_scheme_and_tampering_fails(
-    world, settings, receiver
+class SixMinutesLater(datetime):
+    """The receiving library's clock, six minutes after the delivery: a replay."""
+
+    @classmethod
+    def now(cls, tz=None) -> datetime:
+        return datetime.now(tz) + timedelta(minutes=6)
+
+
+def test_a_delivered_request_verifies_with_the_standardwebhooks_library_and_tampering_fails(
+    world, settings, receiver, monkeypatch
 ):
     allow_private(settings, True)
     delivery = delivery_to(world, receiver.url)
     assert deliver(delivery.delivery_id).status == WebhookDelivery.Status.SUCCEEDED
     [(headers, body)] = receiver.requests
     secret = delivery.endpoint.secret
-    now = time.time()
-    assert verify_as_documented(secret, headers, body, now)
-    assert not verify_as_documented("whsec_wrong", headers, body, now)
-    assert not verify_as_documented(secret, headers, body.replace(b"succeeded", b"failed"), now)
-    assert not verify_as_documented(secret, headers, body + b" ", now)
-    stamp = int(headers["X-Video-Webhook-Timestamp"])
-    assert not verify_as_documented(
-        secret, {**headers, "X-Video-Webhook-Timestamp": str(stamp + 1)}, body, now
-    )
-    assert not verify_as_documented(secret, headers, body, now + 301)  # replayed six minutes later
+    assert Webhook(secret).verify(body, headers)["id"] == delivery.delivery_id
+    assert headers["webhook-id"] == delivery.delivery_id
+    other_key = base64.b64encode(secrets.token_bytes(32)).decode()
+    assert not library_verifies("whsec_" + other_key, headers, body)
+    assert not library_verifies(secret, headers, body.replace(b"succeeded", b"failed"))
+    assert not library_verifies(secret, headers, body + b" ")
+    assert not library_verifies(secret, {**headers, "webhook-id": "another-delivery"}, body)
+    stamp = int(headers["webhook-timestamp"])
+    assert not library_verifies(secret, {**headers, "webhook-timestamp": str(stamp + 1)}, body)
+    monkeypatch.setattr("standardwebhooks.webhooks.datetime", SixMinutesLater)
+    assert not library_verifies(secret, headers, body), "a replay six minutes later is refused"
 
 
 @pytest.mark.parametrize(
@@ -185,10 +209,12 @@ def test_private_urls_are_refused_when_saved(world, settings, url):
 
 def test_private_urls_are_accepted_when_the_setting_allows_them(world, settings):
     allow_private(settings, True)
-    endpoint = WebhookEndpoint(
-        organization_id=world.orgs["acme"].pk, url="http://127.0.0.1:9/hook", events=["video.succeeded"]
-    )
-    endpoint.full_clean()
+    url = "http://127.0.0.1:9/hook"
+    endpoint = WebhookEndpoint(organization_id=world.orgs["acme"].pk, url=url, events=["video.succeeded"])
+    endpoint.full_clean()  # raises ValidationError if refused
+    response = register_webhook(world, "owner", url)
+    assert response.status_code == 302, response.content[:2000]
+    assert WebhookEndpoint.objects.get().url == url
 
 
 def test_delivery_refuses_a_private_address_even_if_saved_before(world, settings, receiver):
@@ -260,7 +286,7 @@ def test_a_url_saved_with_a_password_gets_no_delivery_and_its_password_is_shown_
     allow_private(settings, True)
     url = receiver.url.replace("http://", f"http://hooks:{PASSWORD}@")
     delivery = delivery_to(world, url)
-    with caplog.at_level("DEBUG"):
+    with caplog.at_level("DEBUG"), caplog.at_level("DEBUG", logger="video_plugin"):
         delivery = deliver(delivery.delivery_id)
     assert receiver.requests == []
     assert delivery.status == WebhookDelivery.Status.FAILED
@@ -314,3 +340,83 @@ def test_saving_an_endpoint_that_has_a_password_removes_it(world, settings):
 def test_a_url_is_shown_without_its_credentials(url, shown):
     assert redacted_url(url) == shown
     assert has_credentials(url) == (url != shown)
+
+
+# The migration that gave endpoints created before Standard Webhooks their whsec_ secret.
+standard_secrets_migration = importlib.import_module(
+    "video_plugin.migrations.0007_webhook_standard_signing_secrets"
+)
+
+
+def every_form_of(secret: str) -> set[str]:
+    """A secret as text, its base64 part, and its key as hex and URL-safe base64: how it might leak."""
+    forms = {secret, secret.removeprefix("whsec_")}
+    try:
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except binascii.Error:  # the old strings were no base64
+        return forms
+    return forms | {key.hex(), base64.urlsafe_b64encode(key).decode().rstrip("=")}
+
+
+def test_no_log_line_delivery_row_or_delivery_page_holds_a_signing_secret(
+    world, settings, receiver, stub_broker, caplog
+):
+    """An endpoint from before Standard Webhooks, rotated in the admin, so three secrets sign each attempt:
+    the new one, the one it replaced, and the old string for the old headers. Its receiver refuses twice,
+    echoing our headers back; every log line, the delivery row and the admin's pages are searched."""
+    allow_private(settings, True)
+    settings.WAGTAIL_VIDEO = {**settings.WAGTAIL_VIDEO, "WEBHOOK_MAX_ATTEMPTS": 2}
+    old_string = "whsec_" + secrets.token_urlsafe(32)  # how secrets were made before the standard
+    endpoint = WebhookEndpoint.objects.create(
+        organization_id=world.orgs["acme"].pk, url=receiver.url, events=["video.succeeded"], secret=old_string
+    )
+    standard_secrets_migration.to_standard_secrets(apps, None)
+    endpoint.refresh_from_db()
+    replaced = endpoint.secret
+    admin = client_as(world, "owner")
+    edit_url = f"/admin/video-api/webhooks/edit/{endpoint.pk}/"
+    rotated = admin.post(
+        edit_url,
+        {"url": receiver.url, "events": ["video.succeeded"], "is_active": "on", "rotate_secret": "on"},
+    )
+    assert rotated.status_code == 302, rotated.content[:2000]
+    endpoint.refresh_from_db()
+    current = endpoint.secret
+    assert current != replaced and endpoint.previous_secret == replaced
+    assert endpoint.legacy_secret == old_string
+
+    [delivery] = queue_deliveries(finished_video(world.product["acme"]))
+    receiver.refuse_with.extend([500, 400])
+    with caplog.at_level("DEBUG"), caplog.at_level("DEBUG", logger="video_plugin"):
+        assert deliver(delivery.delivery_id).status == WebhookDelivery.Status.PENDING
+        assert deliver(delivery.delivery_id).status == WebhookDelivery.Status.FAILED
+    assert len(receiver.requests) == 2
+    headers, body = receiver.requests[-1]
+    assert len(headers["webhook-signature"].split(" ")) == 2 and "x-video-webhook-signature" in headers
+    assert library_verifies(current, headers, body) and library_verifies(replaced, headers, body)
+    delivery.refresh_from_db()
+    assert "x-video-webhook-signature" in delivery.last_error.lower(), "the echo reached the delivery log"
+
+    pages = {
+        page: admin.get(page)
+        for page in [
+            "/admin/video-api/webhooks/",
+            "/admin/video-api/deliveries/",
+            f"/admin/video-api/deliveries/inspect/{delivery.pk}/",
+            edit_url,
+        ]
+    }
+    assert all(response.status_code == 200 for response in pages.values())
+    edit_page = pages.pop(edit_url).content.decode()
+    row = " ".join(str(getattr(delivery, field.attname)) for field in WebhookDelivery._meta.concrete_fields)
+    assert caplog.records, "the failed attempts were logged"
+    for secret in (current, replaced, old_string):
+        for form in every_form_of(secret):
+            assert form not in caplog.text
+            assert form not in row
+            for page, response in pages.items():
+                assert form not in response.content.decode(), page
+    assert current in edit_page, "the edit page shows the secret receivers need"
+    assert replaced not in edit_page and old_string not in edit_page
+    assert "also carry the old X-Video-Webhook-* headers" in edit_page
+    assert "The secret replaced by the last rotation signs too, until" in edit_page
