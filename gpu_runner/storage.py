@@ -148,7 +148,9 @@ class S3Storage(Storage):
         from botocore.config import Config
 
         self.location = location
-        self._client = boto3.client(
+        # A session of its own reads the AWS_* variables now: boto3's default session keeps the credentials
+        # it found for the first client, whatever the variables say when a later storage is opened.
+        self._client = boto3.session.Session().client(
             "s3",
             endpoint_url=location.endpoint,
             region_name=location.region,
