@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from gpu_runner.protocol import VideoEvent
 from video_plugin.jobs.attach import attach_video
+from video_plugin.metrics_worker import job_reached
 from video_plugin.models import VideoJob
 from video_plugin.webhooks.delivery import queue_deliveries
 
@@ -46,7 +47,10 @@ def apply_event(event: VideoEvent) -> bool:
         now = timezone.now()
         job.attempt = event.attempt
         job.last_event_at = max(job.last_event_at, event.sent_at)
+        reached = TARGET_STATUS[event.type] != job.status
         job.status = TARGET_STATUS[event.type]
+        if reached:
+            transaction.on_commit(lambda state=job.status, trigger=job.trigger: job_reached(state, trigger))
         record_info(job, event)
         if job.started_at is None:
             job.started_at = started_at(event, now)

@@ -35,6 +35,7 @@ from django.utils import timezone
 from gpu_runner.protocol import ErrorCode
 from video_plugin.conf import video_settings
 from video_plugin.jobs.cancellation import raise_cancel_flag
+from video_plugin.metrics_worker import job_reached
 from video_plugin.models import VideoJob
 from video_plugin.webhooks.delivery import queue_deliveries
 
@@ -74,6 +75,7 @@ def fail_stuck_jobs(now: datetime | None = None) -> list[VideoJob]:
             job.save()
             queue_deliveries(job)
             transaction.on_commit(lambda job_id=job.job_id: raise_cancel_flag(job_id))
+            transaction.on_commit(lambda trigger=job.trigger: job_reached(Status.FAILED, trigger))
         logger.warning("watchdog failed job %s: %s", job.job_id, job.error_message)
         failed.append(job)
     return failed

@@ -22,6 +22,7 @@ from gpu_runner.protocol import EVENTS_QUEUE, Envelope
 from video_plugin.api.serializers import job_representation
 from video_plugin.conf import video_settings
 from video_plugin.jobs.messaging import send
+from video_plugin.metrics_worker import webhook_attempted
 from video_plugin.models import VideoJob, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from video_plugin.webhooks.destinations import webhook_opener
 from video_plugin.webhooks.legacy_signing import legacy_headers
@@ -183,6 +184,9 @@ def deliver(delivery_id: str) -> WebhookDelivery | None:
             "webhook %s attempt %d failed (%s); next in %.0f s", delivery_id, attempts, outcome.error, wait
         )
     delivery.save()
+    webhook_attempted(
+        "delivered" if outcome.ok else "retrying" if delivery.next_attempt_at is not None else "failed"
+    )
     if delivery.next_attempt_at is not None:
         send_attempt(delivery_id, delay_s=backoff_s(attempts))
     return delivery
