@@ -50,7 +50,7 @@ class RunnerMetrics:
         self.registry = CollectorRegistry()
         self.renders = Counter(
             "video_runner_renders",
-            "Render jobs ended, by renderer and outcome (succeeded, failed, cancelled).",
+            "Render jobs ended, by renderer and outcome (succeeded, failed, cancelled, requeued).",
             ["renderer", "outcome"],
             registry=self.registry,
         )
@@ -81,8 +81,8 @@ class RunnerMetrics:
         self._lock = threading.Lock()
 
     def job_ended(self, renderer: str, outcome: str, timings: dict[str, float]) -> None:
-        """Count a job that ended (``succeeded``, ``failed`` or ``cancelled``) and the seconds of each stage
-        it reached."""
+        """Count a job that ended (``succeeded``, ``failed``, ``cancelled``, or ``requeued`` by a stopping
+        runner) and the seconds of each stage it reached."""
         self.renders.labels(renderer=renderer, outcome=outcome).inc()
         for stage, seconds in timings.items():
             self.stage_seconds.labels(stage=stage).observe(seconds)
