@@ -129,8 +129,8 @@ def r2_server(folder: Path, buckets: Sequence[str]) -> Iterator[R2Server]:
     node = shutil.which("node")
     if node is None or not (R2_SERVER_FOLDER / "node_modules" / "miniflare").is_dir():
         raise RuntimeError(
-            "the R2 test server is not installed: it needs Node.js 20 or newer and "
-            "`npm ci --prefix tests/r2` (`make system-packages` does both)"
+            "the R2 test server is not installed: it needs Node.js 20 or newer, then "
+            "`npm ci --prefix tests/r2` (`make system-packages` runs it)"
         )
     port = free_port()
     server = R2Server(
