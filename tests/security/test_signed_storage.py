@@ -334,12 +334,14 @@ class CaughtUploads:
 
     def __init__(self) -> None:
         self.uploads: list[tuple[dict[str, str], bytes]] = []
+        self.urls: list[str] = []
 
     def __call__(self, request: Any, **_: Any) -> AWSResponse:
         if request.method == "PUT":
             body = request.body.read() if hasattr(request.body, "read") else bytes(request.body or b"")
             headers = {name.lower(): _text(value) for name, value in request.headers.items()}
             self.uploads.append((headers, body))
+            self.urls.append(request.url)
         # A HEAD (django-storages asking whether a name is free) finds nothing; a PUT is stored.
         return AWSResponse(request.url, 404 if request.method == "HEAD" else 200, {}, _EmptyBody())
 
@@ -371,7 +373,11 @@ def test_uploads_to_r2s_https_endpoint_carry_the_same_signed_digest(
     runner.put_file(VIDEO_KEY, tmp_path / "video.mp4", "video/mp4")
     default_storage.save("original_images/photo.png", ContentFile(b"\x89PNG image"))
 
-    assert len(caught.uploads) == 2
+    # Path-style under the account's endpoint, the bucket first: what the signature covers.
+    assert [url.split("?")[0] for url in caught.urls] == [
+        f"{R2_HTTPS_ENDPOINT}/videos/shop/{VIDEO_KEY}",
+        f"{R2_HTTPS_ENDPOINT}/videos/shop/original_images/photo.png",
+    ]
     for headers, _ in caught.uploads:
         assert_sent_as_r2_takes_it(headers)
     assert [body for _, body in caught.uploads] == [video, b"\x89PNG image"]
