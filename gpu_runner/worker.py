@@ -178,6 +178,7 @@ class Runner:
             self._set_status("ready", None)
             reporter.record(fallbacks=[*reporter.info.get("fallbacks", []), HANDED_BACK_NOTE])
             self.graceful_stop.hand_back()
+            outcome = "requeued"
         except JobCancelled:
             logger.info("job %s cancelled during %s", request.job_id, reporter.stage)
             self._set_status("ready", None)

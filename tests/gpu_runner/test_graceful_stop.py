@@ -21,7 +21,7 @@ from dramatiq.brokers.redis import RedisBroker
 
 from gpu_runner.messaging import send
 from gpu_runner.protocol import EVENTS_QUEUE, RENDER_QUEUE, RenderRequest, VideoEvent, video_key
-from gpu_runner.shutdown import CANCEL_MARGIN_S, HANDED_BACK_NOTE
+from gpu_runner.shutdown import HANDED_BACK_NOTE, stop_budget_s
 from tests.gpu_runner.test_serve import wait_ready
 from tests.services import free_port
 
@@ -204,9 +204,9 @@ def test_sigterm_mid_render_past_the_grace_requeues_the_job_for_one_other_render
         request = send_job(broker)
         events.wait_for(mid_render, timeout=30)
 
-        took = stop(first, bound_s=grace_s + CANCEL_MARGIN_S)
-        # The still renderer checks every frame (at most once a second): the job stops soon after the grace.
-        assert took < grace_s + 5, runners.log("first")
+        # Within the budget the pod's terminationGracePeriodSeconds must cover; the still renderer checks
+        # every frame (at most once a second), so the job itself stops about a second after the grace.
+        stop(first, bound_s=stop_budget_s(grace_s))
         handed_back = events.wait_for(lambda e: HANDED_BACK_NOTE in e.info.get("fallbacks", []), timeout=5)
         # Back on its queue, neither acknowledged nor dead-lettered, before any other runner exists.
         assert queue_state(redis_url, RENDER_QUEUE) == {"waiting": 1, "bodies": 1, "dead": 0}
