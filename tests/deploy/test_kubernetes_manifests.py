@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = ROOT / "deploy" / "kubernetes"
 KEDA_CRDS = Path(__file__).resolve().parent / "keda"
 VARIANTS = ("redis", "rabbitmq")
-# The oldest Kubernetes the manifests claim (KEDA 2.20's floor) and the newest the validator bundles.
+# A Kubernetes release still in support (1.32) and the newest one the validator bundles.
 KUBERNETES_VERSIONS = ("1.32", kubernetes_validate.utils.latest_version())
 # Trigger metadata is a free map in KEDA's schema: these are the keys each scaler reads (KEDA 2.20).
 SCALER_METADATA = {
