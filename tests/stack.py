@@ -1,9 +1,10 @@
 """The whole system on real services, for the end-to-end and fault tests.
 
 A :class:`Stack` is one test's world: a Redis database (the shared one's test database, or a server of the
-test's own), a fresh bucket on a ``moto_server`` on loopback, the test database (committed transactions, so
-the other processes see its rows), and runner and events-worker processes that the test can start, stop and
-kill one by one. Every process writes its log under ``logs/``; a failing wait prints their tails.
+test's own), the broker (that Redis, or a RabbitMQ node of the tests' own), a fresh bucket on a
+``moto_server`` on loopback, the test database (committed transactions, so the other processes see its rows),
+and runner and events-worker processes that the test can start, stop and kill one by one. Every process
+writes its log under ``logs/``; a failing wait prints their tails.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import dramatiq
 import pytest
 import redis
 from django.db import connection
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 
 from tests.services import free_port, wait_for_http
@@ -40,8 +42,16 @@ class Stack:
     """The running system as a test sees it: storage, Redis, and named runner and events-worker processes."""
 
     def __init__(
-        self, bucket: str, s3: Any, s3_endpoint: str, redis_url: str, logs: Path, env: dict[str, str]
+        self,
+        bucket: str,
+        s3: Any,
+        s3_endpoint: str,
+        redis_url: str,
+        logs: Path,
+        env: dict[str, str],
+        broker_url: str | None = None,
     ) -> None:
+        self.broker_url = broker_url or redis_url
         self.bucket = bucket
         self.s3 = s3
         self.s3_endpoint = s3_endpoint
@@ -143,6 +153,18 @@ class Stack:
             time.sleep(0.2)
         pytest.fail(f"{what} within {timeout:.0f} s\n{self.tail_logs()}")
 
+    def queue_depth(self, queue: str) -> int:
+        """Messages waiting on ``queue`` in the stack's broker (not those a consumer holds)."""
+        if self.broker_url.startswith("amqp"):
+            import pika
+
+            connection = pika.BlockingConnection(pika.URLParameters(self.broker_url))
+            try:
+                return connection.channel().queue_declare(queue=queue, passive=True).method.message_count
+            finally:
+                connection.close()
+        return int(redis.Redis.from_url(self.broker_url).llen(f"dramatiq:{queue}"))
+
     def keys_under(self, prefix: str) -> set[str]:
         """The object keys in the bucket that start with ``prefix``."""
         listed = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix)
@@ -190,16 +212,23 @@ def running_stack(
     folder: Path,
     runner: bool = True,
     events_worker: bool = True,
+    broker_url: str | None = None,
     **runner_env: str,
 ) -> Iterator[Stack]:
     """A :class:`Stack` on ``redis_url`` (its database flushed) and a new bucket; processes stopped on exit.
 
-    The test process is pointed at the same Redis and bucket: its broker is a real RedisBroker, so the
-    messages it sends reach the runner, and its default storage is the bucket (images, attached media).
+    The broker is that Redis, or the RabbitMQ of ``broker_url`` (its queues emptied by the caller). The test
+    process is pointed at the same broker, Redis and bucket: its broker is a real one, so the messages it
+    sends reach the runner, and its default storage is the bucket (images, attached media).
     """
     redis.Redis.from_url(redis_url).flushdb()
     previous_broker = dramatiq.get_broker()
-    dramatiq.set_broker(RedisBroker(url=redis_url))
+    if broker_url:
+        dramatiq.set_broker(RabbitmqBroker(url=broker_url, confirm_delivery=True))
+        # With RabbitMQ carrying the jobs, the runners' shared state is still read from this Redis.
+        django_settings.WAGTAIL_VIDEO = {**django_settings.WAGTAIL_VIDEO, "REDIS_URL": redis_url}
+    else:
+        dramatiq.set_broker(RedisBroker(url=redis_url))
 
     bucket = f"stack-{os.getpid()}-{time.time_ns() % 10**10}"
     s3 = boto3.client(
@@ -225,12 +254,13 @@ def running_stack(
         **AWS_ENV,
         "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
+        "BROKER_URL": broker_url or redis_url,
         "VIDEO_STORAGE_URL": storage_url(bucket, s3_endpoint),
         "GPU_RUNNER_RENDERER": "still",
         "dramatiq_queue_prefetch": "1",
         "PYTHONUNBUFFERED": "1",
     }
-    stack = Stack(bucket, s3, s3_endpoint, redis_url, logs, env)
+    stack = Stack(bucket, s3, s3_endpoint, redis_url, logs, env, broker_url)
     try:
         if events_worker:
             stack.start_events_worker()
@@ -239,6 +269,8 @@ def running_stack(
         yield stack
     finally:
         stack.stop_all()
+        if broker_url:
+            dramatiq.get_broker().close()  # its connections, one per thread that sent
         dramatiq.set_broker(previous_broker)
 
 

@@ -1,7 +1,8 @@
 """Fixtures of the fault tests: a stack the test shapes itself (which processes, which Redis, which settings).
 
 The fault tests run the real processes against the real services, like ``tests/e2e``, but each one breaks
-something on purpose: kills a runner, stops the events worker, restarts Redis, breaks storage. The runner
+something on purpose: kills a runner, stops the events worker, restarts the broker, breaks storage. Those
+marked :data:`BOTH_BROKERS` run twice: on Redis, and on a RabbitMQ node of the session's own. The runner
 settings they lower (heartbeat, maintenance chance) are production knobs; the per-frame delay is a test aid
 that makes "the middle of a render" last long enough to hit.
 """
@@ -15,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from gpu_runner.protocol import EVENTS_QUEUE, PREVIEW_QUEUE, RENDER_LANES
 from tests.conftest import ShopWorld
+from tests.rabbitmq import RabbitNode, rabbitmq_node
 from tests.services import moto_server
 from tests.stack import Stack, running_stack
 
@@ -27,6 +30,23 @@ SCRIPT = "Meet the field kettle. It boils a litre in four minutes, and it packs 
 
 MakeStack = Callable[..., Stack]
 
+# Every queue of the system, emptied on the RabbitMQ node before each test (the Redis database is flushed).
+ALL_QUEUES = (*(lane.queue for lane in RENDER_LANES), PREVIEW_QUEUE, EVENTS_QUEUE)
+BOTH_BROKERS = pytest.mark.parametrize("broker", ["redis", "rabbitmq"], indirect=True)
+
+
+@pytest.fixture
+def broker(request: pytest.FixtureRequest) -> str:
+    """``"redis"`` (the default) or ``"rabbitmq"``, as a test marked :data:`BOTH_BROKERS` asks."""
+    return getattr(request, "param", "redis")
+
+
+@pytest.fixture(scope="session")
+def rabbitmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RabbitNode]:
+    """The session's RabbitMQ node, started the first time a test asks for it."""
+    with rabbitmq_node(tmp_path_factory.mktemp("rabbitmq")) as node:
+        yield node
+
 
 @pytest.fixture(scope="session")
 def faults_s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -36,15 +56,26 @@ def faults_s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 @pytest.fixture
 def make_stack(
-    transactional_db: Any, stub_broker: Any, faults_s3_endpoint: str, settings: Any, tmp_path: Path
+    transactional_db: Any,
+    stub_broker: Any,
+    faults_s3_endpoint: str,
+    settings: Any,
+    tmp_path: Path,
+    broker: str,
+    request: pytest.FixtureRequest,
 ) -> Iterator[MakeStack]:
     """``make_stack(redis_url=…, runner=True, events_worker=True, **runner_env)`` → a running :class:`Stack`.
 
-    Without ``redis_url`` the stack uses the test Redis database (``REDIS_URL``, flushed first).
+    Without ``redis_url`` the stack uses the test Redis database (``REDIS_URL``, flushed first). The broker is
+    that Redis, or with ``broker="rabbitmq"`` the session's RabbitMQ node, its queues emptied first.
     """
     with ExitStack() as exits:
 
         def make(redis_url: str | None = None, **options: Any) -> Stack:
+            if broker == "rabbitmq":
+                node: RabbitNode = request.getfixturevalue("rabbitmq")
+                node.delete_queues(ALL_QUEUES)
+                options["broker_url"] = node.url
             return exits.enter_context(
                 running_stack(
                     settings, redis_url or settings.REDIS_URL, faults_s3_endpoint, tmp_path, **options

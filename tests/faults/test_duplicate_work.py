@@ -5,18 +5,18 @@ from __future__ import annotations
 import threading
 
 import pytest
-import redis
 from django.db import connection
 
 from gpu_runner.protocol import RENDER_QUEUE
 from tests.conftest import ShopWorld
-from tests.faults.conftest import SCRIPT
+from tests.faults.conftest import BOTH_BROKERS, SCRIPT
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+@BOTH_BROKERS
 def test_identical_input_reuses_the_finished_video_without_rendering(make_stack, shop_after_stack):
     stack = make_stack()
     shop = shop_after_stack()
@@ -33,7 +33,7 @@ def test_identical_input_reuses_the_finished_video_without_rendering(make_stack,
     first.refresh_from_db()
     assert again.is_current and not first.is_current
     # Never sent: the render queue is empty and the runner rendered one video only.
-    assert redis.Redis.from_url(stack.redis_url).llen(f"dramatiq:{RENDER_QUEUE}") == 0
+    assert stack.queue_depth(RENDER_QUEUE) == 0
     assert stack.runner_state()["jobs_done"] == 1
     # A different script is different input: that one renders.
     other = request_video(page, admin, VideoJob.Trigger.EDITOR, script=SCRIPT + " Now in blue.")

@@ -1,20 +1,23 @@
-"""The events worker is down while the runner finishes: the reports wait in Redis, then apply."""
+"""The events worker is down while the runner finishes: the reports wait in the broker, then apply."""
 
 from __future__ import annotations
 
 import pytest
-import redis
 from wagtailmedia.models import get_media_model
 
 from gpu_runner.protocol import EVENTS_QUEUE
-from tests.faults.conftest import SCRIPT, job_files, video_prefix
+from tests.faults.conftest import BOTH_BROKERS, SCRIPT, job_files, video_prefix
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    BOTH_BROKERS,
+]
 
 
-def test_reports_wait_in_redis_until_the_events_worker_returns(make_stack, shop_after_stack):
+def test_reports_wait_in_the_broker_until_the_events_worker_returns(make_stack, shop_after_stack):
     stack = make_stack(events_worker=False)
     shop = shop_after_stack()
     job = request_video(
@@ -28,7 +31,7 @@ def test_reports_wait_in_redis_until_the_events_worker_returns(make_stack, shop_
     job.refresh_from_db()
     assert job.status == VideoJob.Status.QUEUED and job.media_id is None
     assert stack.keys_under(video_prefix(job)) == job_files(job)
-    waiting = redis.Redis.from_url(stack.redis_url).llen(f"dramatiq:{EVENTS_QUEUE}")
+    waiting = stack.queue_depth(EVENTS_QUEUE)
     assert waiting >= 3  # started, progress…, succeeded
 
     stack.start_events_worker()
@@ -36,7 +39,7 @@ def test_reports_wait_in_redis_until_the_events_worker_returns(make_stack, shop_
     assert done.status == VideoJob.Status.SUCCEEDED, (done.error_code, done.error_message)
     assert done.is_current and get_media_model().objects.get(pk=done.media_id).file.name == done.output_key
     stack.wait_for(
-        lambda: redis.Redis.from_url(stack.redis_url).llen(f"dramatiq:{EVENTS_QUEUE}") == 0,
+        lambda: stack.queue_depth(EVENTS_QUEUE) == 0,
         timeout=30,
         what="the events queue did not drain",
     )

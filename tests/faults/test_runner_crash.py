@@ -1,4 +1,7 @@
-"""A runner killed with SIGKILL mid-render: the job is delivered again and attached exactly once."""
+"""A runner killed with SIGKILL mid-render: the job is delivered again and attached exactly once.
+
+Redis gives the job back once the dead runner's heartbeat is stale; RabbitMQ the moment its connection drops.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,17 @@ import time
 import pytest
 from wagtailmedia.models import get_media_model
 
-from tests.faults.conftest import FAST_REDELIVERY, SCRIPT, SLOW_FRAMES, job_files, video_prefix
+from tests.faults.conftest import BOTH_BROKERS, FAST_REDELIVERY, SCRIPT, SLOW_FRAMES, job_files, video_prefix
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    BOTH_BROKERS,
+]
 
-# Heartbeat timeout (2 s) + a replacement runner's boot + a fetch or two: well under this.
+# Heartbeat timeout (2 s, Redis) + a replacement runner's boot + a fetch or two: well under this.
 REDELIVERY_BOUND_S = 30
 
 

@@ -1,4 +1,4 @@
-"""Two runner processes on one Redis share the work: every job is done exactly once, and both did some."""
+"""Two runner processes on one broker share the work: every job is done exactly once, and both did some."""
 
 from __future__ import annotations
 
@@ -6,10 +6,15 @@ import pytest
 from wagtailmedia.models import get_media_model
 
 from tests.conftest import make_image
+from tests.faults.conftest import BOTH_BROKERS
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    BOTH_BROKERS,
+]
 
 JOBS = 6
 

@@ -6,11 +6,15 @@ import pytest
 import redis
 
 from gpu_runner.protocol import ErrorCode, cancel_key
-from tests.faults.conftest import SCRIPT, SLOW_FRAMES
+from tests.faults.conftest import BOTH_BROKERS, SCRIPT, SLOW_FRAMES
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    BOTH_BROKERS,
+]
 
 
 def test_watchdog_fails_a_job_silent_past_its_limit(make_stack, shop_after_stack):
@@ -27,5 +31,6 @@ def test_watchdog_fails_a_job_silent_past_its_limit(make_stack, shop_after_stack
 
     assert done.status == VideoJob.Status.FAILED and done.error_code == ErrorCode.TIMED_OUT
     assert "stopped reporting" in done.error_message and "stage render" in done.error_message
-    # Were that runner only slow, its cancel flag now tells it to stop.
-    assert redis.Redis.from_url(stack.redis_url).exists(cancel_key(done.job_id))
+    # Were that runner only slow, its cancel flag now tells it to stop (raised just after the commit).
+    flags = redis.Redis.from_url(stack.redis_url)
+    stack.wait_for(lambda: flags.exists(cancel_key(done.job_id)), timeout=5, what="no cancel flag was raised")
