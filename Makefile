@@ -24,9 +24,17 @@ $(STAMP): pyproject.toml $(PACKAGING)
 demo: setup
 	$(PY) -m shop.demo
 
-# Debian packages the suite needs beyond Python's: Chromium for the browser tests (Playwright drives Debian's
-# build; it downloads no browser) and a font for its pages.
-system-packages:
+# What the suite needs beyond Python's packages: Debian's Chromium for the browser tests (Playwright drives
+# Debian's build; it downloads no browser) and a font for its pages; Debian's RabbitMQ server, of which the
+# fault tests start a node of their own; and Cloudflare's R2 simulator from npm, which checks the storage tests'
+# signatures as R2 does.
+system-packages: tests/r2/node_modules/.installed
+	@if ! command -v rabbitmq-server >/dev/null && [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then \
+		echo "installing Debian's rabbitmq-server for the fault tests"; \
+		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends rabbitmq-server >/dev/null; \
+	fi
 	@if ! command -v chromium >/dev/null; then \
 		echo "installing Debian's chromium for the browser tests"; \
 		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -63,6 +71,11 @@ gpu-check: setup
 	$(PY) -m pytest -s --confcutdir tests/gpu_runner/hallo2 \
 		tests/gpu_runner/hallo2/test_cuda.py tests/gpu_runner/hallo2/test_parity_fp16.py
 	$(PY) -m gpu_runner bench hallo2 --full
+
+tests/r2/node_modules/.installed: tests/r2/package-lock.json
+	@command -v npm >/dev/null || { echo "error: the storage tests need Node.js 20 or newer with npm"; exit 1; }
+	npm ci --prefix tests/r2 --no-audit --no-fund
+	touch $@
 
 clean:
 	rm -rf $(VENV) demo-data $(DIST)
