@@ -105,6 +105,21 @@ def frame_windows(embeddings: torch.Tensor, start: int = 0, stop: int | None = N
     return embeddings[index]
 
 
+@contextmanager
+def without_cudnn_benchmark() -> Iterator[None]:
+    """cuDNN's algorithm search off while inside, whatever the renderer set for the process.
+
+    Every voice track has its own length, so wav2vec2's convolutions see new shapes in every job: with the
+    search on, cuDNN would time every algorithm again for each one, costing more than it saves.
+    """
+    previous = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = previous
+
+
 def check_preprocessing(model_dir: Path) -> None:
     """Refuse a wav2vec2 whose ``preprocessor_config.json`` asks for other input than we give it.
 
@@ -191,7 +206,7 @@ class AudioEncoder:
         (hidden state 0) left out, as the reference does.
         """
         signal = torch.from_numpy(np.ascontiguousarray(normalized, dtype=np.float32)).to(self.device)
-        with self._cnn_features_stretched_to(frames):
+        with self._cnn_features_stretched_to(frames), without_cudnn_benchmark():
             output = self.model(signal[None], output_hidden_states=True, return_dict=True)
         return torch.stack(output.hidden_states[1:], dim=2)[0]
 

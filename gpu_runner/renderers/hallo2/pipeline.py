@@ -20,17 +20,19 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from diffusers import AutoencoderKL
+from diffusers import AutoencoderKL, DDIMScheduler
 
 from gpu_runner.protocol import ErrorCode
 from gpu_runner.renderers.base import RenderRefused
 
 from .audio_features import CLIP_LENGTH, AudioFeatures
-from .denoise import predict_noise, prepare_conditioning, reference_pass
+from .denoise import Conditioning, predict_noise, prepare_conditioning, reference_pass
+from .models.reference_bank import ReferenceBank
 from .net import Net
 from .scheduler import DEFAULT_GUIDANCE_SCALE, DEFAULT_SEED, DEFAULT_STEPS, ETA, build_scheduler
 
@@ -226,6 +228,31 @@ class Hallo2Pipeline:
         return torch.cat(pieces)
 
     @torch.no_grad()
+    def denoise(
+        self,
+        scheduler: DDIMScheduler,
+        timesteps: torch.Tensor,
+        latents: torch.Tensor,
+        cond: Conditioning,
+        banks: dict[str, ReferenceBank],
+        guidance_scale: float,
+        on_step: Callable[[int], None] | None = None,
+    ) -> torch.Tensor:
+        """One clip's DDIM loop: ``latents`` noisy at the first timestep in, denoised out.
+
+        ``timesteps`` is the scheduler's timesteps already on the network's device. The scheduler itself gets
+        them as Python ints: it indexes its CPU tables with the timestep and branches on it, so a CUDA tensor
+        there would make the host wait for the GPU several times per step. ``on_step`` runs after each step
+        with its index.
+        """
+        for step, timestep in enumerate(scheduler.timesteps.tolist()):
+            guided = predict_noise(self.net, latents, timesteps[step], cond, banks).guided(guidance_scale)
+            latents = scheduler.step(guided, timestep, latents, eta=ETA).prev_sample
+            if on_step is not None:
+                on_step(step)
+        return latents
+
+    @torch.no_grad()
     def frames(
         self,
         face: PreparedFace,
@@ -254,7 +281,8 @@ class Hallo2Pipeline:
         # so a seed gives the same video on any device.
         generator = torch.Generator().manual_seed(options.seed)
         scheduler = build_scheduler()
-        scheduler.set_timesteps(options.steps, device=self.device)
+        scheduler.set_timesteps(options.steps)
+        timesteps = scheduler.timesteps.to(self.device)  # once per job, for the network
         with clock.stage("vae_encode"):
             reference_latent = self.encode(face.reference[None])
         motion = initial_motion_frames(face.reference)
@@ -278,13 +306,15 @@ class Hallo2Pipeline:
                 banks = reference_pass(self.net, torch.cat([reference_latent, motion_latents]), cond)
             latents = noise.to(self.device) * scheduler.init_noise_sigma
             with clock.stage("denoising"):
-                for step, timestep in enumerate(scheduler.timesteps):
-                    guided = predict_noise(self.net, latents, timestep, cond, banks).guided(
-                        options.guidance_scale
-                    )
-                    latents = scheduler.step(guided, timestep, latents, eta=ETA).prev_sample
-                    if on_step is not None:
-                        on_step(clip, step)
+                latents = self.denoise(
+                    scheduler,
+                    timesteps,
+                    latents,
+                    cond,
+                    banks,
+                    options.guidance_scale,
+                    on_step=None if on_step is None else partial(on_step, clip),
+                )
             del banks, cond
             with clock.stage("vae_decode"):
                 pixels = self.decode(latents[0].transpose(0, 1))

@@ -47,6 +47,18 @@ OUT_OF_MEMORY_MESSAGE = (
 )
 
 
+# How allocation failures outside PyTorch's caching allocator read: cuBLAS and cuDNN creating handles or
+# workspaces, and CUDA calls failing with cudaErrorMemoryAllocation, all raise a plain RuntimeError.
+OUT_OF_MEMORY_SIGNS = ("out of memory", "CUBLAS_STATUS_ALLOC_FAILED", "CUDNN_STATUS_ALLOC_FAILED")
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` says the GPU (or its math libraries) could not allocate memory."""
+    if isinstance(error, torch.OutOfMemoryError):
+        return True
+    return isinstance(error, RuntimeError) and any(sign in str(error) for sign in OUT_OF_MEMORY_SIGNS)
+
+
 class Hallo2Settings(Protocol):
     """The runner settings the renderer reads (``gpu_runner.settings.RunnerSettings`` has them)."""
 
@@ -179,6 +191,27 @@ class Hallo2Renderer(Renderer):
             raise RenderRefused(
                 ErrorCode.BAD_MESSAGE, f"Hallo2 renders at {FPS} fps; the job asks for {job.fps}"
             )
+        out_of_memory = False
+        try:
+            face, audio, fallbacks = self._prepare(models, job, reporter)
+        except RuntimeError as error:
+            if not is_out_of_memory(error):
+                raise
+            # Refused below, outside this handler, as in _render_frames.
+            out_of_memory = True
+        if out_of_memory:
+            self._release_memory(models)
+            raise self._out_of_memory_refusal()
+
+        plan = ClipPlan(job.frame_count)
+        size = models.pipeline.image_size
+        frames = self._render_frames(models, face, audio, plan, options, reporter)
+        return FrameStream(size, size, FPS, plan.frame_count, frames, fallbacks=fallbacks)
+
+    def _prepare(
+        self, models: LoadedModels, job: RenderInput, reporter: StageReporter
+    ) -> tuple[PreparedFace, AudioFeatures, list[str]]:
+        """The face and audio stages: the prepared face, the audio features and the fallbacks taken."""
         size = models.pipeline.image_size
         reporter.check_cancelled()
 
@@ -201,12 +234,9 @@ class Hallo2Renderer(Renderer):
 
         reporter.enter("audio")
         audio = models.audio.encode(job.speech, clip_length=CLIP_LENGTH)
-        plan = ClipPlan(job.frame_count)
         reporter.progress(1.0)
         reporter.check_cancelled()
-
-        frames = self._render_frames(models, face, audio, plan, options, reporter)
-        return FrameStream(size, size, FPS, plan.frame_count, frames, fallbacks=fallbacks)
+        return face, audio, fallbacks
 
     def _render_frames(
         self,
@@ -238,18 +268,29 @@ class Hallo2Renderer(Renderer):
                 between_clips=reporter.check_cancelled,
                 clock=clock,
             )
-        except torch.OutOfMemoryError:
-            # Raised again below, outside this handler, so the traceback (and the tensors its frames hold) is
-            # gone before the memory is released.
+        except RuntimeError as error:
+            if not is_out_of_memory(error):
+                raise
+            # Refused below, outside this handler, so the traceback (and the tensors its frames hold) is gone
+            # before the memory is released.
             out_of_memory = True
         finally:
             del face, audio
-            gc.collect()
-            if models.pipeline.device.type == "cuda":
-                torch.cuda.empty_cache()
+            self._release_memory(models)
         if out_of_memory:
-            logger.warning("hallo2 render ran out of GPU memory; memory released, renderer still loaded")
-            raise RenderRefused(ErrorCode.OUT_OF_MEMORY, OUT_OF_MEMORY_MESSAGE)
+            raise self._out_of_memory_refusal()
+
+    @staticmethod
+    def _release_memory(models: LoadedModels) -> None:
+        gc.collect()
+        if models.pipeline.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+    @staticmethod
+    def _out_of_memory_refusal() -> RenderRefused:
+        """The refusal for a job that ran out of GPU memory, raised once that memory is released."""
+        logger.warning("hallo2 render ran out of GPU memory; memory released, renderer still loaded")
+        return RenderRefused(ErrorCode.OUT_OF_MEMORY, OUT_OF_MEMORY_MESSAGE)
 
     def _require_loaded(self) -> LoadedModels:
         if self._models is None:

@@ -26,6 +26,8 @@ from .weights import ARCFACE, NET, UNET_CONFIG, VAE_DIR, WAV2VEC_DIR, read_net_c
 
 TINY_IMAGE_SIZE = 64
 TINY_SEED = 20240611
+# Written into a random models directory once it is complete, with what it was built from.
+RANDOM_MODELS_STAMP = "random-models.json"
 
 # An SD1.5 unet/config.json with only the widths shrunk (the renderer reads the image size from sample_size).
 TINY_UNET_CONFIG: dict[str, object] = {
@@ -124,16 +126,21 @@ FULL_SIZE = RandomModels(FULL_UNET_CONFIG, FULL_VAE_CONFIG, {})
 
 def randomize(module: nn.Module, generator: torch.Generator) -> None:
     """Re-draw every parameter so that no path is trivially zero (the release zero-initialises some
-    projections for training; random weights must still exercise them)."""
+    projections for training; random weights must still exercise them).
+
+    The draws are made on the generator's device, which should be the module's: at full size, drawing
+    2.4 billion values on a GPU takes a moment, on a CPU minutes.
+    """
+    device = generator.device
     with torch.no_grad():
         for name, param in module.named_parameters():
             if param.dim() >= 2:
                 fan_in = math.prod(param.shape[1:])
-                param.copy_(torch.randn(param.shape, generator=generator) / math.sqrt(fan_in))
+                param.copy_(torch.randn(param.shape, generator=generator, device=device) / math.sqrt(fan_in))
             elif name.endswith("weight"):  # norm scales
-                param.copy_(1 + (torch.rand(param.shape, generator=generator) - 0.5) / 2)
+                param.copy_(1 + (torch.rand(param.shape, generator=generator, device=device) - 0.5) / 2)
             else:
-                param.copy_(torch.randn(param.shape, generator=generator) * 0.1)
+                param.copy_(torch.randn(param.shape, generator=generator, device=device) * 0.1)
 
 
 def _write_json(path: Path, data: dict[str, object]) -> None:
@@ -148,18 +155,20 @@ def save_net(root: Path, unet_config: dict[str, object], generator: torch.Genera
     config must already be there.
     """
     _write_json(root / UNET_CONFIG, unet_config)
-    net = build_net(read_net_config(root))
+    with torch.device(generator.device):
+        net = build_net(read_net_config(root))
     randomize(net, generator)
-    state = {k: v.to(torch.float16) if v.is_floating_point() else v for k, v in net.state_dict().items()}
+    net.to(torch.float16)  # in place, one tensor at a time: no second full copy
     (root / NET).parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, root / NET)
+    torch.save(net.state_dict(), root / NET)
 
 
 def save_vae(root: Path, config: dict[str, object], generator: torch.Generator) -> None:
     """``sd-vae-ft-mse/``: config.json and diffusion_pytorch_model.safetensors."""
     from diffusers import AutoencoderKL
 
-    vae = AutoencoderKL(**config)
+    with torch.device(generator.device):
+        vae = AutoencoderKL(**config)
     randomize(vae, generator)
     vae.save_pretrained(root / VAE_DIR, safe_serialization=True)
 
@@ -168,7 +177,8 @@ def save_wav2vec(root: Path, config: dict[str, object], generator: torch.Generat
     """``wav2vec/wav2vec2-base-960h/``: config.json, model.safetensors and preprocessor_config.json."""
     from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2Model
 
-    model = Wav2Vec2Model(Wav2Vec2Config(**config))
+    with torch.device(generator.device):
+        model = Wav2Vec2Model(Wav2Vec2Config(**config))
     randomize(model, generator)
     model.save_pretrained(root / WAV2VEC_DIR, safe_serialization=True)
     Wav2Vec2FeatureExtractor(**WAV2VEC_PREPROCESSOR).save_pretrained(root / WAV2VEC_DIR)
@@ -181,8 +191,8 @@ def save_arcface(root: Path, generator: torch.Generator) -> None:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    conv = (torch.randn(8, 3, 16, 16, generator=generator) / 28).numpy()
-    linear = (torch.randn(8 * 7 * 7, 512, generator=generator) / 20).numpy()
+    conv = (torch.randn(8, 3, 16, 16, generator=generator, device=generator.device) / 28).cpu().numpy()
+    linear = (torch.randn(8 * 7 * 7, 512, generator=generator, device=generator.device) / 20).cpu().numpy()
     graph = helper.make_graph(
         [
             helper.make_node("Conv", ["input.1", "conv_w"], ["features"], strides=[16, 16]),
@@ -201,15 +211,49 @@ def save_arcface(root: Path, generator: torch.Generator) -> None:
     onnx.save(model, str(path))
 
 
-def build_random_models_dir(root: str | Path, models: RandomModels = TINY, seed: int = TINY_SEED) -> Path:
-    """Write a complete random-weight models directory at ``root`` and return its path."""
+def build_random_models_dir(
+    root: str | Path,
+    models: RandomModels = TINY,
+    seed: int = TINY_SEED,
+    device: str | torch.device = "cpu",
+) -> Path:
+    """Write a complete random-weight models directory at ``root`` and return its path.
+
+    The networks are built and drawn on ``device`` (the same seed draws other values on another device).
+    """
     path = Path(root)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator(device=torch.device(device)).manual_seed(seed)
     save_wav2vec(path, models.wav2vec, generator)
     save_net(path, models.unet, generator)
     save_vae(path, models.vae, generator)
     save_arcface(path, generator)
     return path
+
+
+def reuse_or_build_random_models_dir(
+    root: str | Path,
+    models: RandomModels,
+    seed: int = TINY_SEED,
+    device: str | torch.device = "cpu",
+) -> tuple[Path, bool]:
+    """The random models directory at ``root``: reused when an earlier build of the same configs and seed
+    finished there, else built afresh. Returns the path and whether it was built.
+
+    Full-size weights take a while to write (about 5 GB), and a benchmark ladder runs several processes on
+    the same weights, so the first builds and the others reuse.
+    """
+    path = Path(root)
+    stamp = path / RANDOM_MODELS_STAMP
+    wanted = {"unet": models.unet, "vae": models.vae, "wav2vec": models.wav2vec, "seed": seed}
+    try:
+        if json.loads(stamp.read_text()) == wanted:
+            return path, False
+    except (OSError, ValueError):
+        pass
+    stamp.unlink(missing_ok=True)
+    build_random_models_dir(path, models, seed, device)
+    _write_json(stamp, wanted)  # last: a build cut short leaves no stamp
+    return path, True
 
 
 def build_tiny_models_dir(root: str | Path, seed: int = TINY_SEED) -> Path:

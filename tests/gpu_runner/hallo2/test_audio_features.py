@@ -163,3 +163,20 @@ def test_a_wav2vec2_without_its_preprocessor_config_names_the_fetch_command(gold
     (folder / "preprocessor_config.json").unlink()
     with pytest.raises(FileNotFoundError, match="preprocessor_config.json.*fetch-models"):
         AudioEncoder(folder)
+
+
+def test_the_cudnn_algorithm_search_is_off_while_wav2vec2_runs_and_restored_after(encoder, speech):
+    # Every voice track is another length: a search per job would cost more than it saves.
+    seen = []
+    handle = encoder.model.register_forward_pre_hook(
+        lambda module, inputs: seen.append(torch.backends.cudnn.benchmark)
+    )
+    previous = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = True
+    try:
+        encoder.encode(speech)
+        assert torch.backends.cudnn.benchmark is True
+    finally:
+        torch.backends.cudnn.benchmark = previous
+        handle.remove()
+    assert seen and not any(seen)

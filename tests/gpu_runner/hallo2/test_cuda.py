@@ -2,9 +2,9 @@
 memory back to its level after every job, and a real CUDA out-of-memory error failing one job while the
 renderer keeps serving.
 
-These need a GPU (`make gpu-check` runs them with the fp16 parity test and the full-size benchmark); without
-one they are skipped, and test_renderer.py covers the same behaviours on the CPU with a simulated
-out-of-memory error.
+These need a GPU (`packaging/gpu_host/run.py` runs them on a GPU host, with the fp16 parity test and the
+full-size benchmark; so does `make gpu-check`); without one they are skipped, and test_renderer.py covers the
+same behaviours on the CPU with a simulated out-of-memory error.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from gpu_runner.renderers.base import NullReporter, RenderInput, RenderRefused
 from gpu_runner.renderers.hallo2.denoise import predict_noise, prepare_conditioning, reference_pass
 from gpu_runner.renderers.hallo2.net import HALLO2_CONFIG, build_net
 from gpu_runner.renderers.hallo2.renderer import Hallo2Renderer
+from gpu_runner.renderers.hallo2.scheduler import build_scheduler
 from gpu_runner.settings import RunnerSettings
 
 from .tiny_models import (  # noqa: F401  (fixtures)
@@ -29,7 +30,7 @@ from .tiny_models import (  # noqa: F401  (fixtures)
 )
 
 pytestmark = pytest.mark.skipif(
-    not torch.cuda.is_available(), reason="needs a CUDA GPU: run make gpu-check there"
+    not torch.cuda.is_available(), reason="needs a CUDA GPU: run packaging/gpu_host/run.py there"
 )
 
 FUSED_ATTENTION = (
@@ -127,6 +128,52 @@ def test_a_real_cuda_out_of_memory_error_fails_only_that_job(gpu_renderer, job):
     assert render_all(gpu_renderer, job) == expected_frames(job)
 
 
+def test_a_real_out_of_memory_error_in_the_audio_stage_fails_only_that_job(gpu_renderer, job):
+    assert render_all(gpu_renderer, job) == expected_frames(job)
+    steady_allocated = torch.cuda.memory_allocated()
+
+    ballast = fill_the_gpu()  # wav2vec2 runs on the GPU: its first allocation fails
+    try:
+        with pytest.raises(RenderRefused) as caught:
+            gpu_renderer.render(job, NullReporter())
+    finally:
+        ballast.clear()
+        torch.cuda.set_per_process_memory_fraction(1.0)
+
+    assert caught.value.code == ErrorCode.OUT_OF_MEMORY
+    assert torch.cuda.memory_allocated() == steady_allocated
+    assert render_all(gpu_renderer, job) == expected_frames(job)
+
+
+def test_the_denoising_loop_never_makes_the_host_wait_for_the_gpu(gpu_renderer):
+    """Between the clip's set-up and its decoding, the host only queues work: no step copies a value back
+    (a CUDA timestep in DDIM's table lookups did, several times per step)."""
+    pipeline = gpu_renderer._models.pipeline
+    net = pipeline.net
+    latent = net.reference_unet.config.sample_size
+    generator = torch.Generator().manual_seed(0)
+    masks = [torch.rand(1, (latent // 2**level) ** 2, generator=generator) for level in range(4)]
+    face_region = torch.zeros(3, pipeline.image_size, pipeline.image_size)
+    face_region[:, 16:48, 16:48] = 1
+    cond = prepare_conditioning(
+        net, torch.randn(512, generator=generator), torch.randn(16, 5, 2, 32, generator=generator),
+        face_region, masks, masks, masks,
+    )  # fmt: skip
+    banks = reference_pass(net, torch.randn(3, 4, latent, latent, generator=generator).cuda(), cond)
+    latents = torch.randn(1, 4, 16, latent, latent, generator=generator).cuda()
+    scheduler = build_scheduler()
+    scheduler.set_timesteps(4)
+    timesteps = scheduler.timesteps.cuda()
+    torch.cuda.synchronize()
+
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        denoised = pipeline.denoise(scheduler, timesteps, latents, cond, banks, guidance_scale=3.5)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert denoised.shape == latents.shape and torch.isfinite(denoised).all()
+
+
 def test_full_size_attention_runs_on_fused_kernels():
     """At the released sizes (random weights), every attention of a reference pass and a denoising step
     takes a fused SDPA kernel (flash, memory-efficient or cuDNN), never the unfused fallback. Prints the
@@ -170,6 +217,6 @@ def test_full_size_attention_runs_on_fused_kernels():
     torch.cuda.synchronize()
     step_ms = (time.perf_counter() - started) / repeats * 1000
     print(
-        f"{torch.cuda.get_device_name()}: full-size denoising step (CFG batch 2 × {frames} frames, "
+        f"figure: {torch.cuda.get_device_name()}: full-size denoising step (CFG batch 2 × {frames} frames, "
         f"{latent}×{latent} latents, fp16) {step_ms:.1f} ms; attention kernels {fused}"
     )

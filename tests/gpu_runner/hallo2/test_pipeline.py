@@ -168,3 +168,41 @@ def test_audio_features_must_cover_every_clip(tiny_pipeline):
     audio = AudioFeatures(torch.zeros(16, 2, 32), frame_count=16)
     with pytest.raises(ValueError, match="audio features cover 16 frames; 2 clips need 32"):
         next(tiny_pipeline.frames(face, audio, ClipPlan(20), SamplingOptions(steps=1)))
+
+
+def test_the_scheduler_is_given_plain_int_timesteps_and_the_network_tensors(tiny_pipeline, monkeypatch):
+    # A CUDA tensor timestep makes DDIM's table lookups and its `prev_timestep >= 0` wait for the GPU.
+    from gpu_runner.renderers.hallo2 import pipeline as pipeline_module
+
+    given: list[object] = []
+    build = pipeline_module.build_scheduler
+
+    def recording_scheduler():
+        scheduler = build()
+        step = scheduler.step
+
+        def recording_step(model_output, timestep, sample, **kwargs):
+            given.append(timestep)
+            return step(model_output, timestep, sample, **kwargs)
+
+        scheduler.step = recording_step
+        return scheduler
+
+    network: list[object] = []
+    predict = pipeline_module.predict_noise
+
+    def recording_predict(net, latents, timestep, cond, banks):
+        network.append(timestep)
+        return predict(net, latents, timestep, cond, banks)
+
+    monkeypatch.setattr(pipeline_module, "build_scheduler", recording_scheduler)
+    monkeypatch.setattr(pipeline_module, "predict_noise", recording_predict)
+    face = _face(tiny_pipeline.image_size)
+    audio = AudioFeatures(torch.randn(16, 2, 32, generator=torch.Generator().manual_seed(3)), frame_count=4)
+    list(tiny_pipeline.frames(face, audio, ClipPlan(4), SamplingOptions(steps=3)))
+
+    reference = build()
+    reference.set_timesteps(3)
+    assert given == reference.timesteps.tolist() and all(type(t) is int for t in given)
+    assert [int(t) for t in network] == given
+    assert all(isinstance(t, torch.Tensor) and t.device == tiny_pipeline.device for t in network)

@@ -6,6 +6,7 @@ import hashlib
 import io
 import math
 import shutil
+import weakref
 from pathlib import Path
 
 import av
@@ -303,3 +304,76 @@ def test_each_layout_is_composed_from_the_hallo2_head(
         rendered = Image.fromarray(_frame(hallo2_head, index).astype(np.uint8))
         expected = np.asarray(fit_head(rendered, head), dtype=np.int16)
         assert np.abs(composed - expected).mean() < 12, f"frame {index} of {layout} is not the hallo2 head"
+
+
+def test_out_of_memory_in_the_audio_stage_is_refused_after_its_memory_is_released(
+    loaded,
+    presenter_image,  # noqa: F811
+    short_speech,  # noqa: F811
+    monkeypatch,
+):
+    audio = loaded._models.audio
+    held: list[weakref.ref] = []
+
+    def exhausted(speech, clip_length=None):
+        features = torch.empty(1_000_000)  # what a failing encoder holds when the allocation fails
+        held.append(weakref.ref(features))
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 1.00 GiB")
+
+    monkeypatch.setattr(audio, "encode", exhausted)
+    job = RenderInput(image=presenter_image, speech=short_speech, options={"steps": 1})
+    reporter = RecordingReporter()
+    with pytest.raises(RenderRefused) as caught:
+        loaded.render(job, reporter)
+    assert caught.value.code == ErrorCode.OUT_OF_MEMORY
+    assert reporter.stages == ["face", "audio"]
+    # Nothing (a traceback kept as the refusal's context, say) still holds the failed stage's tensors.
+    assert caught.value.__context__ is None
+    assert held[0]() is None
+
+    monkeypatch.undo()
+    assert len(list(loaded.render(job, NullReporter()).frames)) == math.ceil(short_speech.duration_s * 25)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`",
+        "cuDNN error: CUDNN_STATUS_ALLOC_FAILED",
+        "CUDA error: out of memory",
+    ],
+)
+def test_math_library_allocation_failures_count_as_out_of_memory(
+    loaded,
+    presenter_image,  # noqa: F811
+    short_speech,  # noqa: F811
+    monkeypatch,
+    message,
+):
+    # cuBLAS, cuDNN and raw CUDA calls fail outside PyTorch's allocator, with a plain RuntimeError.
+    def exhausted(latents):
+        raise RuntimeError(message)
+
+    monkeypatch.setattr(loaded._models.pipeline, "decode", exhausted)
+    stream = loaded.render(
+        RenderInput(image=presenter_image, speech=short_speech, options={"steps": 1}), NullReporter()
+    )
+    with pytest.raises(RenderRefused) as caught:
+        list(stream.frames)
+    assert caught.value.code == ErrorCode.OUT_OF_MEMORY
+
+
+def test_other_runtime_errors_are_not_mistaken_for_out_of_memory(
+    loaded,
+    presenter_image,  # noqa: F811
+    short_speech,  # noqa: F811
+    monkeypatch,
+):
+    def broken(speech, clip_length=None):
+        raise RuntimeError("CUDA error: an illegal memory access was encountered")
+
+    monkeypatch.setattr(loaded._models.audio, "encode", broken)
+    with pytest.raises(RuntimeError, match="illegal memory access"):
+        loaded.render(
+            RenderInput(image=presenter_image, speech=short_speech, options={"steps": 1}), NullReporter()
+        )

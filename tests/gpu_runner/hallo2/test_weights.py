@@ -14,7 +14,12 @@ import torch
 
 from gpu_runner.renderers.hallo2 import weights
 from gpu_runner.renderers.hallo2.net import UNetConfig
-from gpu_runner.renderers.hallo2.tiny import FULL_UNET_CONFIG
+from gpu_runner.renderers.hallo2.tiny import (
+    FULL_UNET_CONFIG,
+    RANDOM_MODELS_STAMP,
+    TINY,
+    reuse_or_build_random_models_dir,
+)
 from gpu_runner.renderers.hallo2.weights import (
     ARCFACE,
     MODEL_FILES,
@@ -235,3 +240,17 @@ def test_full_size_random_models_have_exactly_the_released_net_keys(tmp_path):
     manifest = json.loads(spec_file("net_keys.json").read_text())["keys"]
     released = {key: tuple(entry["shape"]) for key, entry in manifest.items()}
     assert compare_state_shapes(expected_net_shapes(tmp_path), released) == []
+
+
+def test_random_models_are_reused_only_when_a_build_of_the_same_configs_and_seed_finished(tmp_path):
+    path, built = reuse_or_build_random_models_dir(tmp_path, TINY, seed=1)
+    assert built and check_models_dir(path, allow_noncommercial=True) == tmp_path
+    written = (tmp_path / NET).stat().st_mtime_ns
+
+    assert reuse_or_build_random_models_dir(tmp_path, TINY, seed=1) == (tmp_path, False)
+    assert (tmp_path / NET).stat().st_mtime_ns == written
+
+    (tmp_path / RANDOM_MODELS_STAMP).unlink()  # as a build cut short leaves it
+    assert reuse_or_build_random_models_dir(tmp_path, TINY, seed=1) == (tmp_path, True)
+    assert reuse_or_build_random_models_dir(tmp_path, TINY, seed=2) == (tmp_path, True)
+    assert (tmp_path / NET).stat().st_mtime_ns != written
