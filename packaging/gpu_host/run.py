@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -41,6 +42,8 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_BUDGET_S = 540
 # A step is not started with less than this left: it could not even load the models.
 MIN_STEP_S = 20
+# Opens and closes each step's output in run.log (pytest's own lines are made of "=").
+MARK = "@@@@"
 TESTS = ("tests/gpu_runner/hallo2/test_cuda.py", "tests/gpu_runner/hallo2/test_parity_fp16.py")
 
 
@@ -127,7 +130,7 @@ def steps(tiny: bool, work: Path, out: Path) -> list[Step]:
 def run_step(step: Step, budget_s: float, env: dict[str, str], log) -> Outcome:
     """Run ``step`` for at most ``budget_s``, its output appended to ``log``; stopped (its whole process
     group) when over."""
-    log.write(f"\n===== {step.name}: {' '.join(step.argv)} {step.env or ''} (budget {budget_s:.0f} s)\n")
+    log.write(f"\n{MARK} {step.name}: {' '.join(step.argv)} {step.env or ''} (budget {budget_s:.0f} s)\n")
     log.flush()
     started = time.monotonic()
     process = subprocess.Popen(
@@ -146,18 +149,18 @@ def run_step(step: Step, budget_s: float, env: dict[str, str], log) -> Outcome:
         process.wait()
         status = "over budget"
     seconds = time.monotonic() - started
-    log.write(f"===== {step.name}: {status} in {seconds:.1f} s\n")
+    log.write(f"{MARK} {step.name}: {status} in {seconds:.1f} s\n")
     log.flush()
     return Outcome(step, status, seconds, budget_s)
 
 
 def section(log_text: str, name: str) -> str:
     """The output of step ``name`` in the run log."""
-    start = log_text.find(f"===== {name}: ")
+    start = log_text.find(f"{MARK} {name}: ")
     if start < 0:
         return ""
     body = log_text[log_text.index("\n", start) + 1 :]
-    return body[: body.find("===== ")]
+    return body[: body.find(MARK)]
 
 
 def report(outcomes: list[Outcome], manifest: dict, log_text: str, out: Path, tiny: bool) -> str:
@@ -182,14 +185,12 @@ def report(outcomes: list[Outcome], manifest: dict, log_text: str, out: Path, ti
         "",
         "```",
     ]
-    tests = section(log_text, "tests").splitlines()
-    picked = [
-        line
-        for line in tests
-        if line.startswith(("figure:", "FAILED", "ERROR", "SKIPPED"))
-        or " passed" in line
-        or " failed" in line
-    ]
+    picked = []
+    for line in section(log_text, "tests").splitlines():
+        if "figure: " in line:  # printed by a test, after pytest's progress on the same line
+            picked.append(line[line.index("figure: ") :])
+        elif line.startswith(("FAILED", "ERROR", "SKIPPED")) or re.search(r"\d+ (passed|failed|error)", line):
+            picked.append(line)
     lines += [*(picked or ["(no test output)"]), "```", "", "## Speed ladder", ""]
     lines += [
         "| rung | switch | status | load s | one denoising step ms | compute s per video-s at 40 steps |",
