@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .protocol import queue_arguments_problem
 from .settings import RunnerSettings
 
 
@@ -62,11 +63,5 @@ def verify_queues(broker: Any, queue_names: Iterable[str]) -> None:
             broker.declare_queue(name, ensure=True)
         except ConnectionClosed as exc:
             if "PRECONDITION_FAILED" in str(exc):
-                raise BrokerSetupError(
-                    f"RabbitMQ at BROKER_URL already has a queue {name!r} declared with other arguments than "
-                    f"Dramatiq's (durable, dead-lettered to {name}.XQ): {exc}. Delete that queue (it holds "
-                    f"no message of ours: `rabbitmqctl delete_queue {name}`, and its .DQ and .XQ), or give "
-                    "the site and the runners a virtual host of their own in BROKER_URL "
-                    "(amqp://user:password@host/vhost)."
-                ) from None
+                raise BrokerSetupError(queue_arguments_problem(name, str(exc))) from None
             raise BrokerSetupError(f"RabbitMQ at BROKER_URL does not answer: {exc}") from None

@@ -607,6 +607,16 @@ def broker_kind(url: str, setting: str = "BROKER_URL") -> str:
         raise ProtocolError(f"{setting} has {shown}; a broker URL must use one of {schemes}") from None
 
 
+def queue_arguments_problem(queue: str, refusal: str) -> str:
+    """What to do when RabbitMQ refused to declare ``queue`` because it exists with other arguments."""
+    return (
+        f"RabbitMQ at BROKER_URL already has a queue {queue!r} declared with other arguments than Dramatiq's "
+        f"(durable, dead-lettered to {queue}.XQ): {refusal}. Delete that queue and its .DQ and .XQ "
+        f"(`rabbitmqctl delete_queue {queue}`; they are declared anew), or give the site and the runners a "
+        "virtual host of their own in BROKER_URL (amqp://user:password@host/vhost)."
+    )
+
+
 # --- messages -----------------------------------------------------------------------------------------------
 
 

@@ -155,6 +155,8 @@ DRAMATIQ_BROKER = dramatiq_broker(
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         # Fails jobs whose runner went silent (a thread in each events worker; inert in web processes).
         "video_plugin.jobs.watchdog_middleware.WatchdogMiddleware",
+        # An events worker whose RabbitMQ queues were declared otherwise stops at boot, saying how to fix it.
+        "video_plugin.jobs.brokers.QueueCheck",
         # Queue and actor figures, and the events worker's own (video_plugin.metrics_worker), served by the
         # events worker on dramatiq_prom_port (9191); inert in web processes.
         "dramatiq.middleware.prometheus.Prometheus",

@@ -23,6 +23,7 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 from gpu_runner.protocol import EVENTS_QUEUE, RENDER_LANES
 from shop.models import ProductPage
 from shop.roles import API_ADMIN_PERMISSIONS
+from tests.rabbitmq import RabbitNode, rabbitmq_node
 from tests.services import R2Server, r2_server
 from video_plugin.models import VideoSiteSettings
 
@@ -59,6 +60,13 @@ def r2_env(r2: R2Server, monkeypatch: pytest.MonkeyPatch) -> R2Server:
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return r2
+
+
+@pytest.fixture(scope="session")
+def rabbitmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RabbitNode]:
+    """A RabbitMQ node of the session's own (tests/rabbitmq.py), started the first time a test asks for it."""
+    with rabbitmq_node(tmp_path_factory.mktemp("rabbitmq")) as node:
+        yield node
 
 
 @pytest.fixture(autouse=True)

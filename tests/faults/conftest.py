@@ -18,7 +18,7 @@ import pytest
 
 from gpu_runner.protocol import EVENTS_QUEUE, PREVIEW_QUEUE, RENDER_LANES
 from tests.conftest import ShopWorld
-from tests.rabbitmq import RabbitNode, rabbitmq_node
+from tests.rabbitmq import RabbitNode
 from tests.services import moto_server
 from tests.stack import Stack, running_stack
 
@@ -39,13 +39,6 @@ BOTH_BROKERS = pytest.mark.parametrize("broker", ["redis", "rabbitmq"], indirect
 def broker(request: pytest.FixtureRequest) -> str:
     """``"redis"`` (the default) or ``"rabbitmq"``, as a test marked :data:`BOTH_BROKERS` asks."""
     return getattr(request, "param", "redis")
-
-
-@pytest.fixture(scope="session")
-def rabbitmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RabbitNode]:
-    """The session's RabbitMQ node, started the first time a test asks for it."""
-    with rabbitmq_node(tmp_path_factory.mktemp("rabbitmq")) as node:
-        yield node
 
 
 @pytest.fixture(scope="session")

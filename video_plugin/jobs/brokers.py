@@ -8,14 +8,18 @@ else in the Redis of ``WAGTAIL_VIDEO["REDIS_URL"]`` (the runners' ``REDIS_URL``)
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from typing import Any
 
 import dramatiq
 from django.core.exceptions import ImproperlyConfigured
+from dramatiq.errors import ConnectionClosed
 
-from gpu_runner.protocol import ProtocolError, broker_kind
+from gpu_runner.protocol import ProtocolError, broker_kind, queue_arguments_problem
 from video_plugin.conf import video_settings
+
+logger = logging.getLogger(__name__)
 
 BROKER_CLASSES = {
     "redis": "dramatiq.brokers.redis.RedisBroker",
@@ -68,3 +72,28 @@ def broker_answers() -> None:
 
     # RabbitMQ: a connection of its own, so a stale one of the broker's cannot answer for the server.
     pika.BlockingConnection(broker.parameters).close()
+
+
+class QueueCheck(dramatiq.Middleware):
+    """Stops an events worker at boot when RabbitMQ cannot carry its queues as Dramatiq declares them.
+
+    A queue that exists with other arguments (made by another tool, or an older deployment) makes RabbitMQ
+    refuse Dramatiq's declaration; without this check the worker would start, look healthy, and only log that
+    refusal from its consumer thread every few seconds. Dramatiq logs and swallows a middleware's exceptions,
+    so the check logs the reason and exits the worker process (status 3, Dramatiq's "broker connection
+    failed"); ``rundramatiq`` then stops as a whole. Redis queues have no arguments to check.
+    """
+
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        if not isinstance(broker, RabbitmqBroker):
+            return
+        for queue in sorted(worker.consumer_whitelist or broker.get_declared_queues()):
+            try:
+                broker.declare_queue(queue, ensure=True)
+            except ConnectionClosed as exc:
+                if "PRECONDITION_FAILED" not in str(exc):
+                    raise  # unreachable: Dramatiq's consumers retry and log it as they do for any outage
+                logger.critical(queue_arguments_problem(queue, str(exc)))
+                raise SystemExit(3) from None
