@@ -49,7 +49,7 @@ def test_a_missing_broker_setting_is_an_error_saying_what_to_set(settings):
     del settings.DRAMATIQ_BROKER
     [error] = video_plugin_messages()
     assert error.id == "video_plugin.E002"
-    assert "DRAMATIQ_BROKER" in error.msg and "RedisBroker" in error.hint
+    assert "DRAMATIQ_BROKER" in error.msg and "dramatiq_broker(BROKER_URL" in error.hint
 
 
 def test_a_tenancy_that_does_not_import_is_an_error_naming_the_default(settings):
