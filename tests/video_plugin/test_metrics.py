@@ -200,3 +200,22 @@ def test_the_watchdog_counts_the_jobs_it_fails_on_their_lane(
     after = worker_counters()
     assert after.moved(before, "video_job_states_total", state="failed", lane=BATCH_LANE.queue) == 1
     assert after.moved(before, "video_job_states_total", state="failed", lane=INTERACTIVE_LANE.queue) == 0
+
+
+def test_queue_depth_counts_messages_waiting_on_rabbitmq(rabbitmq):
+    from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+    from gpu_runner.messaging import send
+    from gpu_runner.protocol import BATCH_LANE, Envelope
+    from video_plugin.metrics import queue_depth
+
+    rabbitmq.delete_queues([BATCH_LANE.queue])
+    broker = RabbitmqBroker(url=rabbitmq.url, confirm_delivery=True)
+    try:
+        assert queue_depth(broker, BATCH_LANE.queue) == 0
+        for number in range(2):
+            send(broker, Envelope(BATCH_LANE.queue, BATCH_LANE.actor, {"request": {"job_id": f"j{number}"}}))
+        assert queue_depth(broker, BATCH_LANE.queue) == 2
+    finally:
+        broker.close()
+        rabbitmq.delete_queues([BATCH_LANE.queue])
