@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DIST := dist
 PACKAGING := packaging/protocol/pyproject.toml packaging/runner/pyproject.toml packaging/hatch_source.py
 
-.PHONY: setup demo test lint bench gpu-check dist system-packages clean
+.PHONY: setup demo test lint bench gpu-check gpu-host-bundle gpu-host-rehearsal dist system-packages clean
 
 setup: $(STAMP)
 
@@ -71,6 +71,14 @@ gpu-check: setup
 	$(PY) -m pytest -s --confcutdir tests/gpu_runner/hallo2 \
 		tests/gpu_runner/hallo2/test_cuda.py tests/gpu_runner/hallo2/test_parity_fp16.py
 	$(PY) -m gpu_runner bench hallo2 --full
+
+# Here, where pip works: what a GPU host without internet needs for packaging/gpu_host/run.py (.gpu-host/).
+gpu-host-bundle: setup
+	$(PY) packaging/gpu_host/bundle.py
+
+# The GPU-host recipe rehearsed on this CPU with tiny models, in a fresh venv standing in for the host (~6 min).
+gpu-host-rehearsal: setup
+	$(PY) -m pytest tests/packaging/test_gpu_host.py
 
 tests/r2/node_modules/.installed: tests/r2/package-lock.json
 	@command -v npm >/dev/null || { echo "error: the storage tests need Node.js 20 or newer with npm"; exit 1; }
