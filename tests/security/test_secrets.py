@@ -85,7 +85,8 @@ SECRET_PATTERNS = {
     "AWS access key id": re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
     "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     "issued API token": re.compile(r"\bvt_[A-Za-z0-9_-]{40,}"),
-    "webhook secret": re.compile(r"\bwhsec_[A-Za-z0-9_-]{40,}"),
+    # Standard Webhooks secrets are base64 (with + / =); endpoints older than that have URL-safe ones.
+    "webhook secret": re.compile(r"\bwhsec_[A-Za-z0-9+/=_-]{30,}"),
     "secret assignment": re.compile(
         r"(?i)(secret_key|secret_access_key|password)\s*=\s*['\"]"
         rf"(?!{re.escape(INSECURE_DEMO_SECRET_KEY)})[^'\"]{{8,}}['\"]"
@@ -110,7 +111,7 @@ def test_the_secret_scan_would_find_one():
         "AKIAABCDEFGHIJKLMNOP",
         "-----BEGIN RSA PRIVATE KEY-----",
         "vt_" + "a" * 43,
-        "whsec_" + "b" * 43,
+        "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/Zz+Pn0DbAQ=",
         'SECRET_KEY = "a-real-looking-key"',
     ]
     for (name, rx), sample in zip(SECRET_PATTERNS.items(), samples, strict=True):
