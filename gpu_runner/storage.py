@@ -156,8 +156,9 @@ class S3Storage(Storage):
             region_name=location.region,
             config=Config(
                 signature_version="s3v4",
-                # boto3 ≥ 1.36 by default streams an HTTPS upload as aws-chunked with its CRC32 in a trailer, which
-                # R2 refuses; without it each request carries the signed SHA-256 of its body, which R2 checks.
+                # boto3 ≥ 1.36 by default streams an HTTPS upload as aws-chunked with its CRC32 in a
+                # trailer, which R2 refuses; without it each request carries the signed SHA-256 of its body,
+                # which R2 checks.
                 request_checksum_calculation="when_required",
                 response_checksum_validation="when_required",
                 # This class does the retrying (bounded, logged); botocore's own would multiply the attempts.
