@@ -18,12 +18,14 @@ the runner to close.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Middleware
 
@@ -110,6 +112,26 @@ class RequeueOnStop(Middleware):
     def before_worker_boot(self, broker: Any, worker: Any) -> None:
         self._worker = worker
 
+    def _requeue(self, broker: Any, message: Any) -> bool:
+        """Put ``message`` back on its queue now; ``True`` when the broker took it."""
+        consumer = self._worker.consumers[message.queue_name]
+        if isinstance(broker, RedisBroker):
+            # Redis moves the message from this runner's unacknowledged set back onto its queue in one
+            # step; the acknowledgement Dramatiq sends next then finds nothing to remove.
+            consumer.requeue_messages([message])
+            return True
+        if isinstance(broker, RabbitmqBroker):
+            # Dramatiq's RabbitMQ consumer has no requeue of its own (it counts on the channel closing), so
+            # reject the delivery with requeue on the consumer's channel, from its own thread as pika needs.
+            # Forgetting the tag first makes Dramatiq's acknowledgement that follows a logged no-op.
+            rabbit = consumer.consumer
+            rabbit.known_tags.discard(message._tag)
+            rabbit.connection.add_callback_threadsafe(
+                functools.partial(rabbit.channel.basic_nack, message._tag, requeue=True)
+            )
+            return True
+        return False
+
     def after_process_message(
         self, broker: Any, message: Any, *, result: Any | None = None, exception: BaseException | None = None
     ) -> None:
@@ -118,10 +140,7 @@ class RequeueOnStop(Middleware):
         requeued = False
         try:
             if self._worker is not None:
-                # Redis moves the message from this runner's unacknowledged set back to the end of its queue
-                # in one step; the acknowledgement Dramatiq sends next then finds nothing to remove.
-                self._worker.consumers[message.queue_name].requeue_messages([message])
-                requeued = isinstance(broker, RedisBroker)
+                requeued = self._requeue(broker, message)
         except Exception:  # a broker that cannot be reached now: leave the message unacknowledged (below)
             logger.exception("could not put message %s back on %s", message.message_id, message.queue_name)
         if requeued:
@@ -129,9 +148,8 @@ class RequeueOnStop(Middleware):
                 "message %s put back on %s for another runner", message.message_id, message.queue_name
             )
             return
-        # Not requeued here: with RabbitMQ (whose consumer has no requeue: the broker redelivers what was
-        # never acknowledged once this runner's channel closes), or with Redis unreachable (its dead-runner
-        # maintenance redelivers it). Either way it must never be acknowledged: this thread waits for the end
-        # of the process.
+        # Not requeued here (the broker is unreachable): it must never be acknowledged, so this thread waits
+        # for the end of the process. RabbitMQ redelivers what was never acknowledged once this runner's
+        # connection closes; Redis's dead-runner maintenance once its heartbeat is stale.
         logger.info("message %s left unacknowledged for redelivery", message.message_id)
         threading.Event().wait()

@@ -1,7 +1,8 @@
 """SIGTERM in the middle of a render: the job finishes within the grace, or goes back on its queue once.
 
 Real runner processes (``python -m gpu_runner serve``, the ``still`` renderer slowed to 50 ms a frame) against
-the test Redis; the test reads the events queue itself, as the events worker would.
+the test Redis (and, for the hand-back, a RabbitMQ node of the tests' own too); the test reads the events
+queue itself, as the events worker would.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pika
 import pytest
 import redis
+from dramatiq import Broker
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 
 from gpu_runner.messaging import send
@@ -34,8 +38,9 @@ SLOW_FRAMES = {"GPU_RUNNER_TEST_FRAME_DELAY_S": "0.05"}
 class Runners:
     """Starts runner processes on one Redis and storage folder; kills whatever is left at the end."""
 
-    def __init__(self, redis_url: str, storage: Path, logs: Path) -> None:
+    def __init__(self, redis_url: str, storage: Path, logs: Path, broker_url: str | None = None) -> None:
         self.redis_url = redis_url
+        self.broker_url = broker_url or redis_url
         self.storage = storage
         self.logs = logs
         self.processes: list[subprocess.Popen] = []
@@ -49,6 +54,7 @@ class Runners:
             env={
                 **os.environ,
                 "REDIS_URL": self.redis_url,
+                "BROKER_URL": self.broker_url,
                 "VIDEO_STORAGE_URL": str(self.storage),
                 "GPU_RUNNER_HEALTH_PORT": str(port),
                 "GPU_RUNNER_VOICE_ENGINES": "espeak",
@@ -73,11 +79,21 @@ class Runners:
 
 
 @pytest.fixture
-def runners(redis_url: str, tmp_path: Path, face_jpeg: bytes) -> Iterator[Runners]:
+def broker_url(request: pytest.FixtureRequest, redis_url: str) -> str:
+    """The test Redis, or with the parameter ``"rabbitmq"`` the session's RabbitMQ node, queues emptied."""
+    if getattr(request, "param", "redis") == "redis":
+        return redis_url
+    node = request.getfixturevalue("rabbitmq")
+    node.delete_queues([RENDER_QUEUE, EVENTS_QUEUE])
+    return node.url
+
+
+@pytest.fixture
+def runners(redis_url: str, broker_url: str, tmp_path: Path, face_jpeg: bytes) -> Iterator[Runners]:
     storage = tmp_path / "storage"
     (storage / "5" / "images").mkdir(parents=True)
     (storage / "5" / "images" / "face.jpg").write_bytes(face_jpeg)
-    started = Runners(redis_url, storage, tmp_path)
+    started = Runners(redis_url, storage, tmp_path, broker_url)
     try:
         yield started
     finally:
@@ -87,7 +103,7 @@ def runners(redis_url: str, tmp_path: Path, face_jpeg: bytes) -> Iterator[Runner
 class EventLog:
     """The ``video_event`` messages the runners send, read off the events queue in order."""
 
-    def __init__(self, broker: RedisBroker) -> None:
+    def __init__(self, broker: Broker) -> None:
         self._consumer = broker.consume(EVENTS_QUEUE, prefetch=50, timeout=100)
         self.events: list[VideoEvent] = []
 
@@ -122,13 +138,17 @@ class EventLog:
 
 
 @pytest.fixture
-def broker(redis_url: str) -> Iterator[RedisBroker]:
-    broker = RedisBroker(url=redis_url)
+def broker(broker_url: str) -> Iterator[Broker]:
+    broker = (
+        RabbitmqBroker(url=broker_url, confirm_delivery=True)
+        if broker_url.startswith("amqp")
+        else RedisBroker(url=broker_url)
+    )
     yield broker
     broker.close()
 
 
-def send_job(broker: RedisBroker) -> RenderRequest:
+def send_job(broker: Broker) -> RenderRequest:
     request = RenderRequest(
         job_id=uuid.uuid4().hex[:10],
         organization_id=5,
@@ -155,9 +175,20 @@ def stop(process: subprocess.Popen, bound_s: float) -> float:
     return time.monotonic() - signalled
 
 
-def queue_state(redis_url: str, queue: str) -> dict[str, int]:
-    """What Dramatiq's Redis broker holds for ``queue``: waiting ids, unacknowledged bodies, dead letters."""
-    client = redis.Redis.from_url(redis_url)
+def queue_state(broker_url: str, queue: str) -> dict[str, int]:
+    """What the broker holds for ``queue``: waiting messages, unacknowledged bodies (Redis keeps every body
+    until acknowledged; RabbitMQ's count of them is its unacknowledged ones, none once the consumer is gone),
+    and dead letters."""
+    if broker_url.startswith("amqp"):
+        connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+        try:
+            channel = connection.channel()
+            waiting = channel.queue_declare(queue=queue, passive=True).method.message_count
+            dead = channel.queue_declare(queue=f"{queue}.XQ", passive=True).method.message_count
+        finally:
+            connection.close()
+        return {"waiting": waiting, "bodies": waiting, "dead": dead}
+    client = redis.Redis.from_url(broker_url)
     try:
         return {
             "waiting": client.llen(f"dramatiq:{queue}"),
@@ -194,8 +225,9 @@ def test_sigterm_mid_render_with_enough_grace_finishes_the_job(
     assert queue_state(redis_url, RENDER_QUEUE) == {"waiting": 0, "bodies": 0, "dead": 0}
 
 
+@pytest.mark.parametrize("broker_url", ["redis", "rabbitmq"], indirect=True)
 def test_sigterm_mid_render_past_the_grace_requeues_the_job_for_one_other_render(
-    runners: Runners, broker: RedisBroker, redis_url: str
+    runners: Runners, broker: Broker, broker_url: str
 ) -> None:
     grace_s = 1.0
     first = runners.start("first", GPU_RUNNER_STOP_GRACE_S=str(grace_s), **SLOW_FRAMES)
@@ -209,7 +241,7 @@ def test_sigterm_mid_render_past_the_grace_requeues_the_job_for_one_other_render
         stop(first, bound_s=stop_budget_s(grace_s))
         handed_back = events.wait_for(lambda e: HANDED_BACK_NOTE in e.info.get("fallbacks", []), timeout=5)
         # Back on its queue, neither acknowledged nor dead-lettered, before any other runner exists.
-        assert queue_state(redis_url, RENDER_QUEUE) == {"waiting": 1, "bodies": 1, "dead": 0}
+        assert queue_state(broker_url, RENDER_QUEUE) == {"waiting": 1, "bodies": 1, "dead": 0}
         assert not (runners.storage / request.output_key).exists()
 
         runners.start("second")
@@ -225,5 +257,5 @@ def test_sigterm_mid_render_past_the_grace_requeues_the_job_for_one_other_render
     # One render by the second runner: it started the job once, and its file is the job's one output.
     assert [e.attempt for e in log if e.type == "started"] == [1, 2]
     assert (runners.storage / request.output_key).stat().st_size == done.result.bytes
-    assert queue_state(redis_url, RENDER_QUEUE) == {"waiting": 0, "bodies": 0, "dead": 0}
+    assert queue_state(broker_url, RENDER_QUEUE) == {"waiting": 0, "bodies": 0, "dead": 0}
     assert "putting it back on its queue" in runners.log("first")
