@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     # Imported once Django is set up: they load the shop's and the plugin's models.
     from django.conf import settings
+    from django.core.signals import setting_changed
     from django.test.utils import setup_databases, teardown_databases
 
     from tests.load.scenario import LoadPlan, run_load
@@ -63,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with moto_server(folder / "moto.log") as endpoint:
             with running_stack(settings, redis_url, endpoint, folder) as stack:
+                # The stack pointed STORAGES at its bucket; announced as pytest's settings fixture does, so
+                # that Django remakes the storage objects it had already made for the start-up settings.
+                setting_changed.send(sender=None, setting="STORAGES", value=settings.STORAGES, enter=True)
                 report = run_load(stack, plan)
     finally:
         teardown_databases(databases, verbosity=0)

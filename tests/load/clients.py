@@ -18,22 +18,37 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 # A request not answered in this long is recorded as failed ("timeout"), as a browser or API client gives up.
 REQUEST_TIMEOUT_S = 30.0
+# A server closes a kept-alive connection once it has been idle a while (gunicorn: 2 s), and that close may
+# cross the client's next request on it; a browser then sends an idempotent request again on a new
+# connection. So do the clients, once, for GETs, and the figures count it. Anything else left without an
+# answer is a failure.
+KEEP_ALIVE_RETRY = Retry(
+    total=1, connect=1, read=1, status=0, redirect=0, allowed_methods={"GET"}, raise_on_status=False
+)
 
 # What one call does, with its share of the calls. The panel's status is what every open editor's panel polls
 # (STATUS_POLL_SECONDS); reading jobs is what an integration does most; creating one is rare.
 MIX = (
     ("panel status", 0.50),
+    ("panel voice preview", 0.01),
     ("api list jobs", 0.20),
-    ("api get job", 0.29),
+    ("api get job", 0.28),
     ("api create job", 0.01),
 )
+# Each client opens with this many voice previews, the panel's cheapest call that reads storage, so that every
+# server thread has made its storage connection before the warm-up ends: django-storages keeps one boto3
+# client per thread (about 12 MB each), made on the thread's first use, which would otherwise read as growth.
+OPENING_VOICE_PREVIEWS = 2
 # The answers each call may give while the site works; anything else is counted as unexpected. A create may
 # join the page's job in flight (200) or meet API_MAX_IN_FLIGHT (429).
 EXPECTED_STATUS = {
     "panel status": {200},
+    "panel voice preview": {200, 202},  # 202: asked a runner for it, the first time
     "api list jobs": {200},
     "api get job": {200},
     "api create job": {200, 201, 429},
@@ -42,8 +57,8 @@ EXPECTED_STATUS = {
 
 @dataclass(frozen=True)
 class Targets:
-    """What the clients call: the site, an editor's session cookies, two organizations' API tokens, and the
-    pages and jobs to ask about.
+    """What the clients call: the site, the session cookies of someone who may generate (the voice preview
+    asks that), two organizations' API tokens, and the pages to ask about.
 
     Reads go to the organization whose batch is draining (``busy_token``, ``status_pages``); creates go to
     another one (``create_token``, ``create_pages``), whose in-flight limit the batch has not already filled.
@@ -51,7 +66,7 @@ class Targets:
     """
 
     base_url: str
-    editor_cookies: dict[str, str]
+    panel_cookies: dict[str, str]
     busy_token: str
     create_token: str
     status_pages: Sequence[int]
@@ -67,6 +82,7 @@ class Sample:
     seconds: float
     status: int
     error: str = ""
+    retried: bool = False  # sent again once after the connection was closed under it
 
 
 @dataclass
@@ -78,6 +94,7 @@ class CallFigures:
     server_errors: int  # 5xx
     failures: int  # no answer: refused, reset or timed out
     unexpected: int  # an answer outside EXPECTED_STATUS that is not a 5xx
+    retried: int  # answered on the second try, after a kept-alive connection closed (KEEP_ALIVE_RETRY)
     statuses: Counter[int] = field(default_factory=Counter)
     p50_ms: float = float("nan")
     p95_ms: float = float("nan")
@@ -102,6 +119,7 @@ def figures(samples: Sequence[Sample], since: float) -> list[CallFigures]:
                 for status, count in statuses.items()
                 if status and status < 500 and status not in EXPECTED_STATUS[call]
             ),
+            retried=sum(1 for sample in mine if sample.retried),
             statuses=statuses,
         )
         if len(latencies) >= 2:
@@ -144,6 +162,7 @@ class LoadClients:
     def _run(self, rng: random.Random, samples: list[Sample]) -> None:
         calls = {
             "panel status": self._panel_status,
+            "panel voice preview": self._voice_preview,
             "api list jobs": self._list_jobs,
             "api get job": self._get_job,
             "api create job": self._create_job,
@@ -151,9 +170,11 @@ class LoadClients:
         names = [name for name, _ in MIX]
         weights = [weight for _, weight in MIX]
         with requests.Session() as session:
-            session.cookies.update(self.targets.editor_cookies)
+            session.mount("http://", HTTPAdapter(max_retries=KEEP_ALIVE_RETRY))
+            session.cookies.update(self.targets.panel_cookies)
+            opening = ["panel voice preview"] * OPENING_VOICE_PREVIEWS
             while time.monotonic() < self.deadline:
-                name = rng.choices(names, weights)[0]
+                name = opening.pop() if opening else rng.choices(names, weights)[0]
                 if name == "api get job" and not self._listed:
                     name = "api list jobs"  # nothing listed yet to get
                 started = time.monotonic()
@@ -165,7 +186,9 @@ class LoadClients:
                     continue
                 seconds = time.monotonic() - started
                 error = response.text[:300] if response.status_code >= 500 else ""
-                samples.append(Sample(name, started, seconds, response.status_code, error))
+                retries = response.raw.retries
+                retried = retries is not None and bool(retries.history)
+                samples.append(Sample(name, started, seconds, response.status_code, error, retried))
                 if name == "api list jobs" and response.status_code == 200:
                     self._remember(response)
 
@@ -179,6 +202,15 @@ class LoadClients:
         page = rng.choice(self.targets.status_pages)
         return session.get(
             f"{self.targets.base_url}/admin/video/pages/{page}/status/", timeout=REQUEST_TIMEOUT_S
+        )
+
+    def _voice_preview(self, session: requests.Session, rng: random.Random) -> requests.Response:
+        page = rng.choice(self.targets.status_pages)
+        return session.post(
+            f"{self.targets.base_url}/admin/video/pages/{page}/voice-preview/",
+            json={"voice": ""},  # the organization's default voice
+            headers={"X-CSRFToken": self.targets.panel_cookies["csrftoken"]},
+            timeout=REQUEST_TIMEOUT_S,
         )
 
     def _list_jobs(self, session: requests.Session, rng: random.Random) -> requests.Response:

@@ -4,9 +4,10 @@ prints.
 
 The world is the demo shop (``seed_demo``) on a running :class:`~tests.stack.Stack`: its events worker and
 runner, a second runner, and the site under gunicorn. Acme's batch of ``jobs`` product pages is queued with
-``manage.py generate_videos``; the clients then read Acme's jobs (API token, the panel's status as Acme's
-editor) and now and then create a job for a Bluebird page with Bluebird's token. Every job is cheap: a
-one-line script, the ``presenter`` layout and one ``square`` format, rendered by the ``still`` renderer.
+``manage.py generate_videos``; the clients then read Acme's jobs (API token, the panel's status and voice
+preview signed in as an Acme admin) and now and then create a job for a Bluebird page with Bluebird's token.
+Every job is cheap: a one-line script, the ``presenter`` layout and one ``square`` format, rendered by the
+``still`` renderer.
 
 The plan's defaults are the issue's numbers (50 clients for 60 s, 200 batch jobs); each can be changed by an
 environment variable (:meth:`LoadPlan.from_environment`).
@@ -116,24 +117,27 @@ class LoadPlan:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """What the scenario seeded: the two organizations, their pages, and the editor who polls the panel."""
+    """What the scenario seeded: the two organizations, their pages, and the person whose panel is open."""
 
     busy: Organization
     create: Organization
     batch_pages: list[int]
     create_pages: list[int]
-    editor: tuple[str, str]  # username, password
+    panel_user: tuple[str, str]  # username, password of an Acme admin, who may generate
 
 
 @dataclass
 class ServiceMemory:
-    """A service's process-tree memory after the warm-up, its highest reading during the load, and after the
-    drain."""
+    """A service's process-tree memory after the warm-up, every second of the load, and after the drain."""
 
     name: str
     before: TreeMemory
     after: TreeMemory
-    peak_bytes: int
+    during: list[int]  # total bytes, one reading a second
+
+    @property
+    def peak_bytes(self) -> int:
+        return max([self.before.total_bytes, *self.during, self.after.total_bytes])
 
     @property
     def growth(self) -> float:
@@ -200,13 +204,13 @@ class LoadReport:
         lines = [f"load: {self.plan.describe()}", ""]
         lines.append(
             f"{'endpoint':<16} {'requests':>8} {'5xx':>5} {'other':>6} {'p50 ms':>8} {'p95 ms':>8} "
-            f"{'p99 ms':>8}  statuses"
+            f"{'p99 ms':>8} {'retried':>7}  statuses"
         )
         for row in self.calls:
             statuses = dict(sorted(row.statuses.items()))
             lines.append(
                 f"{row.call:<16} {row.requests:>8} {row.server_errors:>5} {row.failures + row.unexpected:>6} "
-                f"{row.p50_ms:>8.0f} {row.p95_ms:>8.0f} {row.p99_ms:>8.0f}  {statuses}"
+                f"{row.p50_ms:>8.0f} {row.p95_ms:>8.0f} {row.p99_ms:>8.0f} {row.retried:>7}  {statuses}"
             )
         total = sum(row.requests for row in self.calls)
         lines.append(
@@ -240,6 +244,9 @@ class LoadReport:
                 f"{service.before.total_mb:>11.0f} MB {service.peak_bytes / 2**20:>5.0f} MB "
                 f"{service.after.total_mb:>9.0f} MB {service.growth:>7.1%}"
             )
+        for service in self.memory:
+            every_10_s = " ".join(f"{reading / 2**20:.0f}" for reading in service.during[::10])
+            lines.append(f"{service.name} MB every 10 s of the load: {every_10_s}")
         lines.append("")
         lines.append(
             "wall time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in self.phases.items())
@@ -267,7 +274,7 @@ def seed_catalogue(jobs: int) -> Catalogue:
         BrandKit.objects.filter(organization_id=organization.pk).update(**CHEAP_KIT)
     batch_pages = product_pages(busy, jobs, "Trail item")
     create_pages = product_pages(create, CREATE_PAGES, "Shelf item")
-    username, password = f"{Role.EDITOR.value}-{busy.slug}", password_for(Role.EDITOR, busy.slug)
+    username, password = f"{Role.ADMIN.value}-{busy.slug}", password_for(Role.ADMIN, busy.slug)
     # Hashed as the site's default hasher does: the test settings' fast one is unknown to the web server.
     hasher = PBKDF2PasswordHasher()
     get_user_model().objects.filter(username=username).update(password=hasher.encode(password, hasher.salt()))
@@ -390,7 +397,7 @@ def run_load(stack: Stack, plan: LoadPlan) -> LoadReport:
     base_url = stack.start_web(workers=plan.web_workers, threads=plan.web_threads)
     targets = Targets(
         base_url=base_url,
-        editor_cookies=log_in(base_url, *catalogue.editor),
+        panel_cookies=log_in(base_url, *catalogue.panel_user),
         busy_token=ApiToken.issue(catalogue.busy.pk, "load test: reads")[1],
         create_token=ApiToken.issue(catalogue.create.pk, "load test: creates")[1],
         status_pages=catalogue.batch_pages,
@@ -408,20 +415,18 @@ def run_load(stack: Stack, plan: LoadPlan) -> LoadReport:
     time.sleep(plan.warmup_s)
     services = {"web": stack.processes["web"].pid, "events worker": stack.processes["events"].pid}
     before = {name: tree_memory(pid) for name, pid in services.items()}
-    peak = {name: reading.total_bytes for name, reading in before.items()}
+    during: dict[str, list[int]] = {name: [] for name in services}
     while time.monotonic() < clients.deadline:
         time.sleep(1.0)
         batch.poll()
         for name, pid in services.items():
-            peak[name] = max(peak[name], tree_memory(pid).total_bytes)
+            during[name].append(tree_memory(pid).total_bytes)
     samples = clients.join()
     loaded = time.monotonic()
 
     drained = batch.wait(plan.drain_timeout_s) and wait_for_drain(plan.drain_timeout_s)
     finished = time.monotonic()
     after = {name: tree_memory(pid) for name, pid in services.items()}
-    for name in services:
-        peak[name] = max(peak[name], after[name].total_bytes)
 
     jobs = list(VideoJob.objects.all())
     events_log = (stack.logs / "events.log").read_text(errors="replace")
@@ -444,7 +449,7 @@ def run_load(stack: Stack, plan: LoadPlan) -> LoadReport:
         rendered_jobs=sum(1 for job in jobs if job.attempt > 0),
         renders=sum(runner["jobs_done"] + runner["jobs_failed"] for runner in runners),
         stage_medians=stage_medians(jobs),
-        memory=[ServiceMemory(name, before[name], after[name], peak[name]) for name in services],
+        memory=[ServiceMemory(name, before[name], after[name], during[name]) for name in services],
         phases={
             "setup": web_ready - started,
             "batch start": ready - web_ready,
