@@ -203,18 +203,18 @@ class LoadReport:
     def table(self) -> str:
         lines = [f"load: {self.plan.describe()}", ""]
         lines.append(
-            f"{'endpoint':<16} {'requests':>8} {'5xx':>5} {'other':>6} {'p50 ms':>8} {'p95 ms':>8} "
+            f"{'endpoint':<20} {'requests':>8} {'5xx':>5} {'other':>6} {'p50 ms':>8} {'p95 ms':>8} "
             f"{'p99 ms':>8} {'retried':>7}  statuses"
         )
         for row in self.calls:
             statuses = dict(sorted(row.statuses.items()))
             lines.append(
-                f"{row.call:<16} {row.requests:>8} {row.server_errors:>5} {row.failures + row.unexpected:>6} "
+                f"{row.call:<20} {row.requests:>8} {row.server_errors:>5} {row.failures + row.unexpected:>6} "
                 f"{row.p50_ms:>8.0f} {row.p95_ms:>8.0f} {row.p99_ms:>8.0f} {row.retried:>7}  {statuses}"
             )
         total = sum(row.requests for row in self.calls)
         lines.append(
-            f"{'all':<16} {total:>8}   ({total / self.plan.duration_s:.0f} requests/s; warm-up: "
+            f"{'all':<20} {total:>8}   ({total / self.plan.duration_s:.0f} requests/s; warm-up: "
             f"{sum(row.requests for row in self.warmup)} more, "
             f"{sum(row.server_errors + row.failures for row in self.warmup)} failed)"
         )
