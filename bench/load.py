@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__.splitlines()[0],
         epilog=(
             "Environment: LOAD_CLIENTS (50), LOAD_DURATION_S (60), LOAD_WARMUP_S (5), LOAD_JOBS (200), "
-            "LOAD_WEB_WORKERS (2), LOAD_WEB_THREADS (8), LOAD_DRAIN_TIMEOUT_S (300); DATABASE_URL "
+            "LOAD_WEB_WORKERS (2), LOAD_WEB_THREADS (8), LOAD_DRAIN_TIMEOUT_S (600); DATABASE_URL "
             f"(PostgreSQL), BENCH_REDIS_URL ({DEFAULT_REDIS_URL})."
         ),
     )

@@ -75,7 +75,9 @@ class LoadPlan:
     jobs: int = 200
     web_workers: int = 2
     web_threads: int = 8
-    drain_timeout_s: float = 300.0  # after the clients stop
+    drain_timeout_s: float = (
+        600.0  # after the clients stop; 200 jobs took up to 330 s on a busy 2-core machine
+    )
 
     ENVIRONMENT = {
         "clients": "LOAD_CLIENTS",
