@@ -75,9 +75,8 @@ class LoadPlan:
     jobs: int = 200
     web_workers: int = 2
     web_threads: int = 8
-    drain_timeout_s: float = (
-        600.0  # after the clients stop; 200 jobs took up to 330 s on a busy 2-core machine
-    )
+    # After the clients stop; the rest of a 200-job drain took up to 330 s on a busy 2-core machine.
+    drain_timeout_s: float = 600.0
 
     ENVIRONMENT = {
         "clients": "LOAD_CLIENTS",
