@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DIST := dist
 PACKAGING := packaging/protocol/pyproject.toml packaging/runner/pyproject.toml packaging/hatch_source.py
 
-.PHONY: setup demo test lint bench gpu-check gpu-host-bundle gpu-host-rehearsal dist system-packages clean
+.PHONY: setup demo test load lint bench gpu-check gpu-host-bundle gpu-host-rehearsal dist system-packages clean
 
 setup: $(STAMP)
 
@@ -49,6 +49,10 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 test: setup system-packages
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The load test (tests/load): 50 clients for 60 s while 200 batch jobs drain through two runners; ~5 min on 2 cores.
+load: setup
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -m load -s tests/load
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
