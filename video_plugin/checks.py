@@ -64,8 +64,8 @@ def broker_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return [
         Error(
             "DRAMATIQ_BROKER is not set, so video jobs cannot reach the GPU runners.",
-            hint="Set DRAMATIQ_BROKER = video_plugin.jobs.brokers.dramatiq_broker(BROKER_URL, middleware=[...]), "
-            "listing the middleware explicitly (see the README's settings).",
+            hint="Set DRAMATIQ_BROKER = video_plugin.jobs.brokers.dramatiq_broker(BROKER_URL, "
+            "middleware=[...]), listing the middleware explicitly (see the README's settings).",
             id="video_plugin.E002",
         )
     ]
