@@ -121,13 +121,18 @@ class RabbitNode:
 
     def message_count(self, queue: str) -> int:
         """Messages ready on ``queue`` (not those a consumer holds unacknowledged)."""
-        import pika
+        return message_count(self.url, queue)
 
-        connection = pika.BlockingConnection(pika.URLParameters(self.url))
-        try:
-            return connection.channel().queue_declare(queue=queue, passive=True).method.message_count
-        finally:
-            connection.close()
+
+def message_count(url: str, queue: str) -> int:
+    """Messages ready on ``queue`` of the RabbitMQ at ``url`` (not those a consumer holds unacknowledged)."""
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        return connection.channel().queue_declare(queue=queue, passive=True).method.message_count
+    finally:
+        connection.close()
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from django.db import connection
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 
+from tests.rabbitmq import message_count
 from tests.services import free_port, wait_for_http
 from video_plugin.jobs.storage import storage_backend
 from video_plugin.models import VideoJob
@@ -156,13 +157,7 @@ class Stack:
     def queue_depth(self, queue: str) -> int:
         """Messages waiting on ``queue`` in the stack's broker (not those a consumer holds)."""
         if self.broker_url.startswith("amqp"):
-            import pika
-
-            connection = pika.BlockingConnection(pika.URLParameters(self.broker_url))
-            try:
-                return connection.channel().queue_declare(queue=queue, passive=True).method.message_count
-            finally:
-                connection.close()
+            return message_count(self.broker_url, queue)
         return int(redis.Redis.from_url(self.broker_url).llen(f"dramatiq:{queue}"))
 
     def keys_under(self, prefix: str) -> set[str]:

@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pika
 import pytest
 import redis
 from dramatiq import Broker
@@ -27,6 +26,7 @@ from gpu_runner.messaging import send
 from gpu_runner.protocol import EVENTS_QUEUE, RENDER_QUEUE, RenderRequest, VideoEvent, video_key
 from gpu_runner.shutdown import HANDED_BACK_NOTE, stop_budget_s
 from tests.gpu_runner.test_serve import wait_ready
+from tests.rabbitmq import message_count
 from tests.services import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -180,14 +180,8 @@ def queue_state(broker_url: str, queue: str) -> dict[str, int]:
     until acknowledged; RabbitMQ's count of them is its unacknowledged ones, none once the consumer is gone),
     and dead letters."""
     if broker_url.startswith("amqp"):
-        connection = pika.BlockingConnection(pika.URLParameters(broker_url))
-        try:
-            channel = connection.channel()
-            waiting = channel.queue_declare(queue=queue, passive=True).method.message_count
-            dead = channel.queue_declare(queue=f"{queue}.XQ", passive=True).method.message_count
-        finally:
-            connection.close()
-        return {"waiting": waiting, "bodies": waiting, "dead": dead}
+        waiting = message_count(broker_url, queue)
+        return {"waiting": waiting, "bodies": waiting, "dead": message_count(broker_url, f"{queue}.XQ")}
     client = redis.Redis.from_url(broker_url)
     try:
         return {
