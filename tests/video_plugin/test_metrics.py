@@ -95,6 +95,13 @@ def test_a_scrape_without_the_bearer_token_is_refused(
     assert "video_jobs" not in response.content.decode()
 
 
+def test_an_admin_session_is_no_metrics_credential(admin_client: Any, metrics_on: None) -> None:
+    # Figures of every organization: only the operator's token opens them, never a login, even a superuser's.
+    response = admin_client.get("/video/metrics")
+    assert response.status_code == 401
+    assert "video_jobs" not in response.content.decode()
+
+
 def test_only_get_is_answered(client: Any, metrics_on: None) -> None:
     assert client.post("/video/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 405
 
