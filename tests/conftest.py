@@ -12,9 +12,11 @@ from typing import Any
 
 import dramatiq
 import pytest
+import redis
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.files.images import ImageFile
+from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
@@ -88,6 +90,19 @@ def stub_broker() -> Any:
     yield broker
     broker.flush_all()
     dramatiq.set_broker(previous)
+
+
+@pytest.fixture
+def redis_broker(settings: Any) -> Iterator[RedisBroker]:
+    """The site's broker is a real RedisBroker on the test's Redis database, so queue depths are Redis's."""
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    previous = dramatiq.get_broker()
+    broker = RedisBroker(url=settings.REDIS_URL)
+    dramatiq.set_broker(broker)
+    yield broker
+    dramatiq.set_broker(previous)
+    broker.flush_all()
+    broker.close()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import hmac
 import logging
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 import dramatiq
 from django.db.models import Count
@@ -29,6 +28,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from gpu_runner.protocol import RENDER_LANES, render_lane
 from video_plugin.conf import video_settings
+from video_plugin.jobs.brokers import queue_depth
 from video_plugin.models import VideoJob, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -39,22 +39,6 @@ DELIVERY_OUTCOMES = {
     WebhookDelivery.Status.SUCCEEDED: "delivered",
     WebhookDelivery.Status.FAILED: "failed",
 }
-
-
-def queue_depth(broker: Any, queue_name: str) -> int | None:
-    """Messages waiting on ``queue_name`` (not those a runner has already taken), as the broker counts them.
-
-    Redis: the length of the queue's list. RabbitMQ: the queue's ready messages
-    (Dramatiq's ``get_queue_message_counts``, which declares the queue as the broker always does). ``None``
-    for a broker with no such count (the tests' stub).
-    """
-    redis = getattr(broker, "client", None)
-    if redis is not None and hasattr(broker, "namespace"):
-        return int(redis.llen(f"{broker.namespace}:{queue_name}"))
-    counts = getattr(broker, "get_queue_message_counts", None)
-    if counts is not None:
-        return int(counts(queue_name)[0])
-    return None
 
 
 class SiteFigures:

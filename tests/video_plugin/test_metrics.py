@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import dramatiq
 import pytest
-import redis
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.utils import timezone
@@ -41,19 +39,6 @@ def metrics_on(settings: Any) -> None:
         # The receiver listens on 127.0.0.1, which deliveries refuse by default (see tests/security).
         "WEBHOOK_ALLOW_PRIVATE_NETWORKS": True,
     }
-
-
-@pytest.fixture
-def redis_broker(settings: Any) -> Iterator[RedisBroker]:
-    """The site's broker is a real RedisBroker on the test's Redis database, so queue depths are Redis's."""
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    previous = dramatiq.get_broker()
-    broker = RedisBroker(url=settings.REDIS_URL)
-    dramatiq.set_broker(broker)
-    yield broker
-    dramatiq.set_broker(previous)
-    broker.flush_all()
-    broker.close()
 
 
 @pytest.fixture
@@ -203,7 +188,7 @@ def test_the_watchdog_counts_the_jobs_it_fails_on_their_lane(
     VideoJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=2))
     before = worker_counters()
     with django_capture_on_commit_callbacks(execute=True):
-        assert [failed.pk for failed in fail_stuck_jobs()] == [job.pk]
+        assert [failed.pk for failed in fail_stuck_jobs(timezone.now())] == [job.pk]
     after = worker_counters()
     assert after.moved(before, "video_job_states_total", state="failed", lane=BATCH_LANE.queue) == 1
     assert after.moved(before, "video_job_states_total", state="failed", lane=INTERACTIVE_LANE.queue) == 0
@@ -214,7 +199,7 @@ def test_queue_depth_counts_messages_waiting_on_rabbitmq(rabbitmq):
 
     from gpu_runner.messaging import send
     from gpu_runner.protocol import BATCH_LANE, Envelope
-    from video_plugin.metrics import queue_depth
+    from video_plugin.jobs.brokers import queue_depth
 
     rabbitmq.delete_queues([BATCH_LANE.queue])
     broker = RabbitmqBroker(url=rabbitmq.url, confirm_delivery=True)

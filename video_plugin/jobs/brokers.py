@@ -44,6 +44,22 @@ def dramatiq_broker(url: str, middleware: list[str], setting: str = "BROKER_URL"
     return {"BROKER": BROKER_CLASSES[kind], "OPTIONS": options, "MIDDLEWARE": list(middleware)}
 
 
+def queue_depth(broker: Any, queue_name: str) -> int | None:
+    """Messages waiting on ``queue_name`` (not those a consumer has already taken), as the broker counts them.
+
+    Redis: the length of the queue's list. RabbitMQ: the queue's ready messages
+    (Dramatiq's ``get_queue_message_counts``, which declares the queue as the broker always does). ``None``
+    for a broker with no such count (the tests' stub).
+    """
+    redis = getattr(broker, "client", None)
+    if redis is not None and hasattr(broker, "namespace"):
+        return int(redis.llen(f"{broker.namespace}:{queue_name}"))
+    counts = getattr(broker, "get_queue_message_counts", None)
+    if counts is not None:
+        return int(counts(queue_name)[0])
+    return None
+
+
 def shared_redis() -> Any | None:
     """The Redis client of the shared state, or ``None`` when there is none to read (a RabbitMQ broker and no
     ``WAGTAIL_VIDEO["REDIS_URL"]``)."""

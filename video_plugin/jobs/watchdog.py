@@ -11,6 +11,10 @@ A job is stuck when:
 Either way it fails with ``timed_out`` and a message that says what to check, webhooks hear about it, and the
 runner's cancel flag is raised so a runner that is in fact still at it stops instead of finishing unseen.
 
+Silence is judged only up to the last moment the events queue was seen empty: every report a runner had sent
+by then is in the database. Reports still waiting on the queue (an events worker that was down and is catching
+up, or one that just booted) are not silence, so a backlog never gets live jobs failed.
+
 How it runs: :class:`video_plugin.jobs.watchdog_middleware.WatchdogMiddleware`, listed in the events worker's
 ``DRAMATIQ_BROKER["MIDDLEWARE"]``, starts a daemon thread in each worker process after boot that runs
 :func:`watch`, which calls :func:`fail_stuck_jobs` every ``WATCHDOG_INTERVAL_S``. A thread rather than a
@@ -28,12 +32,14 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+import dramatiq
 from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from gpu_runner.protocol import ErrorCode
+from gpu_runner.protocol import EVENTS_QUEUE, ErrorCode
 from video_plugin.conf import video_settings
+from video_plugin.jobs.brokers import queue_depth
 from video_plugin.jobs.cancellation import raise_cancel_flag
 from video_plugin.metrics_worker import job_reached
 from video_plugin.models import VideoJob
@@ -44,10 +50,11 @@ logger = logging.getLogger(__name__)
 Status = VideoJob.Status
 
 
-def stuck_jobs(now: datetime) -> Any:
-    """The jobs that are stuck at ``now`` (a queryset; see the module docstring for the rules)."""
-    running_cutoff = now - timedelta(seconds=video_settings.STUCK_RUNNING_S)
-    queued_cutoff = now - timedelta(seconds=video_settings.STUCK_QUEUED_S)
+def stuck_jobs(heard_until: datetime) -> Any:
+    """The jobs that are stuck, judged on every report sent before ``heard_until`` (a queryset; see the module
+    docstring for the rules)."""
+    running_cutoff = heard_until - timedelta(seconds=video_settings.STUCK_RUNNING_S)
+    queued_cutoff = heard_until - timedelta(seconds=video_settings.STUCK_QUEUED_S)
     # last_event_at is the runner's clock on its last report (0 before any): a silent job has an old one, and
     # was started (the first report sets started_at) before the cutoff too.
     silent = Q(status=Status.RUNNING, last_event_at__lt=running_cutoff.timestamp()) & (
@@ -57,14 +64,21 @@ def stuck_jobs(now: datetime) -> Any:
     return VideoJob.objects.filter(silent | never_started)
 
 
-def fail_stuck_jobs(now: datetime | None = None) -> list[VideoJob]:
-    """Fail every stuck job with ``timed_out``; returns the jobs this call failed."""
+def reports_waiting() -> int:
+    """How many messages wait on the events queue (runners' reports among them); 0 where the broker has no
+    count."""
+    return queue_depth(dramatiq.get_broker(), EVENTS_QUEUE) or 0
+
+
+def fail_stuck_jobs(heard_until: datetime, now: datetime | None = None) -> list[VideoJob]:
+    """Fail every job stuck as of ``heard_until`` (a moment when no report was waiting on the events queue)
+    with ``timed_out``; returns the jobs this call failed."""
     now = now or timezone.now()
     failed = []
-    for pk in stuck_jobs(now).values_list("pk", flat=True):
+    for pk in stuck_jobs(heard_until).values_list("pk", flat=True):
         with transaction.atomic():
             # Locked and re-checked: a report may have arrived, or another watchdog got here first.
-            job = stuck_jobs(now).select_for_update(skip_locked=True).filter(pk=pk).first()
+            job = stuck_jobs(heard_until).select_for_update(skip_locked=True).filter(pk=pk).first()
             if job is None:
                 continue
             job.status = Status.FAILED
@@ -104,15 +118,28 @@ def _duration(delta: timedelta) -> str:
     return f"{minutes} min" if minutes else f"{int(delta.total_seconds())} s"
 
 
+def watch_once(heard_until: datetime | None) -> datetime | None:
+    """One pass of :func:`watch`: judge the jobs up to the last moment no report was waiting, and return that
+    moment (``heard_until`` again while reports wait; ``None`` until the queue has been seen empty once)."""
+    # Read before the queue is counted: an empty queue then means every report sent by now is in.
+    now = timezone.now()
+    if reports_waiting() == 0:
+        heard_until = now
+    if heard_until is not None:
+        fail_stuck_jobs(heard_until, now)
+    return heard_until
+
+
 def watch(interval_s: float, stop: threading.Event) -> None:
     """Fail stuck jobs every ``interval_s`` seconds until ``stop`` is set. An error is logged, never fatal."""
+    heard_until: datetime | None = None
     while True:
         started = time.monotonic()
         # A fresh connection each pass: the loop outlives any one connection (the database may restart).
         close_old_connections()
         try:
-            fail_stuck_jobs()
-        except Exception:  # noqa: BLE001 - the database may be down for a while; the next pass tries again
+            heard_until = watch_once(heard_until)
+        except Exception:  # noqa: BLE001 - the database or the broker may be down a while; the next pass retries
             logger.exception("video watchdog pass failed; trying again in %s s", interval_s)
         finally:
             close_old_connections()

@@ -7,9 +7,10 @@ import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from video_plugin.conf import video_settings
-from video_plugin.jobs.watchdog import fail_stuck_jobs, watch
+from video_plugin.jobs.watchdog import fail_stuck_jobs, reports_waiting, watch
 
 
 class Command(BaseCommand):
@@ -35,7 +36,16 @@ class Command(BaseCommand):
                 signal.signal(sig, lambda *_: stop.set())
             watch(interval or float(video_settings.WATCHDOG_INTERVAL_S), stop)
             return
-        failed = fail_stuck_jobs()
+        now = timezone.now()
+        waiting = reports_waiting()
+        if waiting:
+            # Those may be the very reports that show a job alive: judging now could fail a live job.
+            self.stdout.write(
+                f"{waiting} message(s) wait on the events queue; no job judged until the events worker has "
+                "caught up (run this again then)"
+            )
+            return
+        failed = fail_stuck_jobs(heard_until=now, now=now)
         for job in failed:
             self.stdout.write(f"failed {job.job_id} (page {job.page_id}): {job.error_message}")
         self.stdout.write(f"{len(failed)} stuck job(s) failed")
