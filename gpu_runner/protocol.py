@@ -86,6 +86,9 @@ class ErrorCode:
     BAD_MESSAGE = "bad_message"
     NO_IMAGE = "no_image"
     IMAGE_NOT_ALLOWED = "image_not_allowed"
+    # The photo is no presenter of the organization's, or the presenter's consent (or licence) is not valid.
+    NOT_A_PRESENTER = "not_a_presenter"
+    NO_CONSENT = "no_consent"
     IMAGE_UNREADABLE = "image_unreadable"
     IMAGE_TOO_LARGE = "image_too_large"
     NO_FACE = "no_face"
@@ -656,6 +659,78 @@ def _check_version(data: Any) -> dict[str, Any]:
     return data
 
 
+DISCLOSURE_POSITIONS = ("top_left", "top_right", "bottom_left", "bottom_right")
+DEFAULT_DISCLOSURE_TEXT = "AI-generated"
+MAX_DISCLOSURE_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The visible label telling viewers that the video is AI-generated (EU AI Act, Article 50(4)).
+
+    Drawn on every frame of every rendition; ``enabled`` is false only where the site's operator turned it
+    off (the job records that).
+    """
+
+    text: str = DEFAULT_DISCLOSURE_TEXT
+    position: str = "top_left"
+    enabled: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Disclosure:
+        if not isinstance(data, dict):
+            raise ProtocolError("disclosure must be an object")
+        text = without_control_characters(str(data.get("text") or DEFAULT_DISCLOSURE_TEXT)).strip()
+        if not text or len(text) > MAX_DISCLOSURE_CHARS:
+            raise ProtocolError(f"disclosure text must be 1 to {MAX_DISCLOSURE_CHARS} characters")
+        position = data.get("position", "top_left")
+        if position not in DISCLOSURE_POSITIONS:
+            raise ProtocolError(
+                f"disclosure position {position!r} is not one of {', '.join(DISCLOSURE_POSITIONS)}"
+            )
+        enabled = data.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ProtocolError("disclosure enabled must be true or false")
+        return cls(text=text, position=position, enabled=enabled)
+
+
+PRESENTER_KINDS = ("person", "synthetic")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a video's content credentials say about whose video it is and whose face it shows.
+
+    ``presenter_consent`` is the reference of the consent record (or, for a synthetic presenter, of its
+    licence record): an id the organization can look up, never a person's name.
+    """
+
+    organization_id: int
+    organization: str
+    presenter_consent: str
+    presenter_kind: str = "person"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Provenance:
+        if not isinstance(data, dict):
+            raise ProtocolError("provenance must be an object")
+        kind = data.get("presenter_kind", "person")
+        if kind not in PRESENTER_KINDS:
+            raise ProtocolError(f"presenter_kind {kind!r} is not one of {', '.join(PRESENTER_KINDS)}")
+        return cls(
+            organization_id=_require(data, "organization_id", int),
+            organization=without_control_characters(_require(data, "organization", str))[:200],
+            presenter_consent=_require(data, "presenter_consent", str)[:100],
+            presenter_kind=kind,
+        )
+
+
 @dataclass(frozen=True)
 class RenderRequest:
     """``render_video``: one job for the runner."""
@@ -671,11 +746,15 @@ class RenderRequest:
     options: dict[str, Any] = field(default_factory=dict)
     # The finished videos to compose from the talking head; ``None``: the talking head alone.
     composition: Composition | None = None
+    disclosure: Disclosure = field(default_factory=Disclosure)
+    # Stated in the videos' content credentials; ``None`` only from a sender older than consent records.
+    provenance: Provenance | None = None
     v: int = PROTOCOL_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["composition"] = self.composition.to_dict() if self.composition else None
+        data["provenance"] = self.provenance.to_dict() if self.provenance else None
         return data
 
     @classmethod
@@ -696,6 +775,10 @@ class RenderRequest:
                 if data.get("composition") is not None
                 else None
             ),
+            disclosure=Disclosure.from_dict(data.get("disclosure") or {}),
+            provenance=(
+                Provenance.from_dict(data["provenance"]) if data.get("provenance") is not None else None
+            ),
         )
         request.validate()
         return request
@@ -715,6 +798,8 @@ class RenderRequest:
             raise ProtocolError("options are too large")
         check_image_key(self.image_key, self.organization_id)
         check_voice_id(self.voice)
+        if self.provenance is not None and self.provenance.organization_id != self.organization_id:
+            raise ProtocolError("provenance names another organization than the job's")
 
     def envelope(self, trigger: str) -> Envelope:
         """This request addressed to the render lane of ``trigger`` (see :func:`render_lane`)."""
@@ -809,6 +894,9 @@ class RenderResult:
     renditions: list[dict[str, Any]] = field(default_factory=list)
     # The finished sound: {"target_lufs", "integrated_lufs", "music": bool}; empty without a composition.
     audio: dict[str, Any] = field(default_factory=dict)
+    # The videos' content credentials (C2PA): {"signed": true, "issuer", "manifest"} or {"signed": false,
+    # "reason"} where the runner's operator switched signing off.
+    credentials: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

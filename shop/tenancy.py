@@ -32,6 +32,7 @@ class ShopTenancy(Tenancy):
 
     who_may_generate = "owners and admins of the page's organization"
     who_may_view = "members of the page's organization"
+    who_may_manage_presenters = "an owner or admin of the organization (Settings → Presenters)"
 
     def organization_for_page(self, page: Any) -> OrganizationInfo | None:
         index = (
@@ -67,6 +68,9 @@ class ShopTenancy(Tenancy):
 
     def can_generate_for_organization(self, user: Any, organization_id: int) -> bool:
         return self.role_of(user, organization_id) in GENERATING_ROLES
+
+    def can_view_organization(self, user: Any, organization_id: int) -> bool:
+        return self.role_of(user, organization_id) is not None
 
     def role_of(self, user: Any, organization_id: int) -> Role | None:
         """The user's role in the organization, or ``None`` for a non-member."""

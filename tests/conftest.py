@@ -25,9 +25,11 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 from gpu_runner.protocol import EVENTS_QUEUE, RENDER_LANES
 from shop.models import ProductPage
 from shop.roles import API_ADMIN_PERMISSIONS
+from tests.factories import make_presenter
 from tests.rabbitmq import RabbitNode, rabbitmq_node
 from tests.services import R2Server, r2_server
 from video_plugin.models import VideoSiteSettings
+from video_plugin.site_tenancy import SITE_ORGANIZATION_ID
 
 
 @pytest.fixture(autouse=True)
@@ -150,6 +152,7 @@ class ShopWorld:
             org = Organization.objects.create(name=slug.title(), slug=slug, auto_generate_on_publish=False)
             org.default_presenter_image = make_image(f"{slug} presenter", org.collection)
             org.save()
+            make_presenter(org.default_presenter_image, org.pk)
             index = root.add_child(instance=ProductIndexPage(title=slug.title(), slug=slug, organization=org))
             product = index.add_child(
                 instance=ProductPage(
@@ -225,6 +228,7 @@ class SiteWorld:
                 )
             self.section[slug], self.product[slug], self.editors[slug] = section, product, editors
             self.presenter[slug] = make_image(f"{slug} presenter", collection)
+            make_presenter(self.presenter[slug], SITE_ORGANIZATION_ID)
 
         site_settings = VideoSiteSettings.for_site(site)
         site_settings.default_presenter_image = self.presenter["kitchen"]

@@ -1,4 +1,4 @@
-"""Test data shared across areas: what a runner reports for a finished render."""
+"""Test data shared across areas: render requests and results, media, and presenters with their consent."""
 
 from __future__ import annotations
 
@@ -58,3 +58,42 @@ def make_media(collection: Any, title: str, *tags: str) -> Any:
     )
     media.tags.add(*tags)
     return media
+
+
+def make_document(collection: Any, title: str = "signed consent form") -> Any:
+    """A saved Wagtail document in ``collection``: a consent record's evidence (a one-page PDF's bytes)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from wagtail.documents import get_document_model
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    return get_document_model().objects.create(
+        title=title, collection=collection, file=SimpleUploadedFile(f"{title}.pdf", pdf)
+    )
+
+
+def make_presenter(
+    image: Any, organization_id: int, *, name: str = "", consented: bool = True, kind: str = "person"
+) -> Any:
+    """``image`` as a presenter of the organization; a person's with consent in force since last month, unless
+    ``consented`` is false; a synthetic face's with its licence recorded."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from video_plugin.models import ConsentRecord, Presenter
+
+    presenter = Presenter.objects.create(
+        organization_id=organization_id,
+        name=name or image.title,
+        photo=image,
+        kind=kind,
+        licence="CC0 1.0, from the shop's own stock library" if kind == "synthetic" else "",
+    )
+    if consented and kind == "person":
+        ConsentRecord.objects.create(
+            presenter=presenter,
+            consented_by=presenter.name,
+            valid_from=timezone.localdate() - timedelta(days=30),
+            evidence=make_document(image.collection),
+        )
+    return presenter

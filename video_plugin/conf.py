@@ -80,6 +80,8 @@ DEFAULTS: dict[str, Any] = {
     # Off until set: /video/metrics answers only a bearer token equal to it.
     "METRICS_TOKEN": "",
     "REDIS_URL": None,
+    # On: a synthetic, stock or public-domain face may present with its licence recorded instead of consent.
+    "SYNTHETIC_PRESENTERS": True,
 }
 
 

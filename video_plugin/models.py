@@ -1,5 +1,5 @@
-"""The plugin's records: video jobs, the organizations' brand kits, the job API's tokens, webhook endpoints
-with their delivery log, and the default tenancy's per-site settings."""
+"""The plugin's records: presenters with their consent records, video jobs, the organizations' brand kits, the
+job API's tokens, webhook endpoints with their delivery log, and the default tenancy's per-site settings."""
 
 from __future__ import annotations
 
@@ -18,16 +18,20 @@ from django.utils import timezone
 from nanoid import generate as nanoid
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting
+from wagtail.documents import get_document_model_string
 from wagtail.images import get_image_model_string
 from wagtailmedia.settings import wagtailmedia_settings
 
 from gpu_runner.protocol import (
+    DEFAULT_DISCLOSURE_TEXT,
     DEFAULT_FONT,
+    DISCLOSURE_POSITIONS,
     FONTS,
     FORMATS,
     LAYOUT_LABELS,
     LAYOUTS,
     MAX_CARD_SECONDS,
+    MAX_DISCLOSURE_CHARS,
     Brand,
     ProtocolError,
     check_colour,
@@ -90,6 +94,117 @@ def new_job_id() -> str:
     return nanoid(size=JOB_ID_LENGTH)
 
 
+# --- presenters and their consent --------------------------------------------------------------------------
+
+
+def new_consent_reference() -> str:
+    """A consent or licence record's public reference: what a video's content credentials name, instead of
+    the person."""
+    return "cr_" + nanoid(size=18)
+
+
+class Presenter(models.Model):
+    """A face the organization may animate: a real person who consented, or a synthetic or licensed face.
+
+    Generation uses a presenter, never a bare image: the photo a job animates must be a presenter's, and the
+    presenter must be usable (:mod:`video_plugin.presenters.consent` says when and why not).
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "A real person, who consented"
+        SYNTHETIC = (
+            "synthetic",
+            "Not a real person's consent: a synthetic, stock or public-domain face (licence)",
+        )
+
+    # An id, not a foreign key: the organization model belongs to the host (see video_plugin.tenancy).
+    organization_id = models.PositiveBigIntegerField(db_index=True)
+    name = models.CharField(max_length=120, help_text="How editors know this presenter, e.g. 'Anna (sales)'.")
+    photo = models.ForeignKey(
+        get_image_model_string(),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="One face, facing the camera, from the organization's own images.",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERSON)
+    licence = models.TextField(
+        blank=True,
+        help_text="Synthetic, stock or public-domain faces only: the licence allowing this use, and where "
+        "it comes from.",
+    )
+    licence_reference = models.CharField(
+        max_length=24, default=new_consent_reference, editable=False, unique=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            # A photo is one presenter of an organization: a job's photo names its presenter unambiguously.
+            models.UniqueConstraint(fields=["organization_id", "photo"], name="video_one_presenter_per_photo")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConsentRecord(models.Model):
+    """A presenter's agreement to be animated: who agreed, when, to what, until when, and the evidence.
+
+    Records are never deleted while a video may rest on them; revoking one (:meth:`revoke`) stops new videos
+    at once and keeps the record for the audit.
+    """
+
+    presenter = models.ForeignKey(Presenter, on_delete=models.PROTECT, related_name="consents")
+    reference = models.CharField(max_length=24, default=new_consent_reference, editable=False, unique=True)
+    consented_by = models.CharField(
+        max_length=200,
+        help_text="Who gave consent: the presenter, or the person entitled to consent for them.",
+    )
+    scope = models.CharField(
+        max_length=300,
+        default="Product videos of this organization",
+        help_text="The use agreed to, as the signed form states it.",
+    )
+    valid_from = models.DateField(help_text="The day consent was given.")
+    valid_until = models.DateField(null=True, blank=True, help_text="Empty: until revoked.")
+    evidence = models.ForeignKey(
+        get_document_model_string(),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The signed form or recording, uploaded to the organization's collection.",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revocation_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-valid_from", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="video_consent_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"consent {self.reference} of {self.presenter}"
+
+    def revoke(self, user: Any, note: str = "") -> None:
+        """Withdraw consent now; the presenter's new videos stop at once (checked at every request)."""
+        self.revoked_at = timezone.now()
+        self.revoked_by = user if getattr(user, "is_authenticated", False) else None
+        self.revocation_note = note[:300]
+        self.save(update_fields=["revoked_at", "revoked_by", "revocation_note"])
+
+
 class VideoJob(models.Model):
     """A render job: ``queued → running → succeeded | failed | cancelled``.
 
@@ -145,6 +260,19 @@ class VideoJob(models.Model):
     image = models.ForeignKey(
         get_image_model_string(), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Whose face, and on what consent (or licence): the audit's facts, kept as they were when the job was
+    # asked for, so a later revocation never rewrites history.
+    presenter = models.ForeignKey(
+        Presenter, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    consent = models.ForeignKey(
+        ConsentRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    consent_reference = models.CharField(max_length=24, blank=True)
+    # The visible "AI-generated" label asked for (protocol.Disclosure), and the content credentials the runner
+    # reported (protocol.RenderResult.credentials: signed, or why not).
+    disclosure = models.JSONField(default=dict, blank=True)
+    credentials = models.JSONField(default=dict, blank=True)
     image_key = models.CharField(max_length=1024, blank=True)
     output_key = models.CharField(max_length=255, blank=True)
     captions_key = models.CharField(max_length=255, blank=True)
@@ -286,6 +414,21 @@ class BrandKit(models.Model):
         "burn in captions by default",
         default=False,
         help_text="The social layout burns them in unless a job says otherwise.",
+    )
+    disclosure_enabled = models.BooleanField(
+        "show the AI label",
+        default=True,
+        help_text="A visible label on every video saying it is AI-generated. The EU AI Act (Article 50) "
+        "requires telling viewers; turn it off only where the page says so in another way.",
+    )
+    disclosure_text = models.CharField(
+        "AI label wording", max_length=MAX_DISCLOSURE_CHARS, default=DEFAULT_DISCLOSURE_TEXT
+    )
+    disclosure_position = models.CharField(
+        "AI label position",
+        max_length=16,
+        choices=[(name, name.replace("_", " ").capitalize()) for name in DISCLOSURE_POSITIONS],
+        default="top_left",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

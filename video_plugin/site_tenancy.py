@@ -72,6 +72,9 @@ class SiteTenancy(Tenancy):
         "people who may edit this page and whose group has the 'Can generate presenter videos' permission"
     )
     who_may_view = "people who may edit this page"
+    who_may_manage_presenters = (
+        "someone whose group may add and change presenters (Settings → Groups), in Settings → Presenters"
+    )
 
     def organization_for_page(self, page: Page) -> OrganizationInfo | None:
         return self.site_organization(site_settings_for(page))

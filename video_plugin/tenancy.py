@@ -63,6 +63,8 @@ class Tenancy:
     # page's organization can generate videos".
     who_may_generate: str = "people allowed by the site's tenancy"
     who_may_view: str = "people allowed by the site's tenancy"
+    # Who records presenters and their consent, named where a presenter cannot be used ("ask ... to ...").
+    who_may_manage_presenters: str = "people allowed by the site's tenancy to manage presenters"
 
     def organization_for_page(self, page: Page) -> OrganizationInfo | None:
         """The organization that owns ``page``, or ``None`` for a page outside every organization."""
@@ -92,6 +94,11 @@ class Tenancy:
         """Whether ``user`` may generate for the organization as a whole, where no page is at hand: the
         admin's API tokens (which create jobs for any of its pages), webhooks and delivery log."""
         raise NotImplementedError
+
+    def can_view_organization(self, user: AbstractBaseUser, organization_id: int) -> bool:
+        """Whether ``user`` may see the organization's presenters and their consent status (editors choose
+        among them). By default, whoever may generate for the organization as a whole."""
+        return self.can_generate_for_organization(user, organization_id)
 
     def images_of(self, organization: OrganizationInfo) -> QuerySet[AbstractImage]:
         """The images the organization's API tokens may name as a job's presenter: by default those in its
@@ -144,6 +151,13 @@ def can_generate_for_organization(user: Any, organization_id: int) -> bool:
     if not is_signed_in(user):
         return False
     return user.is_superuser or get_tenancy().can_generate_for_organization(user, organization_id)
+
+
+def can_view_organization(user: Any, organization_id: int) -> bool:
+    """Whether ``user`` may see the organization's presenters: superusers, and whom the tenancy allows."""
+    if not is_signed_in(user):
+        return False
+    return user.is_superuser or get_tenancy().can_view_organization(user, organization_id)
 
 
 def _forget_tenancy(*, setting: str, **kwargs: Any) -> None:

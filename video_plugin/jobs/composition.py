@@ -18,6 +18,7 @@ from typing import Any
 from wagtail.models import Page
 
 from gpu_runner.protocol import (
+    DEFAULT_DISCLOSURE_TEXT,
     DEFAULT_FORMATS,
     MAX_LOGO_BYTES,
     MAX_LOGO_PIXELS,
@@ -27,6 +28,7 @@ from gpu_runner.protocol import (
     MAX_PRODUCT_PRICE_CHARS,
     Brand,
     Composition,
+    Disclosure,
     check_formats,
     check_layout,
     without_control_characters,
@@ -58,6 +60,15 @@ def brand_kit_for(organization_id: int) -> BrandKit:
     """
     kit = BrandKit.objects.select_related("logo", "music").filter(organization_id=organization_id).first()
     return kit or BrandKit(organization_id=organization_id)
+
+
+def disclosure_of(kit: BrandKit) -> Disclosure:
+    """The visible AI label the kit asks for (on by default, like an organization without a kit)."""
+    return Disclosure(
+        text=kit.disclosure_text or DEFAULT_DISCLOSURE_TEXT,
+        position=kit.disclosure_position,
+        enabled=kit.disclosure_enabled,
+    )
 
 
 def organization_defaults(organization_id: int) -> tuple[str, tuple[str, ...], bool]:

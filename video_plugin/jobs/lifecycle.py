@@ -106,6 +106,7 @@ def record_info(job: VideoJob, event: VideoEvent) -> None:
         # Checked by the contract (VideoEvent.from_dict): each rendition sits beside the main video.
         job.renditions = [dict(rendition) for rendition in result.renditions]
         job.audio = dict(result.audio)
+        job.credentials = dict(result.credentials)
     for field, key in (
         ("voice_engine", "voice_engine"),
         ("voice_used", "voice"),

@@ -17,20 +17,23 @@ from gpu_runner.protocol import (
     TOKEN_ALPHABET,
     TOKEN_LENGTH,
     Composition,
+    Disclosure,
     ErrorCode,
+    Provenance,
     RenderRequest,
     video_key,
     without_control_characters,
 )
 from video_plugin.conf import video_settings
 from video_plugin.jobs.capabilities import read_capabilities
-from video_plugin.jobs.composition import brand_kit_for, job_choices, plan_composition
+from video_plugin.jobs.composition import brand_kit_for, disclosure_of, job_choices, plan_composition
 from video_plugin.jobs.going_live import finish
 from video_plugin.jobs.messaging import send_render_request
 from video_plugin.jobs.presenters import file_presenter, may_use_image
 from video_plugin.jobs.scripts import compose_script
 from video_plugin.mixins import VideoPageMixin
-from video_plugin.models import BrandKit, VideoJob
+from video_plugin.models import BrandKit, Presenter, VideoJob
+from video_plugin.presenters.consent import consent_reference, presenter_of_photo, usability
 from video_plugin.tenancy import OrganizationInfo, get_tenancy
 from video_plugin.webhooks.delivery import queue_deliveries
 
@@ -50,6 +53,7 @@ def request_video(
     image: Any = None,
     api_token: Any = None,
     *,
+    presenter: Any = None,
     layout: str | None = None,
     formats: Sequence[str] | None = None,
     burn_captions: bool | None = None,
@@ -60,8 +64,12 @@ def request_video(
     organization's brand kit defaults (:func:`~video_plugin.jobs.composition.job_choices`). An unknown layout
     or format raises :class:`gpu_runner.protocol.ProtocolError` (a ``ValueError``) listing the valid ones.
 
+    The face is a :class:`~video_plugin.models.Presenter`'s: ``presenter``, else the presenter whose photo is
+    ``image``, the page's presenter photo or the organization's default. A photo that is no presenter's, or a
+    presenter without consent (or licence) in force, fails the job with the reason and who can fix it.
+
     A job already queued or running for the page is returned instead of a new one. Missing inputs (no script,
-    no presenter image) give a job that has already failed with a message saying what to set, and nothing is
+    no presenter) give a job that has already failed with a message saying what to set, and nothing is
     sent. The ``render_video`` message leaves only once the surrounding transaction commits.
     """
     page = page.specific
@@ -79,7 +87,7 @@ def request_video(
         in_flight = active_job(page)
         if in_flight is not None:
             return in_flight
-        job = build_job(page, organization, user, trigger, script, voice, image)
+        job = build_job(page, organization, user, trigger, script, voice, presenter or image, kit)
         job.layout, job.formats, job.burn_captions = choices[0], list(choices[1]), choices[2]
         composition = compose(job, page, organization, kit)
         job.api_token = api_token
@@ -112,6 +120,13 @@ def request_video(
                 output_key=job.output_key,
                 options=dict(video_settings.RENDER_OPTIONS),
                 composition=composition,
+                disclosure=Disclosure.from_dict(job.disclosure),
+                provenance=Provenance(
+                    organization_id=organization.id,
+                    organization=organization.name,
+                    presenter_consent=job.consent_reference,
+                    presenter_kind=job.presenter.kind,
+                ),
             )
             transaction.on_commit(lambda: send_or_fail(job, request))
     return job
@@ -156,6 +171,7 @@ def reuse_video(job: VideoJob, twin: VideoJob) -> None:
     job.renderer_used, job.weights, job.fallbacks = twin.renderer_used, twin.weights, list(twin.fallbacks)
     # The same input composed the same finished videos: every rendition is served as it is.
     job.renditions, job.audio = list(twin.renditions), dict(twin.audio)
+    job.credentials = dict(twin.credentials)
     job.fraction = 1.0
     job.started_at = job.finished_at = now
 
@@ -172,11 +188,18 @@ def build_job(
     trigger: str,
     script: str | None,
     voice: str | None,
-    image: Any,
+    face: Any,
+    kit: BrandKit,
 ) -> VideoJob:
-    """An unsaved job with every default resolved; already failed when an input is missing."""
+    """An unsaved job with every default resolved; already failed when an input is missing.
+
+    ``face`` is a :class:`Presenter`, an image (a presenter's photo) or ``None`` for the page's or the
+    organization's.
+    """
     script = without_control_characters(script or "").strip() or compose_script(page.video_script_source())
-    image = image or page.video_presenter_image() or organization.default_presenter_image
+    face = face or page.video_presenter_image() or organization.default_presenter_image
+    presenter = face if isinstance(face, Presenter) else presenter_of_photo(organization.id, face)
+    image = presenter.photo if presenter is not None else face
     job = VideoJob(
         organization_id=organization.id,
         page=page,
@@ -186,7 +209,13 @@ def build_job(
         voice=voice or organization.default_voice or video_settings.DEFAULT_VOICE,
         renderer=video_settings.RENDERER,
         image=image,
+        presenter=presenter,
+        disclosure=disclosure_of(kit).to_dict(),
     )
+    if presenter is not None:
+        usable = usability(presenter)
+        job.consent = usable.consent
+        job.consent_reference = consent_reference(presenter, usable) if usable.usable else ""
     if not script:
         fail(
             job,
@@ -205,16 +234,27 @@ def build_job(
         fail(
             job,
             ErrorCode.NO_IMAGE,
-            f"no presenter image for page {page.title!r}: choose one in the page's 'Presenter image' field, "
-            f"or set a default presenter image on organization {organization.name!r}",
+            f"no presenter for page {page.title!r}: choose one in the page's 'Presenter image' field, "
+            f"or set a default presenter on organization {organization.name!r}",
         )
-    elif not may_use_image(organization, image):
+    elif not may_use_image(organization, image) or (
+        presenter is not None and presenter.organization_id != organization.id
+    ):
         fail(
             job,
             ErrorCode.IMAGE_NOT_ALLOWED,
             f"the presenter image {image.title!r} (id {image.pk}) is not one of {organization.name!r}'s "
             "images: choose a presenter image from the organization's own collection",
         )
+    elif presenter is None:
+        fail(
+            job,
+            ErrorCode.NOT_A_PRESENTER,
+            f"the image {image.title!r} is no presenter of {organization.name!r}: a face is animated only as "
+            f"a presenter with a consent record. Ask {get_tenancy().who_may_manage_presenters} to add it.",
+        )
+    elif not job.consent_reference:
+        fail(job, ErrorCode.NO_CONSENT, usability(presenter).reason)
     else:
         try:
             job.image_key = file_presenter(organization, image)
@@ -274,6 +314,9 @@ def input_hash(job: VideoJob, composition: Composition) -> str:
         "renderer": job.renderer,
         "options": video_settings.RENDER_OPTIONS,
         "composition": composition.to_dict(),
+        "disclosure": job.disclosure,
+        # The videos' content credentials name the consent: another consent record is another video.
+        "consent": job.consent_reference,
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
