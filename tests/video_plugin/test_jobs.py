@@ -7,6 +7,7 @@ import hashlib
 import pytest
 
 from gpu_runner.protocol import VIDEO_KEY_RE, ErrorCode, RenderRequest
+from tests.factories import make_presenter
 from video_plugin.jobs.requests import VideoRequestError, request_video
 from video_plugin.models import VideoJob
 
@@ -71,6 +72,7 @@ def test_second_request_joins_the_job_in_flight(world, sent_renders, django_capt
 def test_explicit_script_voice_and_page_presenter_win_over_defaults(world, image_factory, video_storage):
     page = world.product["acme"]
     page.presenter_image = image_factory("page presenter", world.orgs["acme"].collection)
+    make_presenter(page.presenter_image, world.orgs["acme"].pk)
     page.video_script = "Hello from the page."
     page.save()
     job = request_video(page, None, VideoJob.Trigger.EDITOR, voice="edge:en-US-JennyNeural")

@@ -234,8 +234,8 @@ def build_job(
         fail(
             job,
             ErrorCode.NO_IMAGE,
-            f"no presenter for page {page.title!r}: choose one in the page's 'Presenter image' field, "
-            f"or set a default presenter on organization {organization.name!r}",
+            f"no presenter image for page {page.title!r}: choose one in the page's 'Presenter image' field, "
+            f"or set a default presenter image on organization {organization.name!r}",
         )
     elif not may_use_image(organization, image) or (
         presenter is not None and presenter.organization_id != organization.id
