@@ -64,8 +64,9 @@ class Migration(migrations.Migration):
             name="disclosure_enabled",
             field=models.BooleanField(
                 default=True,
-                help_text="A visible label on every video saying it is AI-generated. The EU AI Act (Article 50) "
-                "requires telling viewers; turn it off only where the page says so in another way.",
+                help_text="A visible label on every video saying it is AI-generated. The EU AI Act "
+                "(Article 50) requires telling viewers; turn it off only where the page says so in another "
+                "way.",
                 verbose_name="show the AI label",
             ),
         ),
