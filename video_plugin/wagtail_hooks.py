@@ -14,6 +14,13 @@ from video_plugin.editor import urls
 from video_plugin.editor.bulk_actions import GenerateVideosBulkAction
 from video_plugin.models import GENERATE_PERMISSION_CODENAME, VideoSiteSettings, WebhookDelivery
 from video_plugin.permissions import register_policy
+from video_plugin.presenters.report import (
+    REPORT_RESULTS_URL_NAME,
+    REPORT_URL_NAME,
+    ConsentReportMenuItem,
+    ConsentReportView,
+    consent_report_menu_item,
+)
 
 hooks.register("register_bulk_action", GenerateVideosBulkAction)
 register_policy(WebhookDelivery, ReadOnlyPolicy(WebhookDelivery))
@@ -46,3 +53,23 @@ def register_generate_permission() -> QuerySet[Permission]:
     return Permission.objects.filter(
         content_type__app_label="video_plugin", codename=GENERATE_PERMISSION_CODENAME
     )
+
+
+# --- Reports → Presenter consent (video_plugin.presenters.report) ------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_consent_report_urls() -> list:
+    return [
+        path("reports/presenter-consent/", ConsentReportView.as_view(), name=REPORT_URL_NAME),
+        path(
+            "reports/presenter-consent/results/",
+            ConsentReportView.as_view(results_only=True),
+            name=REPORT_RESULTS_URL_NAME,
+        ),
+    ]
+
+
+@hooks.register("register_reports_menu_item")
+def register_consent_report_menu_item() -> ConsentReportMenuItem:
+    return consent_report_menu_item()

@@ -1,0 +1,259 @@
+"""Reports → Presenter consent: every video by presenter and consent, per organization, with CSV export.
+
+The audit answers "which videos show whom, on what consent, and may they still?": a job's consent reference
+is kept as it was when the video was asked for, and the report sets it beside the presenter's consent today
+(:func:`~video_plugin.presenters.consent.usability`) and what became of that record (revoked, expired), so a
+revocation shows which live videos still rest on it. Requests refused for consent are listed too, as the
+attempts they were.
+
+Owners and admins see their organizations' rows (:func:`manageable_organizations`), superusers every
+organization's; anyone else is refused the report and its menu item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views.reports import ReportView
+
+from gpu_runner.protocol import ErrorCode
+from video_plugin.api.admin_viewsets import manageable_organizations
+from video_plugin.models import ConsentRecord, Presenter, VideoJob
+from video_plugin.presenters.consent import Status, Usability, usability
+
+# The refusals a consent audit lists beside the videos: a face without consent, a photo that is no presenter.
+CONSENT_REFUSALS = (ErrorCode.NO_CONSENT, ErrorCode.NOT_A_PRESENTER)
+# The "consent now" of a refused photo that was no presenter's: there is no presenter to ask about.
+NOT_A_PRESENTER = "not_a_presenter"
+NOT_A_PRESENTER_LABEL = "Not a presenter"
+
+REPORT_URL_NAME = "video_consent_report"
+REPORT_RESULTS_URL_NAME = "video_consent_report_results"
+
+
+@dataclass(frozen=True)
+class AuditFacts:
+    """What the report says about one job besides its own fields, in the words of the table and the CSV."""
+
+    organization: str
+    outcome: str
+    presenter: str
+    kind: str
+    consent_now: str
+    consent_now_reason: str
+    record_now: str
+    live: str
+    credentials_signed: str
+
+
+def record_now(job: VideoJob, today: date) -> str:
+    """What became of the consent record a video was made on: in force, revoked or expired (with the day)."""
+    record: ConsentRecord | None = job.consent
+    if record is None:
+        if job.consent_reference:
+            return "Licence (synthetic face)"
+        return "None" if job.status == VideoJob.Status.FAILED else "Not recorded"
+    if record.revoked_at is not None:
+        return f"Revoked on {timezone.localdate(record.revoked_at):%Y-%m-%d}"
+    if record.valid_until is not None and record.valid_until < today:
+        return f"Expired on {record.valid_until:%Y-%m-%d}"
+    return "In force"
+
+
+def credentials_signed(job: VideoJob) -> str:
+    """Whether the runner signed the video's content credentials; a refused or older job has none."""
+    signed = (job.credentials or {}).get("signed")
+    if signed is None:
+        return "Not reported"
+    return "Yes" if signed else "No"
+
+
+def presenter_usability(organizations: dict[int, str]) -> dict[int, Usability]:
+    """Each presenter of ``organizations`` → whether it may be used today (one look per presenter)."""
+    presenters = Presenter.objects.filter(organization_id__in=organizations)
+    return {presenter.pk: usability(presenter) for presenter in presenters}
+
+
+def audit_facts(
+    job: VideoJob, organizations: dict[int, str], consent_today: dict[int, Usability], today: date
+) -> AuditFacts:
+    presenter = job.presenter
+    now = consent_today.get(presenter.pk) if presenter is not None else None
+    if job.status == VideoJob.Status.SUCCEEDED:
+        outcome = "Video made"
+    else:
+        outcome = f"Refused: {job.error_code}"
+    return AuditFacts(
+        organization=organizations.get(job.organization_id, str(job.organization_id)),
+        outcome=outcome,
+        presenter=presenter.name if presenter is not None else "",
+        kind=presenter.kind if presenter is not None else "",
+        consent_now=now.label if now is not None else NOT_A_PRESENTER_LABEL,
+        consent_now_reason=now.reason if now is not None else "",
+        record_now=record_now(job, today),
+        live="Yes" if job.is_current else "No",
+        credentials_signed=credentials_signed(job),
+    )
+
+
+class ConsentReportFilterSet(WagtailFilterSet):
+    """Organization, presenter and consent status today; the choices are the user's organizations only."""
+
+    organization = django_filters.ChoiceFilter(
+        label="Organization", field_name="organization_id", empty_label="All organizations"
+    )
+    presenter = django_filters.ModelChoiceFilter(
+        label="Presenter", queryset=Presenter.objects.none(), empty_label="All presenters"
+    )
+    consent_status = django_filters.ChoiceFilter(
+        label="Consent status now", method="filter_consent_status", empty_label="Any status"
+    )
+
+    class Meta:
+        model = VideoJob
+        fields: list[str] = []
+
+    def __init__(
+        self, *args: Any, request: HttpRequest, organizations: dict[int, str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, request=request, **kwargs)
+        self.organizations = organizations
+        self.filters["organization"].extra["choices"] = sorted(
+            organizations.items(), key=lambda item: item[1]
+        )
+        self.filters["presenter"].queryset = Presenter.objects.filter(organization_id__in=organizations)
+        self.filters["consent_status"].extra["choices"] = [
+            *Status.LABELS.items(),
+            (NOT_A_PRESENTER, NOT_A_PRESENTER_LABEL),
+        ]
+
+    def filter_consent_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Today's status is the consent rule's answer, not a column: ask it for each presenter in scope.
+        if value == NOT_A_PRESENTER:
+            return queryset.filter(presenter__isnull=True)
+        matching = [pk for pk, now in presenter_usability(self.organizations).items() if now.status == value]
+        return queryset.filter(presenter_id__in=matching)
+
+
+class ConsentNowColumn(Column):
+    """Today's consent status, with the reason and who can fix it when the presenter may no longer be used."""
+
+    cell_template_name = "video_plugin/presenters/report_consent_cell.html"
+
+
+class ConsentReportView(ReportView):
+    """The audit of presenter videos and consent; ``?export=csv`` (or ``xlsx``) downloads every row."""
+
+    page_title = "Presenter consent"
+    header_icon = "user"
+    index_url_name = REPORT_URL_NAME
+    index_results_url_name = REPORT_RESULTS_URL_NAME
+    filterset_class = ConsentReportFilterSet
+    export_filename = "presenter-consent"
+    verbose_name = "video"
+    verbose_name_plural = "videos"
+    columns = [
+        Column("organization", label="Organization", accessor="audit.organization"),
+        TitleColumn(
+            "page",
+            label="Page",
+            accessor="page.title",
+            url_name="wagtailadmin_pages:edit",
+            id_accessor="page_id",
+        ),
+        Column("job_id", label="Job"),
+        Column("outcome", label="Outcome", accessor="audit.outcome"),
+        DateColumn("finished_at", label="Finished"),
+        Column("presenter", label="Presenter", accessor="audit.presenter"),
+        Column("kind", label="Kind", accessor="audit.kind"),
+        Column("consent_reference", label="Consent reference"),
+        ConsentNowColumn("consent_now", label="Consent status now", accessor="audit"),
+        Column("record_now", label="That record now", accessor="audit.record_now"),
+        Column("live", label="Live", accessor="audit.live"),
+        Column("credentials_signed", label="Credentials signed", accessor="audit.credentials_signed"),
+    ]
+    list_export = [
+        "audit.organization",
+        "page.title",
+        "page_id",
+        "job_id",
+        "audit.outcome",
+        "finished_at",
+        "audit.presenter",
+        "audit.kind",
+        "consent_reference",
+        "audit.consent_now",
+        "audit.consent_now_reason",
+        "audit.record_now",
+        "audit.live",
+        "audit.credentials_signed",
+    ]
+    export_headings = {
+        "audit.organization": "Organization",
+        "page.title": "Page",
+        "page_id": "Page id",
+        "job_id": "Job id",
+        "audit.outcome": "Outcome",
+        "finished_at": "Finished at",
+        "audit.presenter": "Presenter",
+        "audit.kind": "Kind",
+        "consent_reference": "Consent reference",
+        "audit.consent_now": "Consent status now",
+        "audit.consent_now_reason": "Why not usable now",
+        "audit.record_now": "Consent record now",
+        "audit.live": "Live",
+        "audit.credentials_signed": "Content credentials signed",
+    }
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.organizations = manageable_organizations(request.user)
+        if not self.organizations:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_filterset_kwargs(self) -> dict[str, Any]:
+        return {**super().get_filterset_kwargs(), "organizations": self.organizations}
+
+    def get_queryset(self) -> QuerySet[VideoJob]:
+        self.queryset = (
+            VideoJob.objects.filter(organization_id__in=self.organizations)
+            .filter(
+                Q(status=VideoJob.Status.SUCCEEDED)
+                | Q(status=VideoJob.Status.FAILED, error_code__in=CONSENT_REFUSALS)
+            )
+            .select_related("page", "presenter", "consent")
+            .order_by("organization_id", "-finished_at", "-pk")
+        )
+        return super().get_queryset()
+
+    def decorate_paginated_queryset(self, object_list: Any) -> Any:
+        # The table and the export read the same evaluated rows, so the facts are set on them in place.
+        consent_today = presenter_usability(self.organizations)
+        today = timezone.localdate()
+        for job in object_list:
+            job.audit = audit_facts(job, self.organizations, consent_today, today)
+        return object_list
+
+
+class ConsentReportMenuItem(MenuItem):
+    """Shown to whoever may open the report: owners and admins of an organization, and superusers."""
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return bool(manageable_organizations(request.user))
+
+
+def consent_report_menu_item() -> ConsentReportMenuItem:
+    return ConsentReportMenuItem(
+        "Presenter consent", reverse(REPORT_URL_NAME), name="presenter-consent", icon_name="user", order=1300
+    )
