@@ -1,5 +1,6 @@
 """The demo catalogue: two organizations with members of every role, product pages with a gallery, a presenter
-photo, and a brand kit (logo, colours, video defaults) so finished videos show the shop's look.
+(a public-domain photo, recorded as such), and a brand kit (logo, colours, video defaults) so finished videos
+show the shop's look.
 
 Every function here finds what a previous run made before creating anything, so seeding twice changes nothing.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,9 +23,13 @@ from wagtail.models import Site
 
 from shop.models import Membership, Organization, ProductGalleryImage, ProductIndexPage, ProductPage
 from shop.roles import Role
-from video_plugin.models import BrandKit
+from video_plugin.models import BrandKit, Presenter
 
 SUPERUSER = ("admin", "demo-admin")
+PUBLIC_DOMAIN_LICENCE = (
+    "Public domain: NASA's portrait of astronaut Eileen Collins, a work of the U.S. federal government, as "
+    "shipped with scikit-image (skimage.data.astronaut; see shop/fixtures/README.md). Used for the demo only."
+)
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,21 @@ def astronaut_picture() -> PILImage.Image:
     return PILImage.fromarray(data.astronaut())
 
 
+def ensure_public_domain_presenter(organization: Organization, photo: Any) -> Presenter:
+    """The demo's presenter: a public-domain photograph, recorded as such (a licence record, not a person's
+    consent). A shop's own presenters are real people who sign a consent form (Settings → Presenters)."""
+    presenter, _ = Presenter.objects.get_or_create(
+        organization_id=organization.pk,
+        photo=photo,
+        defaults={
+            "name": "Astronaut (public-domain photo)",
+            "kind": Presenter.Kind.SYNTHETIC,
+            "licence": PUBLIC_DOMAIN_LICENCE,
+        },
+    )
+    return presenter
+
+
 def ensure_site() -> Site:
     """The default Site at the address the demo serves on (``WAGTAILADMIN_BASE_URL``), so the pages' full URLs
     and API v2's ``detail_url`` and ``html_url`` point where a browser finds them, not at port 80."""
@@ -188,9 +209,10 @@ def ensure_catalogue(spec: DemoOrganization) -> Organization:
     organization, created = Organization.objects.get_or_create(
         slug=spec.slug, defaults={"name": spec.name, "default_voice": "espeak:en-us"}
     )
-    presenter = ensure_image("Presenter (astronaut)", organization, astronaut_picture)
+    photo = ensure_image("Presenter (astronaut)", organization, astronaut_picture)
+    ensure_public_domain_presenter(organization, photo)
     if organization.default_presenter_image_id is None:
-        organization.default_presenter_image = presenter
+        organization.default_presenter_image = photo
         organization.save()
 
     index = ProductIndexPage.objects.filter(organization=organization).first()

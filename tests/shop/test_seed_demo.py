@@ -12,7 +12,8 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
 from shop.models import Membership, Organization, ProductPage
-from video_plugin.models import BrandKit
+from video_plugin.models import BrandKit, Presenter
+from video_plugin.presenters.consent import usability
 
 
 def counts():
@@ -49,6 +50,10 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(settings):
     assert presenter.collection == acme.collection
     with presenter.file.open("rb") as handle:
         assert PILImage.open(handle).size == (512, 512)  # the astronaut portrait
+    # A public-domain photo, recorded as such: usable without a person's consent record, its licence kept.
+    recorded = Presenter.objects.get(organization_id=acme.pk, photo=presenter)
+    assert recorded.kind == Presenter.Kind.SYNTHETIC and "Public domain" in recorded.licence
+    assert recorded.consents.count() == 0 and usability(recorded).usable
     assert all(page.product_image for page in ProductPage.objects.all())
     assert acme.index_page.get_children().live().count() == 3
 
