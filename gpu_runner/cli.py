@@ -7,6 +7,7 @@ render --image X --script "…" -o out.mp4 [--voice V] [--renderer R]
                                        render locally: no queue, no Redis; writes out.mp4, out.jpg, out.vtt,
                                        and with a layout out.{format}.mp4 and out.{format}.jpg for each format
 fetch-models [--dir D]                 download the Hallo2 weights
+make-demo-chain DIR                    write a demo C2PA signing chain into DIR; prints the settings to use
 bench still                            the still renderer + encoder speed, as a multiple of real time
 bench compose [--seconds S] [--preset P] [--crf C]
                                        composing and encoding every format, beside the still renderer
@@ -80,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--dir", default=None, help="target folder (default: HALLO_MODELS_DIR)")
     fetch.set_defaults(handler=_fetch_models)
 
+    chain = commands.add_parser(
+        "make-demo-chain", help="write a demo certificate chain for signing content credentials (C2PA)"
+    )
+    chain.add_argument("dir", type=Path, help="the folder to write the chain and key into")
+    chain.set_defaults(handler=_make_demo_chain)
+
     bench = commands.add_parser("bench", help="measure speed")
     benches = bench.add_subparsers(dest="bench", required=True)
     benches.add_parser("still", help="still renderer + encoder").set_defaults(handler=_bench_still)
@@ -125,6 +132,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
+    from .credentials import ContentCredentials, GenerationFacts, SigningSetupError
     from .events import JobReporter
     from .images import load_presenter_image
     from .jobs import clean_script, render_files, speak_script
@@ -140,6 +148,12 @@ def _render(args: argparse.Namespace) -> int:
     output: Path = args.output
     if output.suffix != ".mp4":
         print(f"error: the output must end in .mp4, got {output}", file=sys.stderr)
+        return 2
+    try:
+        # A local render is signed as a served job is, and refused on the same grounds.
+        credentials = ContentCredentials.from_settings(settings)
+    except SigningSetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
         text = clean_script(args.script)
@@ -161,7 +175,15 @@ def _render(args: argparse.Namespace) -> int:
             finished = (
                 _compose(args, image, text, voiced, files, reporter, Path(folder)) if args.layout else None
             )
-            reporter.enter("upload")  # here: moving the files beside the requested output
+            reporter.enter("upload")  # here: signing, then moving the files beside the requested output
+            facts = GenerationFacts(
+                "local", renderer.name, renderer.weights(), voiced.engine, voiced.voice, provenance=None
+            )
+            signing = [(c.video_path, c.poster_path) for c in (finished.renditions if finished else [])]
+            # The main video last: the label printed is its manifest's.
+            for video, poster in [*signing, (files.video.video_path, files.video.poster_path)]:
+                manifest = credentials.sign_video(video, facts)
+                credentials.sign_poster(poster, facts)
             output.parent.mkdir(parents=True, exist_ok=True)
             for composed in finished.renditions if finished else []:
                 os.replace(composed.video_path, output.with_name(f"{output.stem}.{composed.format}.mp4"))
@@ -173,9 +195,16 @@ def _render(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     video = files.video
-    print(f"wrote {output} ({video.width}×{video.height}, {video.duration_s:.2f} s, {video.bytes} bytes)")
+    size = output.stat().st_size  # as signed
+    print(f"wrote {output} ({video.width}×{video.height}, {video.duration_s:.2f} s, {size} bytes)")
     print(f"voice: {voiced.voice} (engine {voiced.engine}; asked for {voiced.requested_voice})")
     print(f"renderer: {renderer.name}, weights: {renderer.weights()}")
+    signed = credentials.record(manifest)
+    print(
+        f"content credentials: signed by {signed['issuer']} (manifest {signed['manifest']})"
+        if signed["signed"]
+        else f"content credentials: not signed ({signed['reason']})"
+    )
     for composed in finished.renditions if finished else []:
         record = composed.record
         written = output.with_name(f"{output.stem}.{record.format}.mp4")
@@ -223,6 +252,20 @@ def _compose(
     composition = Composition.from_dict(data, LOCAL_ORGANIZATION)
     output_key = video_key(LOCAL_ORGANIZATION, 1, "0" * TOKEN_LENGTH)
     return compose_files(composition, output_key, storage, image, text, voiced, files, reporter)
+
+
+def _make_demo_chain(args: argparse.Namespace) -> int:
+    from .signing_chain import make_demo_chain
+
+    chain, key = make_demo_chain(args.dir)
+    # Only the settings on stdout, so it can be appended to an env file as it is.
+    print(
+        "A demo chain no C2PA validator trusts: for trying the runner out, never for published videos.",
+        file=sys.stderr,
+    )
+    print(f"GPU_RUNNER_C2PA_CERT={chain.resolve()}")
+    print(f"GPU_RUNNER_C2PA_KEY={key.resolve()}")
+    return 0
 
 
 def _bench_still(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from PIL import Image
 
 from .captions import build_webvtt
 from .compose.finish import FinishedVideos, compose_finished_videos
+from .credentials import NOT_CONFIGURED_REASON, ContentCredentials, GenerationFacts, signed_file_facts
 from .encode import EncodedVideo, encode_mp4
 from .events import JobReporter
 from .images import load_presenter_image
@@ -61,6 +62,10 @@ class JobEnvironment:
     speech: SpeechService
     renderer: Renderer
     metrics: RunnerMetrics = field(default_factory=RunnerMetrics)
+    # Built from the settings at boot (gpu_runner.worker); one built without still records it signed nothing.
+    credentials: ContentCredentials = field(
+        default_factory=lambda: ContentCredentials.unsigned(NOT_CONFIGURED_REASON)
+    )
 
 
 def clean_script(script: str) -> str:
@@ -127,8 +132,20 @@ def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) 
                 env.metrics.fallbacks_noted("compose", finished.notes)
             reporter.check_cancelled()
         reporter.enter("upload")
+        facts = GenerationFacts.of(
+            request,
+            renderer=renderer.name,
+            weights=renderer.weights(),
+            voice_engine=voiced.engine,
+            voice=voiced.voice,
+        )
         key = request.output_key
+        renditions = []
         for composed in finished.renditions if finished else []:
+            size, sha256, _ = _sign_files(env.credentials, composed.video_path, composed.poster_path, facts)
+            renditions.append(
+                dataclasses.asdict(dataclasses.replace(composed.record, bytes=size, sha256=sha256))
+            )
             _upload_video(
                 env.storage,
                 composed.record.key,
@@ -137,6 +154,9 @@ def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) 
                 finished.captions_path,
             )
         reporter.progress(0.5)
+        size, sha256, manifest = _sign_files(
+            env.credentials, files.video.video_path, files.video.poster_path, facts
+        )
         # The main video goes last: a consumer that sees it can rely on everything else being there.
         _upload_video(env.storage, key, files.video.video_path, files.video.poster_path, files.captions_path)
         reporter.progress(1.0)
@@ -149,17 +169,29 @@ def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) 
         duration_s=encoded.duration_s,
         width=encoded.width,
         height=encoded.height,
-        bytes=encoded.bytes,
-        sha256=encoded.sha256,
+        bytes=size,
+        sha256=sha256,
         timings={**reporter.timings, **(finished.timings if finished else {})},
         voice_engine=voiced.engine,
         voice=voiced.voice,
         renderer=renderer.name,
         weights=renderer.weights(),
         fallbacks=fallbacks,
-        renditions=finished.records if finished else [],
+        renditions=renditions,
         audio=finished.sound.as_result() if finished else {},
+        credentials=env.credentials.record(manifest),
     )
+
+
+def _sign_files(
+    credentials: ContentCredentials, video: Path, poster: Path, facts: GenerationFacts
+) -> tuple[int, str, str | None]:
+    """Sign a video and its poster in place; returns the video's size and SHA-256 as uploaded, and its
+    manifest label (``None`` where signing is off)."""
+    manifest = credentials.sign_video(video, facts)
+    credentials.sign_poster(poster, facts)
+    size, sha256 = signed_file_facts(video)
+    return size, sha256, manifest
 
 
 def _upload_video(storage: Storage, key: str, video: Path, poster: Path, captions: Path) -> None:

@@ -33,6 +33,14 @@ Variable (default): meaning.
   running then is stopped and put back on its queue for another runner (:mod:`gpu_runner.shutdown`).
 - ``GPU_RUNNER_ALLOW_NONCOMMERCIAL_WEIGHTS`` (``true``): whether Hallo2 may load non-commercial weights.
 - ``GPU_RUNNER_DEVICE`` (``auto``): ``auto`` (CUDA when present), ``cuda`` or ``cpu``.
+- ``GPU_RUNNER_C2PA_CERT`` / ``GPU_RUNNER_C2PA_KEY`` (unset): the PEM certificate chain (signing certificate
+  first) and PEM private key every video and poster is signed with (content credentials, C2PA,
+  :mod:`gpu_runner.credentials`). The runner refuses to start without them, or when a test signature made with
+  them at boot fails; ``python -m gpu_runner make-demo-chain DIR`` makes a chain for trying it out.
+- ``GPU_RUNNER_C2PA_ALG`` (``es256``): the signature algorithm, which the key must fit: ``es256``, ``es384``,
+  ``es512`` (EC keys), ``ps256``, ``ps384``, ``ps512`` (RSA) or ``ed25519``.
+- ``GPU_RUNNER_C2PA_DISABLED`` (``false``): ``true`` switches signing off; the runner warns at start and every
+  job's result records that its videos are unsigned, and why.
 - ``GPU_RUNNER_TEST_FRAME_DELAY_S`` (``0``): a test aid, never for production: the ``still`` renderer sleeps
   this long per frame, so a fault test can kill or disturb a runner in the middle of a render.
 """
@@ -50,6 +58,8 @@ _FALSE = {"0", "false", "no", "off"}
 DEVICES = ("auto", "cuda", "cpu")
 # The speech engines a runner can use (gpu_runner.tts.ENGINES, named here so settings import no engine).
 VOICE_ENGINES = ("edge", "espeak")
+# The signature algorithms C2PA allows (and c2pa-python signs with).
+C2PA_ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 
 
 class SettingsError(ValueError):
@@ -82,6 +92,10 @@ class RunnerSettings:
     allow_noncommercial_weights: bool = True
     device: str = "auto"
     test_frame_delay_s: float = 0.0
+    c2pa_cert: str = ""
+    c2pa_key: str = ""
+    c2pa_alg: str = "es256"
+    c2pa_disabled: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RunnerSettings:
@@ -123,6 +137,10 @@ class RunnerSettings:
             test_frame_delay_s=_number(
                 env, "GPU_RUNNER_TEST_FRAME_DELAY_S", defaults.test_frame_delay_s, float
             ),
+            c2pa_cert=env.get("GPU_RUNNER_C2PA_CERT", defaults.c2pa_cert).strip(),
+            c2pa_key=env.get("GPU_RUNNER_C2PA_KEY", defaults.c2pa_key).strip(),
+            c2pa_alg=env.get("GPU_RUNNER_C2PA_ALG", defaults.c2pa_alg).strip().lower(),
+            c2pa_disabled=_flag(env, "GPU_RUNNER_C2PA_DISABLED", defaults.c2pa_disabled),
         )
         settings.validate()
         return settings
@@ -196,6 +214,10 @@ class RunnerSettings:
             raise SettingsError(
                 f"GPU_RUNNER_STOP_GRACE_S={self.stop_grace_s} must not be negative; 0 puts the current "
                 "job back on its queue at once"
+            )
+        if self.c2pa_alg not in C2PA_ALGORITHMS:
+            raise SettingsError(
+                f"GPU_RUNNER_C2PA_ALG={self.c2pa_alg!r} is not one of {', '.join(C2PA_ALGORITHMS)}"
             )
         if self.test_frame_delay_s < 0:
             raise SettingsError(

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .brokers import open_broker, verify_queues
+from .credentials import ContentCredentials
 from .events import JobReporter, Publish, broker_publisher
 from .health import CapabilitiesPublisher, HealthServer
 from .heartbeat import BrokerHeartbeat, heartbeat_interval
@@ -304,8 +305,9 @@ def cuda_available() -> bool | None:
     return bool(torch.cuda.is_available())
 
 
-def build_environment(settings: RunnerSettings) -> JobEnvironment:
-    """Construct (not load) the storage, TTS engines and renderer the settings name."""
+def build_environment(settings: RunnerSettings, credentials: ContentCredentials) -> JobEnvironment:
+    """Construct (not load) the storage, TTS engines and renderer the settings name, signing with
+    ``credentials`` (:meth:`ContentCredentials.from_settings`)."""
     return JobEnvironment(
         settings=settings,
         storage=open_storage(settings.storage_url, settings.storage_attempts, settings.storage_backoff_s),
@@ -315,6 +317,7 @@ def build_environment(settings: RunnerSettings) -> JobEnvironment:
             engines=settings.voice_engines,
         ),
         renderer=create_renderer(settings.renderer, settings),
+        credentials=credentials,
     )
 
 
@@ -398,13 +401,18 @@ def serve(settings: RunnerSettings, stop: threading.Event | None = None) -> None
     """Boot (load everything once), serve ``/health``, publish capabilities, consume until signalled."""
     from redis import Redis
 
+    # First of all: a certificate that cannot sign stops the runner before it touches the broker.
+    credentials = ContentCredentials.from_settings(settings)
     broker = build_broker(settings)
     # Before anything loads: a broker that cannot carry our queues stops the runner now, with the reason.
     verify_queues(broker, [*(lane.queue for lane in RENDER_LANES), PREVIEW_QUEUE, EVENTS_QUEUE])
     redis = Redis.from_url(settings.state_redis_url)
     graceful_stop = GracefulStop(settings.stop_grace_s)
     runner = Runner(
-        build_environment(settings), broker_publisher(broker, settings.event_retry_s), redis, graceful_stop
+        build_environment(settings, credentials),
+        broker_publisher(broker, settings.event_retry_s),
+        redis,
+        graceful_stop,
     )
     # Only Redis needs the heartbeat kept fresh: RabbitMQ sees a dead runner by its dropped connection.
     heartbeat = None

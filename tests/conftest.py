@@ -6,8 +6,10 @@ default tenancy).
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import dramatiq
@@ -23,6 +25,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
 from gpu_runner.protocol import EVENTS_QUEUE, RENDER_LANES
+from gpu_runner.signing_chain import make_demo_chain
 from shop.models import ProductPage
 from shop.roles import API_ADMIN_PERMISSIONS
 from tests.factories import make_presenter
@@ -30,6 +33,23 @@ from tests.rabbitmq import RabbitNode, rabbitmq_node
 from tests.services import R2Server, r2_server
 from video_plugin.models import VideoSiteSettings
 from video_plugin.site_tenancy import SITE_ORGANIZATION_ID
+
+
+@pytest.fixture(scope="session", autouse=True)
+def runner_signing_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """Every runner the suite starts, in a process of its own or in this one, signs its videos (C2PA) with
+    one demo chain: a runner without a certificate refuses to start."""
+    chain, key = make_demo_chain(tmp_path_factory.mktemp("c2pa-chain"))
+    names = ("GPU_RUNNER_C2PA_CERT", "GPU_RUNNER_C2PA_KEY", "GPU_RUNNER_C2PA_DISABLED")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.pop("GPU_RUNNER_C2PA_DISABLED", None)
+    os.environ.update(GPU_RUNNER_C2PA_CERT=str(chain), GPU_RUNNER_C2PA_KEY=str(key))
+    yield chain, key
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)
