@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -20,7 +21,10 @@ import numpy as np
 from PIL import Image
 
 from .checksums import file_sha256
+from .compose.planes import Overlay, Region, YuvPicture
+from .protocol import Disclosure
 from .renderers.base import FrameStream, Speech
+from .scene.disclosure import draw_label
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +82,14 @@ class EncodedVideo:
     frames: int
     bytes: int
     sha256: str
+    #: the talking head without the AI label, to compose finished formats from (the video itself when it has
+    #: no label)
+    head_path: Path | None = None
+
+    @property
+    def composable_path(self) -> Path:
+        """The file finished formats are composed from: the head without the label."""
+        return self.head_path or self.video_path
 
 
 class Mp4Writer:
@@ -165,34 +177,59 @@ class Mp4Writer:
         self._audio_written = start
 
 
-def encode_mp4(stream: FrameStream, speech: Speech, video_path: Path, poster_path: Path) -> EncodedVideo:
+def encode_mp4(
+    stream: FrameStream,
+    speech: Speech,
+    video_path: Path,
+    poster_path: Path,
+    disclosure: Disclosure | None = None,
+) -> EncodedVideo:
     """Encode ``stream`` with ``speech`` into ``video_path`` (faststart MP4) and save a poster JPEG.
 
-    The poster is the frame at :data:`POSTER_AT_S` (or the last one, for shorter clips). Raises ``ValueError``
-    when the stream yields a frame of the wrong shape.
+    The poster is the frame at :data:`POSTER_AT_S` (or the last one, for shorter clips). ``disclosure`` is the
+    visible AI label laid over every frame, poster included (drawn once, blended per frame over its box
+    only); ``None`` or disabled draws none. With a label, the frames are also written without it to
+    :attr:`EncodedVideo.head_path` (``{stem}.head.mp4`` beside the video): finished formats are composed from
+    that one and draw their own label, so the head's would otherwise show twice. Raises ``ValueError`` when
+    the stream yields a frame of the wrong shape.
     """
     poster_index = min(stream.frame_count - 1, round(POSTER_AT_S * stream.fps))
-    poster: np.ndarray | None = None
-    with Mp4Writer(
-        video_path,
-        width=stream.width,
-        height=stream.height,
-        fps=stream.fps,
-        encoder=TALKING_HEAD_ENCODER,
-        samples=speech.samples,
-        sample_rate=speech.sample_rate,
-    ) as writer:
+    poster: Image.Image | None = None
+    overlay = _label_overlay(disclosure, stream.width, stream.height)
+    head_path = video_path.with_name(f"{video_path.stem}.head.mp4") if overlay is not None else video_path
+
+    def writer_to(path: Path) -> Mp4Writer:
+        return Mp4Writer(
+            path,
+            width=stream.width,
+            height=stream.height,
+            fps=stream.fps,
+            encoder=TALKING_HEAD_ENCODER,
+            samples=speech.samples,
+            sample_rate=speech.sample_rate,
+        )
+
+    with ExitStack() as writers:
+        writer = writers.enter_context(writer_to(video_path))
+        head_writer = writers.enter_context(writer_to(head_path)) if overlay is not None else None
         for frame in stream.frames:
             if frame.shape != (stream.height, stream.width, 3):
                 raise ValueError(
                     f"renderer yielded a {frame.shape} frame; expected {(stream.height, stream.width, 3)}"
                 )
+            video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+            if overlay is not None and head_writer is not None:
+                head_writer.write(video_frame)
+                # Blended in the encoder's own yuv420p (the conversion the encoder makes anyway), on a copy.
+                picture = YuvPicture.from_video_frame(video_frame.reformat(format="yuv420p"))
+                overlay.blend_onto(picture)
+                video_frame = picture.to_video_frame()
             if writer.frames == poster_index:
-                poster = frame
-            writer.write(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24"))
+                poster = video_frame.to_image()
+            writer.write(video_frame)
     if poster is None:
         raise ValueError(f"renderer yielded {writer.frames} frames; expected {stream.frame_count}")
-    Image.fromarray(poster).save(poster_path, format="JPEG", quality=POSTER_QUALITY)
+    poster.save(poster_path, format="JPEG", quality=POSTER_QUALITY)
     return EncodedVideo(
         video_path=video_path,
         poster_path=poster_path,
@@ -202,7 +239,17 @@ def encode_mp4(stream: FrameStream, speech: Speech, video_path: Path, poster_pat
         frames=writer.frames,
         bytes=video_path.stat().st_size,
         sha256=file_sha256(video_path),
+        head_path=head_path,
     )
+
+
+def _label_overlay(disclosure: Disclosure | None, width: int, height: int) -> Overlay | None:
+    """The AI label of a plain (not composed) video, ready to blend: the whole frame is its safe area."""
+    label = draw_label(disclosure, width, height) if disclosure is not None else None
+    if label is None:
+        return None
+    box = label.box
+    return Overlay(label.picture, Region.snapped(box.x, box.y, box.width, box.height, width, height))
 
 
 def rendition_encoder() -> VideoEncoder:

@@ -33,6 +33,7 @@ from .metrics import RunnerMetrics
 from .protocol import (
     MAX_SCRIPT_CHARS,
     Composition,
+    Disclosure,
     ErrorCode,
     JobError,
     RenderRequest,
@@ -115,7 +116,9 @@ def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) 
     reporter.check_cancelled()
 
     with tempfile.TemporaryDirectory(prefix=f"gpu-runner-{request.job_id}-") as folder:
-        files = render_files(renderer, image, text, voiced, reporter, Path(folder), request.options)
+        files = render_files(
+            renderer, image, text, voiced, reporter, Path(folder), request.options, request.disclosure
+        )
         fallbacks = [*voiced.fallbacks, *files.renderer_fallbacks]
         if files.renderer_fallbacks:
             reporter.record(fallbacks=fallbacks)
@@ -124,7 +127,15 @@ def run_job(request: RenderRequest, env: JobEnvironment, reporter: JobReporter) 
         finished: FinishedVideos | None = None
         if request.composition is not None:
             finished = compose_files(
-                request.composition, request.output_key, env.storage, image, text, voiced, files, reporter
+                request.composition,
+                request.output_key,
+                env.storage,
+                image,
+                text,
+                voiced,
+                files,
+                reporter,
+                request.disclosure,
             )
             if finished.notes:
                 fallbacks += finished.notes
@@ -234,13 +245,15 @@ def render_files(
     reporter: StageReporter,
     folder: Path,
     options: Mapping[str, Any] | None = None,
+    disclosure: Disclosure | None = None,
 ) -> RenderedFiles:
-    """Render and encode into ``folder``: ``video.mp4``, ``poster.jpg`` and ``captions.vtt``."""
+    """Render and encode into ``folder``: ``video.mp4``, ``poster.jpg`` and ``captions.vtt``; ``disclosure``
+    is the AI label drawn on every frame (``None``: none)."""
     speech = voiced.spoken.speech
     stream = renderer.render(RenderInput(image=image, speech=speech, options=options or {}), reporter)
     # Frames are encoded as the renderer yields them; "encode" then times the flush, poster and hash.
     timed = _entering_when_exhausted(stream, lambda: reporter.enter("encode"))
-    video = encode_mp4(timed, speech, folder / "video.mp4", folder / "poster.jpg")
+    video = encode_mp4(timed, speech, folder / "video.mp4", folder / "poster.jpg", disclosure)
     captions_path = folder / "captions.vtt"
     captions_path.write_text(build_webvtt(text, voiced.spoken.timings, speech.duration_s), encoding="utf-8")
     # Read after encoding: a renderer may add a note while it streams (e.g. a clip it had to redo).
@@ -256,6 +269,7 @@ def compose_files(
     voiced: VoicedScript,
     files: RenderedFiles,
     reporter: StageReporter,
+    disclosure: Disclosure | None = None,
 ) -> FinishedVideos:
     """Compose every format of ``composition`` from the rendered head in ``files``, beside it on disk.
 
@@ -267,13 +281,14 @@ def compose_files(
         output_key=output_key,
         storage=storage,
         presenter=image,
-        head_video=files.video.video_path,
+        head_video=files.video.composable_path,
         speech=voiced.spoken.speech,
         script=text,
         timings=voiced.spoken.timings,
         fps=FPS,
         folder=files.video.video_path.parent,
         reporter=reporter,
+        disclosure=disclosure,
     )
 
 

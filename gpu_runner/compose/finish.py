@@ -3,9 +3,10 @@
 The talking head is the expensive part, so it is rendered once, at the renderer's own size, and encoded as the
 job's main video. Each format is then composed from that file (:mod:`.rendition`): its scene is planned for
 the format (:func:`gpu_runner.scene.plan_scene`), the intro and outro cards and the burned-in captions are
-drawn once, and the head is scaled into its box frame by frame. All formats share one finished sound (the
-voice at the composition's loudness target, the brand's music under it) and one set of caption cues, the same
-cues as the WebVTT file's.
+drawn once, and the head is scaled into its box frame by frame; the AI label
+(:mod:`gpu_runner.scene.disclosure`) lies over every frame. All formats share one finished sound (the voice at
+the composition's loudness target, the brand's music under it) and one set of caption cues, the same cues as
+the WebVTT file's.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from PIL import Image
 
 from ..captions import caption_cues, webvtt_of
 from ..encode import VideoEncoder, rendition_encoder
-from ..protocol import FORMATS, Composition, VideoFormat, rendition_key
+from ..protocol import FORMATS, Composition, Disclosure, VideoFormat, rendition_key
 from ..renderers.base import Speech, StageReporter
 from ..scene import Box, SceneAssets, caption_notes, draw_caption, draw_card, plan_scene
+from ..scene.disclosure import layout_label
 from ..storage import Storage
 from ..tts.base import Timing
 from .assets import read_assets
@@ -66,13 +68,16 @@ def compose_finished_videos(
     folder: Path,
     reporter: StageReporter,
     encoder: VideoEncoder | None = None,
+    disclosure: Disclosure | None = None,
 ) -> FinishedVideos:
     """Compose every format of ``composition`` from ``head_video`` (the rendered head, speech from frame 0),
     each to be stored beside the main video ``output_key`` (:func:`~gpu_runner.protocol.rendition_key`).
 
     ``script`` and ``timings`` are what the voice said and when (the engine's own timings, or none to spread
     them), for the captions. Reports progress through ``reporter`` and checks for cancellation once a second
-    of video. Raises :class:`~gpu_runner.storage.StorageUnreachable` when the assets cannot be read.
+    of video. ``disclosure`` is the visible AI label laid over every frame of every format, inside the
+    layout's safe area, in the brand's font (``None`` or disabled: no label). Raises
+    :class:`~gpu_runner.storage.StorageUnreachable` when the assets cannot be read.
     """
     encoder = encoder or rendition_encoder()
     brand = composition.brand
@@ -99,6 +104,7 @@ def compose_finished_videos(
         notes += scene.notes
         box = scene.caption_box
         burn = composition.burn_captions and box is not None
+        label = layout_label(disclosure, fmt, scene.layout, brand.font) if disclosure is not None else None
 
         def caption(text: str, box: Box | None = box, fmt: VideoFormat = fmt) -> Image.Image:
             return draw_caption(text, box, composition, fmt)
@@ -120,6 +126,7 @@ def compose_finished_videos(
                 draw_caption=caption if burn else None,
                 intro=_card(composition, fmt, scene_assets, "intro", brand.intro_s),
                 outro=_card(composition, fmt, scene_assets, "outro", brand.outro_s),
+                label=label,
                 on_progress=progress,
             )
         )

@@ -30,6 +30,7 @@ from .sound import FinishedSound, card_frames, frame_count
 if TYPE_CHECKING:
     from ..protocol import VideoFormat
     from ..scene import Box, Scene
+    from ..scene.disclosure import Label
 
 # How often (in frames) the caller hears of progress: one second of video.
 PROGRESS_EVERY = 25
@@ -74,6 +75,7 @@ def compose_rendition(
     draw_caption: Callable[[str], Image.Image] | None = None,
     intro: Card | None = None,
     outro: Card | None = None,
+    label: Label | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> ComposedRendition:
     """Compose and encode ``scene``'s format into ``folder``: ``{format}.mp4`` and ``{format}.jpg``, to be
@@ -82,7 +84,9 @@ def compose_rendition(
     The video has exactly :func:`~.sound.frame_count` frames of ``sound``: the intro card's, the head's
     (speech time 0 is the first of them; the last head frame holds if the sound outlasts the head), then the
     outro card's. ``draw_caption`` (text → picture of the caption box) burns in the cue of each moment;
-    ``None`` burns in nothing. ``on_progress`` hears the fraction done once a second of video.
+    ``None`` burns in nothing. ``label`` (the AI disclosure, :mod:`gpu_runner.scene.disclosure`) lies over
+    every frame, cards included, above the captions. ``on_progress`` hears the fraction done once a second of
+    video.
     """
     started, started_cpu = time.perf_counter(), time.process_time()
     fmt = scene.format
@@ -96,6 +100,9 @@ def compose_rendition(
     head_box = _region(scene.head_box, fmt)
     caption_box = _region(scene.caption_box, fmt) if scene.caption_box and draw_caption else None
     overlap = caption_box.intersection(head_box) if caption_box else None
+    # The label is blended into each static picture once, and again per frame only where the head covers it.
+    disclosure = Overlay(label.picture, _region(label.box, fmt)) if label else None
+    disclosure_on_head = disclosure.region.intersection(head_box) if disclosure else None
     backgrounds: dict[int, YuvPicture] = {}
     overlays: dict[Cue, Overlay] = {}
     segment_starts = [segment.start_s for segment in scene.segments]
@@ -126,7 +133,7 @@ def compose_rendition(
                 on_progress(writer.frames / total)
 
         if intro_n:
-            card = YuvPicture.from_image(_full_frame(intro.picture, fmt))
+            card = _card_picture(intro, fmt, disclosure)
             for _ in range(intro_n):
                 emit(card)
 
@@ -150,6 +157,8 @@ def compose_rendition(
                         overlays[cue] = Overlay(draw_caption(cue.text), caption_box)
                     overlay = overlays[cue]
                     overlay.blend_onto(canvas)
+                if disclosure is not None:
+                    disclosure.blend_onto(canvas)
                 showing = (segment, cue)
             # The sound may outlast the head by a frame's rounding: the last head frame holds.
             head = next(heads, head)
@@ -157,10 +166,12 @@ def compose_rendition(
                 canvas.paste(head_box, head)
                 if overlay is not None and overlap is not None:
                     overlay.blend_onto(canvas, within=overlap)
+                if disclosure is not None and disclosure_on_head is not None:
+                    disclosure.blend_onto(canvas, within=disclosure_on_head)
             emit(canvas)
 
         if outro_n:
-            card = YuvPicture.from_image(_full_frame(outro.picture, fmt))
+            card = _card_picture(outro, fmt, disclosure)
             for _ in range(outro_n):
                 emit(card)
 
@@ -186,6 +197,14 @@ def compose_rendition(
 
 def _region(box: Box, fmt: VideoFormat) -> Region:
     return Region.snapped(box.x, box.y, box.width, box.height, fmt.width, fmt.height)
+
+
+def _card_picture(card: Card, fmt: VideoFormat, disclosure: Overlay | None) -> YuvPicture:
+    """An intro or outro card as the encoder takes it, with the label over it."""
+    picture = YuvPicture.from_image(_full_frame(card.picture, fmt))
+    if disclosure is not None:
+        disclosure.blend_onto(picture)
+    return picture
 
 
 def _full_frame(picture: Image.Image, fmt: VideoFormat) -> Image.Image:

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from gpu_runner.protocol import voice_language
 from video_plugin.models import VideoJob
+from video_plugin.public.disclosure import disclosure_for
 from video_plugin.public.playback import playback_for, playback_urls
 
 # Set on a page by :func:`prefetch_current_videos`: its current job with media, or None when it has none.
@@ -50,8 +51,11 @@ class AIVideoField(serializers.Field):
     """The page's current video, or ``null``.
 
     ``{url, poster_url, captions_url, mime_type, duration, width, height, created_at, voice, language,
-    renditions}``; ``renditions`` lists each finished format as ``{format, width, height, url, poster_url,
-    captions_burned}``, read from the job already loaded, so listings still cost one query for every page.
+    renditions, ai_generated, label, credentials}``; ``renditions`` lists each finished format as ``{format,
+    width, height, url, poster_url, captions_burned}``, read from the job already loaded, so listings still
+    cost one query for every page.
+    ``ai_generated`` is always true, ``label`` is the AI label drawn on the video (``null`` when none), and
+    ``credentials`` says where its C2PA content credentials verify (:mod:`video_plugin.public.disclosure`).
     Use as ``APIField("ai_video", serializer=AIVideoField(source="*"))``, and register the pages endpoint
     with :class:`video_plugin.api.pages.VideoPagesAPIViewSet` so listings load every page's video at once.
     Local-folder URLs are made absolute with the request's host, so a headless front end on another origin
@@ -68,12 +72,14 @@ class AIVideoField(serializers.Field):
         if playback is None:
             return None
         voice = spoken_voice(job)
+        urls = playback_urls(playback, self.context.get("request"))
         return {
-            **playback_urls(playback, self.context.get("request")),
+            **urls,
             "duration": playback.duration_s,
             "width": playback.width,
             "height": playback.height,
             "created_at": job.media.created_at.isoformat() if job.media.created_at else None,
             "voice": voice,
             "language": voice_language(voice),
+            **disclosure_for(job, urls["url"]).as_json(),
         }

@@ -1,4 +1,4 @@
-"""Settings → Brand kits: each organization's logo, colours, font, music, cards and video defaults.
+"""Settings → Brand kits: each organization's logo, colours, font, music, cards, video defaults and AI label.
 
 Scoped like the Video API screens (:mod:`video_plugin.api.admin_viewsets`): Wagtail's model permissions open
 them (the shop grants ``add_brandkit`` and ``change_brandkit`` to owners and admins), and the tenancy limits
@@ -20,7 +20,13 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.images.widgets import AdminImageChooser
 from wagtailmedia.widgets import AdminAudioChooser
 
-from gpu_runner.protocol import FORMATS
+from gpu_runner.protocol import (
+    DEFAULT_DISCLOSURE_TEXT,
+    FORMATS,
+    MAX_DISCLOSURE_CHARS,
+    Disclosure,
+    without_control_characters,
+)
 from video_plugin.api.admin_viewsets import OrganizationForm, OrganizationScopedViews
 from video_plugin.jobs.composition import may_use_media
 from video_plugin.jobs.presenters import may_use_image
@@ -54,7 +60,20 @@ class BrandKitForm(OrganizationForm):
             "default_layout",
             "default_formats",
             "default_burn_captions",
+            "disclosure_enabled",
+            "disclosure_text",
+            "disclosure_position",
         ]
+        help_texts = {
+            "disclosure_text": (
+                'The words on the label, in the language of your viewers (for example "AI-generated", '
+                f'"KI-generiert" or "AI生成"); at most {MAX_DISCLOSURE_CHARS} characters, in the brand font.'
+            ),
+            "disclosure_position": (
+                "The corner of every video the label sits in, inside the layout's safe area: the social "
+                "layout keeps it clear of the apps' own buttons."
+            ),
+        }
         widgets = {
             "logo": AdminImageChooser,
             "music": AdminAudioChooser,
@@ -68,6 +87,17 @@ class BrandKitForm(OrganizationForm):
             with_kits = set(BrandKit.objects.values_list("organization_id", flat=True))
             field = self.fields["organization_id"]
             field.choices = [(pk, name) for pk, name in field.choices if pk not in with_kits]
+        # Left empty, the label keeps the contract's wording and corner rather than refusing the whole form.
+        for name in ("disclosure_text", "disclosure_position"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean_disclosure_text(self) -> str:
+        text = " ".join(without_control_characters(self.cleaned_data.get("disclosure_text") or "").split())
+        return text or DEFAULT_DISCLOSURE_TEXT
+
+    def clean_disclosure_position(self) -> str:
+        return self.cleaned_data.get("disclosure_position") or Disclosure().position
 
     def clean_default_formats(self) -> list[str]:
         chosen = self.cleaned_data["default_formats"]

@@ -1,5 +1,6 @@
-"""Template tags for a host's site templates: ``{% presenter_video page as video %}`` and
-``{% video_sources video as sources %}``."""
+"""Template tags for a host's site templates: ``{% presenter_video page as video %}``,
+``{% video_sources video as sources %}`` and ``{% ai_video_note page video %}``; the player as a whole is
+``{% include "video_plugin/player.html" %}`` (with ``page`` and ``video`` in the context)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 from django import template
 
-from video_plugin.public.playback import Playback, RenditionPlayback, playback_for
+from video_plugin.public.disclosure import NOTE, disclosure_for
+from video_plugin.public.playback import Playback, RenditionPlayback, absolute_url, playback_for
 
 register = template.Library()
 
@@ -83,3 +85,13 @@ def video_sources(video: Playback) -> list[VideoSource]:
             )
         )
     return sources
+
+
+@register.inclusion_tag("video_plugin/ai_video_note.html", takes_context=True)
+def ai_video_note(context: template.Context, page: Any, video: Playback) -> dict[str, Any]:
+    """The note next to the player that the video is AI-generated (EU AI Act, Article 50), with a link to
+    check its content credentials once the runner has signed them."""
+    job = getattr(page, "current_video_job", None)
+    url = absolute_url(video.video_url, context.get("request"))
+    disclosure = disclosure_for(job, url) if job is not None else None
+    return {"note": disclosure.note if disclosure else NOTE, "disclosure": disclosure}
