@@ -16,6 +16,7 @@ from dramatiq.brokers.redis import RedisBroker
 
 from gpu_runner.protocol import FORMATS, MAX_SCRIPT_CHARS, cancel_key
 from tests.conftest import make_image
+from tests.factories import make_presenter
 from video_plugin.api import urls as api_urls
 from video_plugin.api.errors import RequestTooLarge
 from video_plugin.api.openapi import DOCUMENT
@@ -101,6 +102,7 @@ def test_create_get_and_list_a_job(world, client, tokens, sent_renders, django_c
 @pytest.mark.django_db
 def test_a_custom_presenter_image_must_be_the_organizations(world, client, tokens):
     own = make_image("acme other", world.orgs["acme"].collection)
+    make_presenter(own, world.orgs["acme"].pk)  # a photo is animated only as a presenter's
     foreign = make_image("bluebird other", world.orgs["bluebird"].collection)
     page = world.product["acme"]
     error = assert_error(

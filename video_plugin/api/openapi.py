@@ -72,9 +72,17 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "required": ["code", "message"],
                 "properties": {
-                    "code": {"type": "string", "examples": ["invalid", "not_found", "too_many_jobs"]},
+                    "code": {
+                        "type": "string",
+                        "examples": ["invalid", "not_found", "too_many_jobs", "no_consent"],
+                    },
                     "message": {"type": "string"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "job": {
+                        "type": "string",
+                        "description": "no_consent and not_a_presenter: the failed job that records the "
+                        "refusal.",
+                    },
                 },
             }
         },
@@ -122,6 +130,8 @@ SCHEMAS: dict[str, Any] = {
             "script",
             "voice",
             "image",
+            "presenter",
+            "consent_reference",
             "layout",
             "formats",
             "burn_captions",
@@ -143,6 +153,20 @@ SCHEMAS: dict[str, Any] = {
             "script": {"type": "string"},
             "voice": {"type": "string"},
             "image": nullable({"type": "integer"}),
+            "presenter": nullable(
+                {
+                    "type": "object",
+                    "required": ["id", "name"],
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                    "description": "Whose face the video shows. Null for jobs refused before a presenter "
+                    "was known, and for jobs made before presenters existed.",
+                }
+            ),
+            "consent_reference": {
+                "type": "string",
+                "description": "The consent record (or, for a synthetic face, the licence) the video was "
+                "made on, as it was when the job was asked for; empty when there was none.",
+            },
             "layout": LAYOUT,
             # Empty for jobs made before finished videos existed.
             "formats": {"type": "array", "items": FORMAT, "uniqueItems": True},
@@ -176,6 +200,8 @@ SCHEMAS: dict[str, Any] = {
     "JobCreate": {
         "type": "object",
         "required": ["page"],
+        # A presenter names its photo: a request gives one face, by presenter or by image.
+        "not": {"required": ["presenter", "image"]},
         "properties": {
             "page": {**ID, "description": "A product page of the token's organization."},
             "script": {
@@ -191,7 +217,16 @@ SCHEMAS: dict[str, Any] = {
                 "maxLength": MAX_VOICE_ID_CHARS,
                 "description": "engine:voice, e.g. espeak:en-us. Left out: the organization's default voice.",
             },
-            "image": {**ID, "description": "A presenter image in the organization's collection."},
+            "presenter": {
+                **ID,
+                "description": "A presenter of the organization, whose photo the video animates. Left out: "
+                "the presenter whose photo is image, else the page's, else the organization's default.",
+            },
+            "image": {
+                **ID,
+                "description": "A presenter's photo in the organization's collection (give presenter or "
+                "image, not both).",
+            },
             "layout": {
                 **LAYOUT,
                 "description": "Left out: the brand kit's default layout. " + LAYOUT["description"],
@@ -272,10 +307,16 @@ PATHS: dict[str, Any] = {
                 "201": job_response("The new job (already failed, with a reason, when an input is missing)."),
                 "200": job_response("The page's job already in flight, joined."),
                 "400": error_response(
-                    "The body is not valid, is not JSON or nests arrays and objects more than 32 deep "
-                    "(parse_error), or the page cannot have a video."
+                    "The body is not valid (including a presenter or image the organization does not "
+                    "have), is not JSON or nests arrays and objects more than 32 deep (parse_error), or the "
+                    "page cannot have a video."
                 ),
                 "404": error_response("No such page in this organization."),
+                "422": error_response(
+                    "The presenter may not be animated: no consent (or licence) in force (no_consent), or "
+                    "the image is no presenter's photo (not_a_presenter). The message says why and who can "
+                    "fix it; error.job is the failed job that records the refusal."
+                ),
                 "413": error_response("The body is larger than API_MAX_BODY_BYTES (256 KiB by default)."),
                 "415": error_response("The body is not JSON."),
                 "429": {

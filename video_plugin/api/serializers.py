@@ -40,6 +40,9 @@ def job_representation(job: VideoJob, request: HttpRequest | None = None) -> dic
         "script": job.script,
         "voice": job.voice,
         "image": job.image_id,
+        # Whose face, and the consent (or licence) record it was made on, as kept when the job was asked for.
+        "presenter": {"id": job.presenter.pk, "name": job.presenter.name} if job.presenter else None,
+        "consent_reference": job.consent_reference,
         "layout": job.layout,
         "formats": list(job.formats),
         "burn_captions": job.burn_captions,
@@ -64,16 +67,26 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class JobCreateSerializer(serializers.Serializer):
-    """``POST /jobs/``: the page, and optionally what to say, in which voice, with which presenter image, and
-    the finished videos' layout, formats and captions (left out: the organization's brand kit defaults)."""
+    """``POST /jobs/``: the page, and optionally what to say, in which voice, with which presenter (or a
+    presenter's photo, ``image``), and the finished videos' layout, formats and captions (left out: the
+    organization's brand kit defaults)."""
 
     page = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     script = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
     voice = serializers.CharField(required=False)
     image = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    presenter = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     layout = serializers.JSONField(required=False)
     formats = serializers.JSONField(required=False)
     burn_captions = StrictBooleanField(required=False)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        # A presenter names its photo; a second, different face in the same request could only be a mistake.
+        if "presenter" in data and "image" in data:
+            raise serializers.ValidationError(
+                {"image": "give presenter or image, not both: a presenter's photo is the image it animates"}
+            )
+        return data
 
     def validate_layout(self, layout: Any) -> str:
         try:

@@ -12,16 +12,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from wagtail.models import Page
 
+from gpu_runner.protocol import ErrorCode
 from video_plugin.api.auth import HasOrganizationToken, OrganizationTokenAuthentication, organization_id
-from video_plugin.api.errors import JobAlreadyFinished, PageNotNarratable, exception_handler
+from video_plugin.api.errors import JobAlreadyFinished, PageNotNarratable, error_body, exception_handler
 from video_plugin.api.limits import check_jobs_in_flight
 from video_plugin.api.parsers import BoundedJSONParser
 from video_plugin.api.serializers import JobCreateSerializer, JobFilterSerializer, job_representation
 from video_plugin.jobs.cancellation import cancel_job
 from video_plugin.jobs.requests import VideoRequestError, active_job, request_video
 from video_plugin.mixins import VideoPageMixin
-from video_plugin.models import VideoJob
+from video_plugin.models import Presenter, VideoJob
 from video_plugin.tenancy import OrganizationInfo, get_tenancy
+
+# Requests refused because of their face, answered 422 rather than 201 with a failed job (presenter_refused).
+PRESENTER_REFUSALS = (ErrorCode.NO_CONSENT, ErrorCode.NOT_A_PRESENTER)
 
 
 class JobAPIView(APIView):
@@ -37,7 +41,9 @@ class JobAPIView(APIView):
 
     def jobs(self) -> QuerySet[VideoJob]:
         """The jobs of the token's organization: the only ones this API ever shows."""
-        return VideoJob.objects.filter(organization_id=organization_id(self.request)).select_related("media")
+        return VideoJob.objects.filter(organization_id=organization_id(self.request)).select_related(
+            "media", "presenter"
+        )
 
     def get_job(self, job_id: str) -> VideoJob:
         job = self.jobs().filter(job_id=job_id).first()
@@ -77,6 +83,9 @@ class JobListView(JobAPIView):
         data = body.validated_data
         page, organization = self.organization_page(data["page"])
         image = self.organization_image(data["image"], organization) if "image" in data else None
+        presenter = (
+            self.organization_presenter(data["presenter"], organization) if "presenter" in data else None
+        )
         in_flight = active_job(page)
         if in_flight is not None:
             return Response(job_representation(in_flight, request), status=status.HTTP_200_OK)
@@ -90,12 +99,15 @@ class JobListView(JobAPIView):
                 voice=data.get("voice"),
                 image=image,
                 api_token=request.auth,
+                presenter=presenter,
                 layout=data.get("layout"),
                 formats=data.get("formats"),
                 burn_captions=data.get("burn_captions"),
             )
         except VideoRequestError as exc:
             raise PageNotNarratable(str(exc)) from None
+        if job.status == VideoJob.Status.FAILED and job.error_code in PRESENTER_REFUSALS:
+            return presenter_refused(job)
         # 201 even in the rare race where another request created the page's job a moment before this one.
         return Response(job_representation(job, request), status=status.HTTP_201_CREATED)
 
@@ -112,6 +124,15 @@ class JobListView(JobAPIView):
             )
         return page, organization
 
+    def organization_presenter(self, presenter_id: int, organization: OrganizationInfo) -> Presenter:
+        """The presenter, if it is one of the organization's; other organizations' presenters do not exist."""
+        presenter = Presenter.objects.filter(pk=presenter_id, organization_id=organization.id).first()
+        if presenter is None:
+            raise exceptions.ValidationError(
+                {"presenter": f"no presenter {presenter_id} in organization {organization.name!r}"}
+            )
+        return presenter
+
     def organization_image(self, image_id: int, organization: OrganizationInfo) -> Any:
         """The image, if the organization's tokens may use it (:meth:`Tenancy.images_of`)."""
         image = get_tenancy().images_of(organization).filter(pk=image_id).first()
@@ -120,6 +141,18 @@ class JobListView(JobAPIView):
                 {"image": f"no image {image_id} that organization {organization.name!r} may use"}
             )
         return image
+
+
+def presenter_refused(job: VideoJob) -> Response:
+    """``422`` for a request whose face may not be animated: the reason and who can fix it, and the failed job
+    that records the refusal (``GET /jobs/{id}/``, webhooks' ``video.failed``).
+
+    Other inputs missing (no script) still answer ``201`` with the failed job: those a client fixes in its
+    own request, while a presenter's consent is a fact about a person it must not retry around.
+    """
+    body = error_body(job.error_code, job.error_message)
+    body["error"]["job"] = job.job_id
+    return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
 
 
 class JobDetailView(JobAPIView):
