@@ -19,6 +19,7 @@ from video_plugin.jobs.composition import brand_kit_for, job_choices
 from video_plugin.jobs.going_live import going_live_note
 from video_plugin.jobs.scripts import DEFAULT_TONE, TONES
 from video_plugin.jobs.speech_time import speaking_rates_json
+from video_plugin.presenters.standing import photo_standing
 from video_plugin.tenancy import can_generate, get_tenancy
 
 # The panel's inputs belong to no form: the page form must neither save them nor count them as unsaved edits.
@@ -74,7 +75,7 @@ class VideoPanel(Panel):
                 default_voice=(organization.default_voice if organization else "")
                 or video_settings.DEFAULT_VOICE,
                 detached_form=DETACHED_FORM_ID,
-                presenter_chooser=self.presenter_chooser(page, organization) if allowed else "",
+                **(self.presenter_choice(page, organization) if allowed else {"presenter_chooser": ""}),
                 **(self.layout_choices(organization) if allowed else {}),
             )
             return context
@@ -119,13 +120,17 @@ class VideoPanel(Panel):
             }
 
         @staticmethod
-        def presenter_chooser(page: Any, organization: Any) -> str:
-            """Wagtail's image chooser, preset to the page's presenter or else the organization's."""
-            image = page.specific.video_presenter_image() or (
-                organization.default_presenter_image if organization else None
-            )
+        def presenter_choice(page: Any, organization: Any) -> dict[str, Any]:
+            """Wagtail's image chooser, preset to the page's presenter photo or else the organization's, and
+            whose face that is and whether it may be animated (with why not and who can fix it)."""
+            image = page.specific.video_presenter_image() or organization.default_presenter_image
             attrs = {"id": f"video-panel-presenter-{page.pk}", "form": DETACHED_FORM_ID}
-            return AdminImageChooser().render("video_panel_presenter", image, attrs=attrs)
+            standing = photo_standing(organization, image)
+            return {
+                "presenter_chooser": AdminImageChooser().render("video_panel_presenter", image, attrs=attrs),
+                "presenter_standing": standing,
+                "presenter_standing_json": json.dumps(standing.as_json()),
+            }
 
         @property
         def media(self) -> forms.Media:

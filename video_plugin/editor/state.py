@@ -40,6 +40,9 @@ RENDERER_LABELS = {
 # Why a job failed, for an editor; the runner's own message follows with the details.
 PLAIN_REASONS = {
     ErrorCode.NO_IMAGE: "There is no presenter image.",
+    ErrorCode.IMAGE_NOT_ALLOWED: "The presenter image is not one of the organization's.",
+    ErrorCode.NOT_A_PRESENTER: "This photo is not a presenter.",
+    ErrorCode.NO_CONSENT: "The presenter has no valid consent.",
     ErrorCode.IMAGE_UNREADABLE: "The presenter image could not be read.",
     ErrorCode.IMAGE_TOO_LARGE: "The presenter image is too large.",
     ErrorCode.NO_FACE: "No face was found in the presenter image.",

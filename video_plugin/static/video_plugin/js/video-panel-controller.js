@@ -70,7 +70,7 @@
   class VideoPanelController extends window.StimulusModule.Controller {
     static targets = [
       'runner', 'state', 'controls', 'tone', 'script', 'scriptCount', 'voice', 'voiceHelp', 'presenter',
-      'faceCheck', 'generate', 'generateLabel', 'cancel', 'error', 'history', 'playerTemplate',
+      'faceCheck', 'presenterStanding', 'generate', 'generateLabel', 'cancel', 'error', 'history', 'playerTemplate',
       'previewButton', 'preview', 'previewAudio', 'previewHelp', 'renditionTemplate',
       'layout', 'format', 'burnCaptions', 'layoutPreview', 'layoutPreviewImage', 'layoutPreviewHelp', 'previewFormat',
     ];
@@ -86,16 +86,21 @@
       speakingRates: Object,
       defaultVoice: String,
       layoutDefaults: Object,
+      // Whose face the preset photo is and whether it may be animated (video_plugin/presenters/standing.py).
+      presenterStanding: Object,
     };
 
     connect() {
       this.face = null;
       this.faceConfirmed = false;
+      this.standingConfirmed = false;
+      this.standing = Object.keys(this.presenterStandingValue).length ? this.presenterStandingValue : null;
       this.voicesShown = null;
       this.presenterInput = this.hasPresenterTarget ? this.presenterTarget.querySelector('input[type=hidden]') : null;
       if (this.presenterInput) {
         // The chooser reports a new image by a change event on its hidden input, which does not bubble.
         this.onPresenterChange = () => {
+          this.showPresenterStanding(null);
           this.checkFace();
           this.scheduleLayoutPreview();
         };
@@ -492,10 +497,40 @@
         this.face = await this.request(`${this.url('faceCheck')}?image_id=${encodeURIComponent(imageId)}`);
         this.faceCheckTarget.textContent = this.face.message;
         this.faceCheckTarget.className = `help-block ${this.face.usable ? 'help-info' : 'help-warning'}`;
+        // A face check that also names the photo's presenter refreshes whose face it is and their consent.
+        if (this.face.presenter) this.showPresenterStanding(this.face.presenter);
       } catch (error) {
         this.faceCheckTarget.textContent = error.message;
       }
       if (this.state) this.generateLabelTarget.textContent = this.generateLabel(this.state.job);
+    }
+
+    // --- whose face, and their consent --------------------------------------------------------------------
+
+    // ``standing`` null: the photo changed and its presenter is not known here; the server checks on Generate.
+    showPresenterStanding(standing) {
+      this.standing = standing;
+      this.standingConfirmed = false;
+      if (!this.hasPresenterStandingTarget) return;
+      const target = this.presenterStandingTarget;
+      if (!standing) {
+        target.dataset.status = 'unknown';
+        target.replaceChildren(element('p', { class: 'help-block' },
+          'Whether this photo is a presenter with consent is checked when you generate.'));
+        return;
+      }
+      target.dataset.status = standing.status;
+      const name = standing.presenter_name
+        ? ['Presenter ', element('strong', { 'data-field': 'name' }, standing.presenter_name), ': ']
+        : [];
+      if (standing.usable) {
+        target.replaceChildren(element('p', { class: 'help-block help-info' }, icon('user'), ' ', ...name,
+          element('span', { 'data-field': 'label' }, standing.label), '.'));
+      } else {
+        target.replaceChildren(element('p', { class: 'help-block help-critical', role: 'alert' }, icon('warning'), ' ',
+          ...name, element('strong', { 'data-field': 'label' }, standing.label), '. ',
+          element('span', { 'data-field': 'reason' }, standing.reason)));
+      }
     }
 
     // --- layout, formats and their preview ---------------------------------------------------------------
@@ -607,6 +642,13 @@
       if (this.face && !this.face.usable && this.face.verdict !== 'unavailable' && !this.faceConfirmed) {
         this.faceConfirmed = true;
         this.showError(`${this.face.message} Click "Generate anyway" to queue it regardless.`);
+        return;
+      }
+      // The job would fail with this reason; say it first, and let a second click ask the server anyway (the
+      // consent may have been recorded since the panel loaded).
+      if (this.standing && !this.standing.usable && !this.standingConfirmed) {
+        this.standingConfirmed = true;
+        this.showError(`${this.standing.label}. ${this.standing.reason} Click again to generate regardless.`);
         return;
       }
       const formats = this.chosenFormats();
