@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gpu_runner.signing_chain import make_demo_chain
 from shop.error_reports import mask_url_credentials
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,11 @@ def _demo_environment() -> dict[str, str]:
     env.setdefault("DEMO_PORT", "8000")
     env.setdefault("WAGTAILADMIN_BASE_URL", f"http://127.0.0.1:{env['DEMO_PORT']}")
     env.setdefault("dramatiq_queue_prefetch", "1")
+    # The demo's runner signs its videos' content credentials (C2PA) with a demo chain made anew at each start
+    # (no validator trusts it: verify tools show an unknown signer); production configures a real certificate.
+    if not env.get("GPU_RUNNER_C2PA_CERT") and not env.get("GPU_RUNNER_C2PA_DISABLED"):
+        chain, key = make_demo_chain(DATA / "c2pa")
+        env["GPU_RUNNER_C2PA_CERT"], env["GPU_RUNNER_C2PA_KEY"] = str(chain), str(key)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
