@@ -104,7 +104,13 @@ def compose_finished_videos(
         notes += scene.notes
         box = scene.caption_box
         burn = composition.burn_captions and box is not None
-        label = layout_label(disclosure, fmt, scene.layout, brand.font) if disclosure is not None else None
+        label = (
+            layout_label(
+                disclosure, fmt, scene.layout, brand.font, with_product=bool(scene_assets.product_images)
+            )
+            if disclosure is not None
+            else None
+        )
 
         def caption(text: str, box: Box | None = box, fmt: VideoFormat = fmt) -> Image.Image:
             return draw_caption(text, box, composition, fmt)

@@ -90,9 +90,24 @@ def draw_label(
     return Label(picture, box)
 
 
-def layout_label(disclosure: Disclosure, fmt: VideoFormat, layout: str, font: str) -> Label | None:
-    """The label of a finished video of ``layout`` in ``fmt``: inside that layout's safe area, in ``font``."""
-    return draw_label(disclosure, fmt.width, fmt.height, safe=place(layout, fmt).safe, font=font)
+def layout_label(
+    disclosure: Disclosure, fmt: VideoFormat, layout: str, font: str, *, with_product: bool = True
+) -> Label | None:
+    """The label of a finished video of ``layout`` in ``fmt``: inside that layout's safe area, in ``font``.
+
+    It stays clear of the logo and of the product name (or the lower third holding them): a label in their
+    corner moves past them, down from a top corner or up from a bottom one, as long as it still fits the safe
+    area. ``with_product`` is whether the scene shows a product picture (the social layout then places its
+    logo otherwise).
+    """
+    placement = place(layout, fmt, with_product=with_product)
+    label = draw_label(disclosure, fmt.width, fmt.height, safe=placement.safe, font=font)
+    if label is None:
+        return None
+    obstacles = [box for box in (placement.logo, placement.bar or placement.title) if box is not None]
+    return Label(
+        label.picture, _clear_of(label.box, obstacles, placement.safe, downwards=label.box.y < fmt.height / 2)
+    )
 
 
 def paste_label(image: Image.Image, label: Label | None) -> Image.Image:
@@ -100,6 +115,30 @@ def paste_label(image: Image.Image, label: Label | None) -> Image.Image:
     if label is not None:
         image.paste(label.picture, (label.box.x, label.box.y), label.picture)
     return image
+
+
+def _clear_of(box: Box, obstacles: list[Box], safe: Box, *, downwards: bool) -> Box:
+    """``box`` moved down (or up) past every obstacle it overlaps; unmoved if it would leave ``safe``."""
+    gap = max(4, box.height // 4)
+    moved = box
+    for _ in range(len(obstacles)):
+        hit = next((obstacle for obstacle in obstacles if _overlap(moved, obstacle)), None)
+        if hit is None:
+            break
+        top = hit.bottom + gap if downwards else hit.y - gap - box.height
+        moved = Box(box.x, _even(top), box.width, box.height)
+    if not safe.contains(moved) or any(_overlap(moved, obstacle) for obstacle in obstacles):
+        return box
+    return moved
+
+
+def _overlap(first: Box, second: Box) -> bool:
+    return (
+        first.x < second.right
+        and second.x < first.right
+        and first.y < second.bottom
+        and second.y < first.bottom
+    )
 
 
 def _even(value: float) -> int:

@@ -33,7 +33,7 @@ from gpu_runner.protocol import (
 from gpu_runner.renderers.base import FPS, NullReporter, RenderInput
 from gpu_runner.renderers.still import StillRenderer
 from gpu_runner.scene import Box, place
-from gpu_runner.scene.disclosure import PLATE, Label, draw_label, label_size
+from gpu_runner.scene.disclosure import PLATE, Label, draw_label, label_size, layout_label
 from gpu_runner.scene.fonts import font_chain
 from gpu_runner.scene.text import missing_characters, split_runs
 from gpu_runner.settings import RunnerSettings
@@ -157,6 +157,38 @@ def assert_label_shown(labelled: np.ndarray, clean: np.ndarray, label: Label, si
         assert np.abs(patch(labelled, corner) - patch(clean, corner)).mean() < 3, f"{corner} changed"
 
 
+@pytest.mark.parametrize("with_product", [True, False])
+@pytest.mark.parametrize("layout", ["presenter", "presenter_product", "social"])
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_the_label_keeps_to_its_corner_of_the_safe_area_clear_of_the_logo_and_the_name(
+    layout: str, name: str, with_product: bool
+) -> None:
+    fmt = FORMATS[name]
+    placement = place(layout, fmt, with_product=with_product)
+    safe = placement.safe
+    for position in ("top_left", "top_right", "bottom_left", "bottom_right"):
+        label = layout_label(
+            Disclosure(position=position), fmt, layout, "noto-sans", with_product=with_product
+        )
+        assert label is not None
+        box = label.box
+        assert safe.contains(box), f"{position} leaves the safe area {safe}: {box}"
+        assert (
+            box.size == label.picture.size and box.x % 2 == box.y % 2 == box.width % 2 == box.height % 2 == 0
+        )
+        # Its side of the safe area (the social layout's keeps clear of the apps' buttons and bars).
+        assert (box.x - safe.x < safe.right - box.right) == position.endswith("left"), position
+        assert (box.y + box.height / 2 < safe.y + safe.height / 2) == position.startswith("top"), position
+        for obstacle in (placement.logo, placement.bar or placement.title):
+            if obstacle is not None:
+                assert not (
+                    box.x < obstacle.right
+                    and obstacle.x < box.right
+                    and box.y < obstacle.bottom
+                    and obstacle.y < box.bottom
+                ), f"{position} covers {obstacle}"
+
+
 @pytest.fixture(scope="module")
 def head(
     tmp_path_factory: pytest.TempPathFactory, face_photo: Image.Image, voiced: VoicedScript
@@ -176,12 +208,8 @@ def test_each_layout_shows_the_label_at_its_position_on_every_kind_of_frame(
     clean = composed(tmp_path / "clean", head.video_path, face_photo, voiced, composition, None)
     labelled = composed(tmp_path / "labelled", head.video_path, face_photo, voiced, composition, disclosure)
 
-    safe = place(layout, fmt).safe
-    label = draw_label(disclosure, fmt.width, fmt.height, safe=safe, font=composition.brand.font)
-    assert label is not None and safe.contains(label.box)
-    # The named corner of the safe area (the social layout's keeps clear of the apps' buttons and bars).
-    assert (label.box.x - safe.x < safe.right - label.box.right) == position.endswith("left")
-    assert (label.box.y - safe.y < safe.bottom - label.box.bottom) == position.startswith("top")
+    label = layout_label(disclosure, fmt, layout, composition.brand.font)
+    assert label is not None
     # Frame 0 is the intro card; frame 20 has the presenter speaking (and a caption burned in).
     clean_frames, labelled_frames = frames_of(clean, {0, 20}), frames_of(labelled, {0, 20})
     for index in (0, 20):
@@ -278,7 +306,7 @@ def test_a_job_labels_its_main_video_and_each_format_once(
         renderer="still",
         output_key=OUTPUT_KEY,
         composition=composition,
-        disclosure=Disclosure(position="top_left"),
+        disclosure=Disclosure(position="top_right"),
     )
     env = JobEnvironment(
         RunnerSettings(storage_url=str(storage.root)), storage, speech_service, StillRenderer()
@@ -297,7 +325,7 @@ def test_a_job_labels_its_main_video_and_each_format_once(
     fmt = FORMATS["square"]
     reference = composed(tmp_path / "reference", head.video_path, face_photo, voiced, composition, None)
     stored = storage.root / rendition_key(OUTPUT_KEY, "square")
-    label = draw_label(request.disclosure, fmt.width, fmt.height, safe=place("presenter", fmt).safe)
+    label = layout_label(request.disclosure, fmt, "presenter", "noto-sans")
     assert label is not None
     frame, clean = frames_of(stored, {10})[10], frames_of(reference, {10})[10]
     assert_label_shown(frame, clean, label, label_size(fmt.width, fmt.height))
