@@ -194,3 +194,12 @@ def test_the_presenter_filter_offers_only_the_users_organizations_presenters(wor
     bluebird = Presenter.objects.get(organization_id=world.orgs["bluebird"].pk)
     assert f'value="{acme.pk}"' in html
     assert f'value="{bluebird.pk}"' not in html and bluebird.name not in html
+
+
+def test_under_the_default_tenancy_video_producers_see_the_sites_videos(site_world, client):
+    video = finished_video(site_world.product["kitchen"])
+    client.force_login(site_world.users["producer"])
+    assert [row["Job id"] for row in csv_rows(client)] == [video.job_id]
+    client.force_login(site_world.users["page_editor"])  # sees the page's videos, generates none
+    response = client.get(report_url())
+    assert response.status_code == 302 and video.job_id not in response.content.decode()
