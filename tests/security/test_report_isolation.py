@@ -16,6 +16,7 @@ import io
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from tests.conftest import make_image
 from tests.factories import make_presenter
@@ -203,3 +204,18 @@ def test_under_the_default_tenancy_video_producers_see_the_sites_videos(site_wor
     client.force_login(site_world.users["page_editor"])  # sees the page's videos, generates none
     response = client.get(report_url())
     assert response.status_code == 302 and video.job_id not in response.content.decode()
+
+
+def test_the_spreadsheet_export_holds_the_same_rows(world, videos):
+    response = client_as(world, "owner").get(report_url(export="xlsx"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert header == CSV_HEADER
+    assert [row[CSV_HEADER.index("Job id")] for row in rows] == [videos["acme"].job_id]
+
+
+def test_an_organization_without_videos_gets_an_empty_report(world):
+    response = client_as(world, "owner").get(report_url())
+    assert response.status_code == 200
+    assert "There are no videos to display." in response.content.decode()
