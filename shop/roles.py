@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 from wagtailmedia.models import get_media_model
@@ -43,6 +44,13 @@ COLLECTION_ACTIONS: dict[Role, tuple[str, ...]] = {
     Role.ADMIN: ("add", "change", "choose"),
     Role.EDITOR: ("add", "choose"),
 }
+# Documents in the organization's collection are the evidence of presenters' consent (signed forms,
+# recordings): personal data that only the people who record consent upload and choose. Editors get none.
+DOCUMENT_ACTIONS: dict[Role, tuple[str, ...]] = {
+    Role.OWNER: ("add", "change", "delete", "choose"),
+    Role.ADMIN: ("add", "change", "choose"),
+    Role.EDITOR: (),
+}
 
 # The headless API's admin screens (Settings → Video API): owners and admins manage their organization's API
 # tokens and webhooks and read its delivery log; the screens themselves show only organizations where the user
@@ -59,10 +67,22 @@ API_ADMIN_PERMISSIONS: tuple[str, ...] = (
 # Settings → Brand kits: owners and admins set their organization's logo, colours, music and video defaults
 # (video_plugin.brand.admin_viewsets shows them only their organizations' kits). Editors get none.
 BRAND_KIT_PERMISSIONS: tuple[str, ...] = ("add_brandkit", "change_brandkit", "delete_brandkit")
+# Settings → Presenters: owners and admins add and change their organization's presenters, record consent
+# and revoke it ("change" on a consent record), and take a presenter's videos off live pages; editors see the
+# presenters and their consent status, read-only (video_plugin.presenters.admin_viewsets keeps each to their
+# own organizations). Nobody deletes either: jobs and their content credentials name them.
+PRESENTER_VIEW_PERMISSIONS: tuple[str, ...] = ("view_presenter", "view_consentrecord")
+PRESENTER_PERMISSIONS: tuple[str, ...] = (
+    "add_presenter",
+    "change_presenter",
+    "add_consentrecord",
+    "change_consentrecord",
+    *PRESENTER_VIEW_PERMISSIONS,
+)
 MODEL_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.OWNER: API_ADMIN_PERMISSIONS + BRAND_KIT_PERMISSIONS,
-    Role.ADMIN: API_ADMIN_PERMISSIONS + BRAND_KIT_PERMISSIONS,
-    Role.EDITOR: (),
+    Role.OWNER: API_ADMIN_PERMISSIONS + BRAND_KIT_PERMISSIONS + PRESENTER_PERMISSIONS,
+    Role.ADMIN: API_ADMIN_PERMISSIONS + BRAND_KIT_PERMISSIONS + PRESENTER_PERMISSIONS,
+    Role.EDITOR: PRESENTER_VIEW_PERMISSIONS,
 }
 
 
@@ -102,7 +122,8 @@ def page_permissions(role: Role) -> list[Permission]:
 
 
 def model_permissions(role: Role) -> list[Permission]:
-    """The role's permissions on the plugin's own models (tokens, webhooks, deliveries, brand kits)."""
+    """The role's permissions on the plugin's own models (tokens, webhooks, deliveries, brand kits,
+    presenters and consent records)."""
     return list(
         Permission.objects.filter(
             content_type__app_label="video_plugin", codename__in=MODEL_PERMISSIONS[role]
@@ -112,8 +133,12 @@ def model_permissions(role: Role) -> list[Permission]:
 
 def collection_permissions(role: Role) -> list[Permission]:
     permissions: list[Permission] = []
-    for model in (get_image_model(), get_media_model()):
+    for model, actions in (
+        (get_image_model(), COLLECTION_ACTIONS[role]),
+        (get_media_model(), COLLECTION_ACTIONS[role]),
+        (get_document_model(), DOCUMENT_ACTIONS[role]),
+    ):
         content_type = ContentType.objects.get_for_model(model)
-        codenames = [f"{action}_{model._meta.model_name}" for action in COLLECTION_ACTIONS[role]]
+        codenames = [f"{action}_{model._meta.model_name}" for action in actions]
         permissions += Permission.objects.filter(content_type=content_type, codename__in=codenames)
     return permissions

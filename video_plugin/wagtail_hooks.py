@@ -1,5 +1,6 @@
-"""Wagtail hooks: the editor panel's admin URLs, the headless API's and brand kits' admin screens, the bulk
-action, the ``generate_video`` permission on the group screen, and the default tenancy's site setting."""
+"""Wagtail hooks: the editor panel's admin URLs, the headless API's, brand kits' and presenters' admin
+screens, the bulk action, the ``generate_video`` and presenter permissions on the group screen, presenters'
+log actions, and the default tenancy's site setting."""
 
 from django.apps import apps
 from django.contrib.auth.models import Permission
@@ -7,13 +8,16 @@ from django.db.models import QuerySet
 from django.urls import include, path
 from wagtail import hooks
 from wagtail.contrib.settings.registry import register_setting
+from wagtail.log_actions import LogActionRegistry
 
 from video_plugin.api.admin_viewsets import HeadlessAPIViewSetGroup, ReadOnlyPolicy
 from video_plugin.brand.admin_viewsets import BrandKitViewSet
 from video_plugin.editor import urls
 from video_plugin.editor.bulk_actions import GenerateVideosBulkAction
-from video_plugin.models import GENERATE_PERMISSION_CODENAME, VideoSiteSettings, WebhookDelivery
+from video_plugin.models import GENERATE_PERMISSION_CODENAME, Presenter, VideoSiteSettings, WebhookDelivery
 from video_plugin.permissions import register_policy
+from video_plugin.presenters.admin_viewsets import KeptForTheAudit, PresenterViewSet, group_permissions
+from video_plugin.presenters.log_actions import register_log_actions
 from video_plugin.presenters.report import (
     REPORT_RESULTS_URL_NAME,
     REPORT_URL_NAME,
@@ -53,6 +57,27 @@ def register_generate_permission() -> QuerySet[Permission]:
     return Permission.objects.filter(
         content_type__app_label="video_plugin", codename=GENERATE_PERMISSION_CODENAME
     )
+
+
+# --- Settings → Presenters (video_plugin.presenters.admin_viewsets) -----------------------------------------
+
+register_policy(Presenter, KeptForTheAudit(Presenter))
+
+
+@hooks.register("register_admin_viewset")
+def register_presenter_viewset() -> PresenterViewSet:
+    return PresenterViewSet()
+
+
+@hooks.register("register_permissions")
+def register_consent_record_permissions() -> QuerySet[Permission]:
+    """Shows add, change (revoke) and view of consent records on Settings → Groups, beside presenters'."""
+    return group_permissions().filter(content_type__model="consentrecord")
+
+
+@hooks.register("register_log_actions")
+def register_presenter_log_actions(actions: LogActionRegistry) -> None:
+    register_log_actions(actions)
 
 
 # --- Reports → Presenter consent (video_plugin.presenters.report) ------------------------------------------
