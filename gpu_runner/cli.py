@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .protocol import FORMATS, LAYOUTS, TOKEN_LENGTH, Composition, video_key
+from .protocol import FORMATS, LAYOUTS, TOKEN_LENGTH, Composition, Disclosure, video_key
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -171,7 +171,8 @@ def _render(args: argparse.Namespace) -> int:
         reporter.enter("tts")
         voiced = speak_script(speech, text, args.voice or settings.default_voice, settings.max_audio_seconds)
         with tempfile.TemporaryDirectory(prefix="gpu-runner-render-") as folder:
-            files = render_files(renderer, image, text, voiced, reporter, Path(folder))
+            label = Disclosure()  # a local render is AI-generated video like any other
+            files = render_files(renderer, image, text, voiced, reporter, Path(folder), disclosure=label)
             finished = (
                 _compose(args, image, text, voiced, files, reporter, Path(folder)) if args.layout else None
             )
@@ -251,7 +252,9 @@ def _compose(
         data["burn_captions"] = args.captions
     composition = Composition.from_dict(data, LOCAL_ORGANIZATION)
     output_key = video_key(LOCAL_ORGANIZATION, 1, "0" * TOKEN_LENGTH)
-    return compose_files(composition, output_key, storage, image, text, voiced, files, reporter)
+    return compose_files(
+        composition, output_key, storage, image, text, voiced, files, reporter, disclosure=Disclosure()
+    )
 
 
 def _make_demo_chain(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ and listings whose query count does not grow with the number of pages."""
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -64,15 +65,16 @@ def test_ai_video_describes_the_current_video_with_absolute_urls(world, client, 
     page = world.product["acme"]
     job = request_video(page, None, VideoJob.Trigger.EDITOR, formats=["square", "landscape"])
     renditions = rendition_dicts(job.output_key, "landscape", "square", captions_burned=True)
-    succeeded = VideoEvent(
-        job.job_id, job.attempt, "succeeded", result=render_result(job, renditions=renditions)
-    )
+    signed = {"signed": True, "standard": "C2PA", "issuer": "Acme", "manifest": "urn:c2pa:1"}
+    result = render_result(job, renditions=renditions, credentials=signed)
+    succeeded = VideoEvent(job.job_id, job.attempt, "succeeded", result=result)
     assert apply_event(VideoEvent.from_dict(succeeded.to_dict()))
     job.refresh_from_db()
     data = page_json(client, page)
     video = data["ai_video"]
     assert video.pop("created_at") == job.media.created_at.isoformat()
     base = "http://shop.example/media/"
+    VERIFY = "https://contentcredentials.org/verify?source="
     landscape, square = (rendition_key(job.output_key, name) for name in ("landscape", "square"))
     assert video == {
         "url": base + job.output_key,
@@ -104,6 +106,13 @@ def test_ai_video_describes_the_current_video_with_absolute_urls(world, client, 
                 "captions_burned": True,
             },
         ],
+        "ai_generated": True,
+        "label": "AI-generated",
+        "credentials": {
+            "standard": "C2PA",
+            "signed": True,
+            "verify_url": VERIFY + quote(base + job.output_key, safe=""),
+        },
     }
     assert data["price"] == "24.00"
 

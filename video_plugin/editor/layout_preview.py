@@ -28,8 +28,16 @@ from gpu_runner.protocol import (
     ProtocolError,
 )
 from gpu_runner.scene import SceneAssets, preview_image
+from gpu_runner.scene.disclosure import layout_label, paste_label
 from video_plugin.editor.layout_choice import read_burn_captions, read_formats, read_layout
-from video_plugin.jobs.composition import ProductFacts, brand_kit_for, job_choices, product_of, shortened
+from video_plugin.jobs.composition import (
+    ProductFacts,
+    brand_kit_for,
+    disclosure_of,
+    job_choices,
+    product_of,
+    shortened,
+)
 from video_plugin.jobs.presenters import may_use_image
 from video_plugin.jobs.scripts import first_sentences, plain_text
 from video_plugin.models import BrandKit
@@ -162,6 +170,16 @@ def layout_preview(
     assets = preview_assets(product, organization, kit, presenter)
     caption = sample_caption(page) if choice.burn_captions else None
     picture = preview_image(composition, FORMATS[choice.format], assets, sample_caption=caption)
+    # The visible AI label, where and as the runner draws it on every frame.
+    without_picture = choice.layout == "presenter_product" and not assets.product_images
+    label = layout_label(
+        disclosure_of(kit),
+        FORMATS[choice.format],
+        "presenter" if without_picture else choice.layout,
+        composition.brand.font,
+        with_product=bool(assets.product_images),
+    )
+    paste_label(picture, label)
     picture.thumbnail((PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE), PILImage.Resampling.LANCZOS)
     buffer = io.BytesIO()
     picture.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
