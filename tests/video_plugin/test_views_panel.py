@@ -16,6 +16,8 @@ from wagtail.images import get_image_model
 
 from gpu_runner.protocol import MAX_IMAGE_PIXELS, PROTOCOL_VERSION, cancel_key, runner_key
 from tests.factories import still_render_result
+from video_plugin.editor import views
+from video_plugin.editor.face_check import FaceCheck
 from video_plugin.jobs import capabilities
 from video_plugin.jobs.attach import attach_video
 from video_plugin.jobs.requests import request_video
@@ -136,6 +138,19 @@ def test_face_check_finds_one_face_and_warns_otherwise(world, client):
     verdict = client.get(url, {"image_id": blank.pk}).json()
     assert verdict["verdict"] == "no_face" and not verdict["usable"] and "blank" in verdict["message"]
     assert client.get(url, {"image_id": elsewhere.pk}).status_code == 400
+
+
+def test_face_check_says_whose_presenter_photo_it_is(world, client, monkeypatch):
+    # The face itself is not this test's: the check is stubbed so it runs without OpenCV too.
+    monkeypatch.setattr(views, "check_face", lambda image: FaceCheck("ok", "one face", faces=1))
+    stranger = saved_image("stranger", PILImage.new("RGB", (64, 64)), world.orgs["acme"].collection)
+    url = reverse("video_plugin:face_check", args=[world.product["acme"].pk])
+    client.force_login(world.users[("editor", "acme")])
+
+    ours = client.get(url, {"image_id": world.orgs["acme"].default_presenter_image_id}).json()
+    assert ours["verdict"] == "ok" and ours["presenter"]["usable"] is True
+    theirs = client.get(url, {"image_id": stranger.pk}).json()["presenter"]
+    assert theirs["usable"] is False and "is no presenter" in theirs["reason"]
 
 
 def test_capabilities_merge_runners_and_say_when_unknown(redis):

@@ -33,6 +33,7 @@ from video_plugin.jobs.scripts import TONES, write_script
 from video_plugin.jobs.speech_time import duration_text, estimated_speech_seconds
 from video_plugin.models import VideoJob
 from video_plugin.permissions import permission_policy_for
+from video_plugin.presenters.standing import photo_standing
 from video_plugin.public.captions import captions_response
 from video_plugin.tenancy import OrganizationInfo, can_generate, can_view, get_tenancy
 
@@ -279,7 +280,8 @@ def written_script(request: HttpRequest, page_id: int) -> JsonResponse:
 
 @require_GET
 def face_check(request: HttpRequest, page_id: int) -> JsonResponse:
-    """Whether ``?image_id=`` shows one usable face (a warning only; the runner decides)."""
+    """Whether ``?image_id=`` shows one usable face (a warning only; the runner decides), and whose presenter
+    photo it is."""
     page = organization_page(page_id)
     if not can_view(request.user, page):
         return not_a_viewer("check this page's presenter images")
@@ -287,7 +289,9 @@ def face_check(request: HttpRequest, page_id: int) -> JsonResponse:
         image = chosen_image(request, request.GET.get("image_id"))
     except BadRequest as exc:
         return bad_request(str(exc))
-    return JsonResponse(check_face(image).as_json())
+    # Whose face it is, and whether their consent lets it be used, beside the face itself.
+    standing = photo_standing(organization_of(page), image).as_json()
+    return JsonResponse({**check_face(image).as_json(), "presenter": standing})
 
 
 @require_POST
