@@ -6,6 +6,7 @@
   something answers Wagtail's refusal (302 to the dashboard), changing nothing.
 - A member of both organizations manages only where they are owner or admin.
 - Anonymous visitors are sent to the login; a POST without the CSRF token is refused (403).
+- Consent evidence (documents in the organization's collection) is chosen by its owners and admins only.
 """
 
 from __future__ import annotations
@@ -174,3 +175,19 @@ def test_the_superuser_sees_every_organizations_presenters_and_deletes_none(worl
     response = client.post(f"{BASE}/delete/{presenter.pk}/")
     assert (response.status_code, response["Location"]) == (302, "/admin/")
     assert_unchanged(presenter, record, job)
+
+
+def test_consent_evidence_is_chosen_only_by_the_organizations_managers(world, acme):
+    """Signed consent forms are documents in the organization's collection: its owners and admins choose
+    them; another organization's and editors do not see them."""
+    _, record, _ = acme
+    bluebird_form = ConsentRecord.objects.get(presenter__organization_id=world.orgs["bluebird"].pk).evidence
+    for actor in ("owner", "admin"):
+        body = client_as(world, actor).get("/admin/documents/chooser/").content.decode()
+        assert f"/admin/documents/chooser/chosen/{record.evidence_id}/" in body, actor
+        assert f"/admin/documents/chooser/chosen/{bluebird_form.pk}/" not in body, actor
+    for actor in ("other_org_owner", "editor"):
+        body = client_as(world, actor).get("/admin/documents/chooser/").content.decode()
+        assert f"/admin/documents/chooser/chosen/{record.evidence_id}/" not in body, actor
+    response = client_as(world, "editor").get("/admin/documents/")
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
