@@ -15,7 +15,7 @@ from gpu_runner.protocol import ErrorCode
 from tests.conftest import make_image, permissions
 from tests.content_credentials import image_from_bytes, signed_jpeg
 from tests.factories import make_document, make_presenter
-from tests.security.conftest import finished_video
+from tests.security.conftest import finish, finished_video
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import ConsentRecord, Presenter, VideoJob
 from video_plugin.presenters.forms import ConsentRecordForm
@@ -90,6 +90,13 @@ def test_the_presenters_page_shows_its_consent_records_and_the_revoke_action(cli
     assert f"{BASE}/consent/{record.pk}/revoke/" in body
     assert f"{BASE}/{presenter.pk}/consent/new/" in body
     assert record.evidence.url in body  # managers open the evidence
+
+    client = logged_in(client, world, "admin")
+    revoke_page = client.get(f"{BASE}/consent/{record.pk}/revoke/").content.decode()
+    assert record.reference in revoke_page and 'name="note"' in revoke_page
+    assert 'type="submit" class="button serious">Revoke consent' in revoke_page
+    record_page = client.get(f"{BASE}/{presenter.pk}/consent/new/").content.decode()
+    assert 'name="evidence"' in record_page and 'name="valid_until"' in record_page
 
 
 def test_an_editor_sees_presenters_read_only(client, world):
@@ -375,8 +382,7 @@ def test_the_live_videos_of_the_presenter_are_listed_after_revocation(client, wo
 
 
 def finish_with(page, presenter):
-    from tests.security.conftest import finish
-
+    """A finished, live video of ``page`` showing ``presenter``."""
     return finish(request_video(page, None, VideoJob.Trigger.PUBLISH, presenter=presenter))
 
 
@@ -422,8 +428,6 @@ def test_a_video_waiting_for_publish_does_not_go_live_after_revocation(client, w
     acme = world.orgs["acme"]
     acme.editor_videos_live_at_once, acme.auto_generate_on_publish = False, False
     acme.save()
-    from tests.security.conftest import finish
-
     waiting = finish(request_video(page, None, VideoJob.Trigger.EDITOR))
     assert waiting.waits_for_publish
 

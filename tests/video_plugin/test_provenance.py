@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.base import ContentFile
+from wagtail.models import Collection
 
 from tests.content_credentials import image_from_bytes, signed_jpeg
 from video_plugin.presenters.provenance import is_ai_generated, source_types
@@ -32,8 +33,6 @@ def test_the_active_manifests_source_type_decides(tmp_path, source_type, ai):
 
 
 def test_a_saved_wagtail_image_is_read_from_its_storage(db, tmp_path):
-    from wagtail.models import Collection
-
     image = image_from_bytes(
         "made up face", signed_jpeg(tmp_path, "trainedAlgorithmicMedia"), Collection.get_first_root_node()
     )
