@@ -23,6 +23,7 @@ import pytest
 from gpu_runner.protocol import ASSET_KEY_RE, PRESENTER_KEY_RE, VIDEO_KEY_RE, ProtocolError, RenderRequest
 from shop.models import ProductPage
 from tests.conftest import make_image
+from tests.factories import make_presenter
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import BrandKit, VideoJob
 
@@ -69,6 +70,7 @@ def test_hostile_image_file_names_stay_inside_storage_and_pass_the_runner(world,
     assert not key.startswith("/") and ".." not in key.split("/")
     assert (video_storage / key).resolve().is_relative_to(video_storage.resolve())
     assert Path(video_storage / key).is_file()
+    make_presenter(image, world.orgs["acme"].pk)
     job = request_video(world.product["acme"], None, VideoJob.Trigger.EDITOR, image=image)
     # The runner gets the organization's copy, named by its bytes, never the upload's name.
     assert PRESENTER_KEY_RE.match(job.image_key)["org"] == str(world.orgs["acme"].pk)
