@@ -90,6 +90,7 @@ def test_the_presenters_page_shows_its_consent_records_and_the_revoke_action(cli
     assert f"{BASE}/consent/{record.pk}/revoke/" in body
     assert f"{BASE}/{presenter.pk}/consent/new/" in body
     assert record.evidence.url in body  # managers open the evidence
+    assert "Licence reference" not in body  # a person's presenter rests on consent, not a licence
 
     client = logged_in(client, world, "admin")
     revoke_page = client.get(f"{BASE}/consent/{record.pk}/revoke/").content.decode()

@@ -131,6 +131,12 @@ class PresenterEditView(ScopedPresenter, generic.EditView):
 class PresenterInspectView(ScopedPresenter, generic.InspectView):
     """The presenter's page: its facts, its consent status and records, and where it is live."""
 
+    def setup(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        if self.object.kind != Presenter.Kind.SYNTHETIC:
+            # A licence is a synthetic face's; a person's rests on the consent records listed below.
+            self.fields = [name for name in self.fields if name not in ("licence", "licence_reference")]
+
     def get_edit_url(self) -> str | None:
         if not may_manage(self.request.user, self.object.organization_id):
             return None

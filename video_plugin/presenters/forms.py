@@ -42,7 +42,11 @@ class PresenterForm(OrganizationForm):
     class Meta:
         model = Presenter
         fields = ["organization_id", "name", "photo", "kind", "licence"]
-        widgets = {"photo": AdminImageChooser, "kind": forms.RadioSelect}
+        widgets = {
+            "photo": AdminImageChooser,
+            "kind": forms.RadioSelect,
+            "licence": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -54,8 +54,8 @@ class PresenterScreen(WagtailAdminTemplateMixin):
     header_icon = "user"
     presenter: Presenter
 
-    def get_page_subtitle(self) -> str:
-        return self.presenter.name
+    def get_page_title(self) -> str:
+        return f"{self.page_title} of {self.presenter.name}"
 
     def get_breadcrumbs_items(self) -> list[dict[str, str]]:
         return [
