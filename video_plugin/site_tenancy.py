@@ -73,7 +73,8 @@ class SiteTenancy(Tenancy):
     )
     who_may_view = "people who may edit this page"
     who_may_manage_presenters = (
-        "someone whose group may add and change presenters (Settings → Groups), in Settings → Presenters"
+        "someone whose group may generate presenter videos and add and change presenters "
+        "(Settings → Groups), in Settings → Presenters"
     )
 
     def organization_for_page(self, page: Page) -> OrganizationInfo | None:
@@ -102,6 +103,12 @@ class SiteTenancy(Tenancy):
 
     def can_generate_for_organization(self, user: Any, organization_id: int) -> bool:
         return organization_id == SITE_ORGANIZATION_ID and user.has_perm(GENERATE_PERMISSION)
+
+    def can_view_organization(self, user: Any, organization_id: int) -> bool:
+        # Whoever may generate, and a group given only "Can view presenter" (Settings → Groups).
+        return organization_id == SITE_ORGANIZATION_ID and (
+            user.has_perm(GENERATE_PERMISSION) or user.has_perm("video_plugin.view_presenter")
+        )
 
     def images_of(self, organization: OrganizationInfo) -> QuerySet[AbstractImage]:
         # The site's tokens act for every page, so they may name any image as the presenter.

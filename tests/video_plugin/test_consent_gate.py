@@ -7,11 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from gpu_runner.protocol import ErrorCode, RenderRequest
 from tests.conftest import make_image
-from tests.factories import make_document, make_presenter
+from tests.content_credentials import image_from_bytes, signed_jpeg
+from tests.factories import make_document, make_media, make_presenter
+from video_plugin.jobs.going_live import publish_waiting_video
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import ConsentRecord, Presenter, VideoJob
 from video_plugin.presenters.consent import Status, usability
@@ -151,3 +154,66 @@ def test_a_consent_ending_before_it_starts_is_refused_by_the_database(world):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         consent(presenter, 0, -1)
+
+
+def test_a_person_presenter_whose_photo_turns_out_ai_made_is_refused(
+    world, tmp_path, sent_renders, django_capture_on_commit_callbacks
+):
+    org = world.orgs["acme"]
+    made = image_from_bytes("made", signed_jpeg(tmp_path, "trainedAlgorithmicMedia"), org.collection)
+    make_presenter(made, org.pk, name="Made")
+    page = world.product["acme"]
+    page.presenter_image = made
+    page.save()
+
+    job, sent = ask(world, sent_renders, django_capture_on_commit_callbacks)
+
+    assert job.error_code == ErrorCode.NO_CONSENT and "a trained model made it" in job.error_message
+    assert sent == []
+
+
+def finished_waiting_job(world: Any, presenter: Presenter) -> VideoJob:
+    """A succeeded job of Acme's page by ``presenter`` whose video waits for the page's next publish."""
+    page = world.product["acme"]
+    media = make_media(world.orgs["acme"].collection, "waiting video")
+    return VideoJob.objects.create(
+        organization_id=world.orgs["acme"].pk,
+        page=page,
+        trigger=VideoJob.Trigger.EDITOR,
+        voice="espeak:en-us",
+        renderer="still",
+        presenter=presenter,
+        status=VideoJob.Status.SUCCEEDED,
+        media=media,
+        waits_for_publish=True,
+    )
+
+
+def test_a_waiting_video_whose_consent_lapsed_does_not_go_live_on_publish(world):
+    presenter = acme_presenter(world)
+    job = finished_waiting_job(world, presenter)
+    presenter.consents.get().revoke(None, "withdrawn while the video waited")
+
+    assert publish_waiting_video(world.product["acme"]) is None
+
+    job.refresh_from_db()
+    assert not job.is_current and not job.waits_for_publish
+
+
+def test_a_waiting_video_with_consent_goes_live_on_publish(world):
+    job = finished_waiting_job(world, acme_presenter(world))
+    assert publish_waiting_video(world.product["acme"]) == job
+    job.refresh_from_db()
+    assert job.is_current and not job.waits_for_publish
+
+
+def test_make_live_refuses_a_video_whose_consent_was_revoked(world, client):
+    presenter = acme_presenter(world)
+    job = finished_waiting_job(world, presenter)
+    presenter.consents.get().revoke(None)
+    client.force_login(world.users[("owner", "acme")])
+
+    answer = client.post(reverse("video_plugin:make_current", args=[world.product["acme"].pk, job.job_id]))
+
+    assert answer.status_code == 409 and "withdrew consent" in answer.json()["error"]
+    assert not VideoJob.objects.get(pk=job.pk).is_current

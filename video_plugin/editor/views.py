@@ -27,7 +27,7 @@ from video_plugin.editor.state import job_state, panel_state
 from video_plugin.editor.voice_previews import is_servable, request_preview, stored_preview
 from video_plugin.jobs.cancellation import cancel_job
 from video_plugin.jobs.capabilities import read_capabilities
-from video_plugin.jobs.going_live import go_live
+from video_plugin.jobs.going_live import consent_lapsed, go_live
 from video_plugin.jobs.requests import VideoRequestError, request_video
 from video_plugin.jobs.scripts import TONES, write_script
 from video_plugin.jobs.speech_time import duration_text, estimated_speech_seconds
@@ -254,6 +254,9 @@ def make_current(request: HttpRequest, page_id: int, job_id: str) -> JsonRespons
         )
     if job.status != VideoJob.Status.SUCCEEDED or job.media_id is None:
         return JsonResponse({"error": f"job {job.job_id} has no finished video to show"}, status=409)
+    lapsed = consent_lapsed(job)
+    if lapsed:
+        return JsonResponse({"error": f"this video can no longer be shown: {lapsed}"}, status=409)
     go_live(job)
     return JsonResponse(panel_state(page.pk))
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from video_plugin.models import VideoJob
+from video_plugin.presenters.consent import usability
 from video_plugin.tenancy import OrganizationInfo
 
 
@@ -57,11 +58,26 @@ def finish(job: VideoJob, organization: OrganizationInfo) -> None:
         job.is_current, job.waits_for_publish = True, False
 
 
+def consent_lapsed(job: VideoJob) -> str:
+    """Why ``job``'s video may no longer be shown (its presenter's consent or licence is not in force), or
+    ``""``. A job from before presenters (none recorded) is judged as it was made."""
+    if job.presenter_id is None:
+        return ""
+    usable = usability(job.presenter)
+    return "" if usable.usable else usable.reason
+
+
 def publish_waiting_video(page: Any) -> VideoJob | None:
-    """On the page's publish: its video waiting for publish, if any, goes live."""
+    """On the page's publish: its video waiting for publish, if any, goes live — unless its presenter's
+    consent lapsed while it waited (expired, or revoked): then it stops waiting, and the page keeps its
+    video."""
     waiting = VideoJob.objects.filter(
         page_id=page.pk, waits_for_publish=True, status=VideoJob.Status.SUCCEEDED, media__isnull=False
     ).first()
-    if waiting is not None:
-        go_live(waiting)
+    if waiting is None:
+        return None
+    if consent_lapsed(waiting):
+        VideoJob.objects.filter(pk=waiting.pk).update(waits_for_publish=False)
+        return None
+    go_live(waiting)
     return waiting

@@ -34,6 +34,7 @@ from video_plugin.jobs.scripts import compose_script
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import BrandKit, Presenter, VideoJob
 from video_plugin.presenters.consent import consent_reference, presenter_of_photo, usability
+from video_plugin.presenters.provenance import is_ai_generated
 from video_plugin.tenancy import OrganizationInfo, get_tenancy
 from video_plugin.webhooks.delivery import queue_deliveries
 
@@ -255,6 +256,15 @@ def build_job(
         )
     elif not job.consent_reference:
         fail(job, ErrorCode.NO_CONSENT, usability(presenter).reason)
+    elif presenter.kind == Presenter.Kind.PERSON and is_ai_generated(image):
+        # Checked again here, not only when the presenter was saved: an image's file can be replaced since.
+        fail(
+            job,
+            ErrorCode.NO_CONSENT,
+            f"the photo of presenter {presenter.name!r} says in its content credentials that a trained model "
+            "made it, so it shows no person who consented: only a synthetic presenter, with its licence, may "
+            f"use it. Ask {get_tenancy().who_may_manage_presenters} to record it so.",
+        )
     else:
         try:
             job.image_key = file_presenter(organization, image)
