@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Page, Site, get_page_models
 
@@ -109,6 +110,11 @@ class SiteTenancy(Tenancy):
         return organization_id == SITE_ORGANIZATION_ID and (
             user.has_perm(GENERATE_PERMISSION) or user.has_perm("video_plugin.view_presenter")
         )
+
+    def documents_of(self, organization: OrganizationInfo) -> QuerySet[Any]:
+        # One organization, the whole site: consent evidence may be any document (keep it in a private
+        # collection).
+        return get_document_model().objects.all()
 
     def images_of(self, organization: OrganizationInfo) -> QuerySet[AbstractImage]:
         # The site's tokens act for every page, so they may name any image as the presenter.

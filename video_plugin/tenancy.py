@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.signals import setting_changed
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
+from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtailmedia import get_media_model
 
@@ -105,6 +106,12 @@ class Tenancy:
         collection and the collections below it."""
         collections = organization.collection.get_descendants(inclusive=True)
         return get_image_model().objects.filter(collection__in=collections)
+
+    def documents_of(self, organization: OrganizationInfo) -> QuerySet[Any]:
+        """The documents that may be evidence of the organization's presenters' consent: by default those in
+        its collection and the collections below it, where its managers upload them."""
+        collections = organization.collection.get_descendants(inclusive=True)
+        return get_document_model().objects.filter(collection__in=collections)
 
     def media_of(self, organization: OrganizationInfo) -> QuerySet[Any]:
         """The wagtailmedia items the organization's brand kit may use as its music: by default those in its

@@ -15,9 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.documents import get_document_model
 from wagtail.documents.widgets import AdminDocumentChooser
 from wagtail.images.widgets import AdminImageChooser
 
@@ -27,13 +25,6 @@ from video_plugin.jobs.presenters import may_use_image
 from video_plugin.models import ConsentRecord, Presenter
 from video_plugin.presenters.provenance import is_ai_generated
 from video_plugin.tenancy import OrganizationInfo, get_tenancy
-
-
-def documents_of(organization: OrganizationInfo) -> QuerySet[Any]:
-    """The documents that may be evidence of the organization's consent: those in its collection and the
-    collections below it, where its managers upload them."""
-    collections = organization.collection.get_descendants(inclusive=True)
-    return get_document_model().objects.filter(collection__in=collections)
 
 
 class PresenterForm(OrganizationForm):
@@ -152,7 +143,8 @@ class ConsentRecordForm(WagtailAdminModelForm):
                 "leave it empty for 'until revoked'.",
             )
         evidence = data.get("evidence")
-        if evidence is not None and not documents_of(organization).filter(pk=evidence.pk).exists():
+        allowed = get_tenancy().documents_of(organization)
+        if evidence is not None and not allowed.filter(pk=evidence.pk).exists():
             self.add_error(
                 "evidence",
                 f"{evidence.title!r} is not in {organization.name!r}'s collection; upload the evidence there "
