@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,7 +17,8 @@ from .tts.base import Timing, spread_timings
 
 LINE_CHARS = 42
 LINES_PER_CUE = 2
-SENTENCE_ENDS = (".", "!", "?", "…")
+# Latin's, the CJK full stops and marks, Arabic's and Urdu's question mark and full stop, and the danda.
+SENTENCE_ENDS = (".", "!", "?", "…", "。", "！", "？", "؟", "۔", "।")
 # Matching an engine's words to the script's: letters of the script the engine may pass over unsaid before
 # its next word, and engine words one written word may hold (a hyphenated word, a number read digit by digit).
 MAX_SKIPPED_LETTERS = 12
@@ -25,6 +27,9 @@ MAX_ENGINE_WORDS_PER_WORD = 4
 UNSPACED_SCRIPT_RE = re.compile(
     "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"
 )
+# What takes no space beside it in such a script: its letters, and its own punctuation (、。「」 and the
+# full-width forms).
+UNSPACED_CHARACTER_RE = re.compile(f"{UNSPACED_SCRIPT_RE.pattern[:-1]}\u3000-\u303f\uff00-\uffef]")
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,9 @@ class Cue:
 
     @property
     def text(self) -> str:
-        """The cue's words as one line of plain text (no WebVTT escaping)."""
-        return " ".join(self.words)
+        """The cue's words as one line of plain text (no WebVTT escaping); no space between words of a script
+        written without spaces (Japanese, Chinese, Thai)."""
+        return _joined(self.words)
 
 
 def caption_cues(script: str, timings: Sequence[Timing], duration_s: float) -> list[Cue]:
@@ -71,14 +77,21 @@ def caption_cues(script: str, timings: Sequence[Timing], duration_s: float) -> l
     return cues
 
 
-def build_webvtt(script: str, timings: Sequence[Timing], duration_s: float, *, offset_s: float = 0.0) -> str:
+def build_webvtt(
+    script: str, timings: Sequence[Timing], duration_s: float, *, offset_s: float = 0.0, language: str = ""
+) -> str:
     """A WebVTT document of :func:`caption_cues`, shifted by ``offset_s`` (an intro card's length)."""
-    return webvtt_of(caption_cues(script, timings, duration_s), offset_s=offset_s)
+    return webvtt_of(caption_cues(script, timings, duration_s), offset_s=offset_s, language=language)
 
 
-def webvtt_of(cues: Sequence[Cue], *, offset_s: float = 0.0) -> str:
-    """``cues`` as a WebVTT document, lines wrapped at :data:`LINE_CHARS` and text escaped."""
-    blocks = ["WEBVTT"]
+def webvtt_of(cues: Sequence[Cue], *, offset_s: float = 0.0, language: str = "") -> str:
+    """``cues`` as a WebVTT document, lines wrapped at :data:`LINE_CHARS` columns and text escaped.
+
+    ``language`` (a BCP 47 tag such as ``ja`` or ``ar``) is stated in the header, as players and caption
+    tools read it (``Language: ja``); WebVTT parsers skip header lines they do not know.
+    """
+    header = "WEBVTT\nKind: captions" + (f"\nLanguage: {language}" if language else "")
+    blocks = [header]
     for cue in cues:
         timing = f"{_timestamp(cue.start_s + offset_s)} --> {_timestamp(cue.end_s + offset_s)}"
         blocks.append(timing + "\n" + "\n".join(_wrap(list(cue.words))))
@@ -149,15 +162,53 @@ def _letters(text: str) -> str:
     return "".join(letter for letter in text.casefold() if letter.isalnum())
 
 
+def _joined(words: Sequence[str]) -> str:
+    """``words`` as written: a space between two words unless both sides are of a script without spaces."""
+    text = ""
+    for word in words:
+        text += _separator(text, word) + word
+    return text
+
+
+def _separator(before: str, word: str) -> str:
+    if not before:
+        return ""
+    # Japanese sets a Latin word beside kana without a space ("LEDを"), so one unspaced side is enough.
+    unspaced = UNSPACED_CHARACTER_RE.match(before[-1]) or UNSPACED_CHARACTER_RE.match(word[:1])
+    return "" if unspaced else " "
+
+
+def _columns(text: str) -> int:
+    """How wide ``text`` shows: CJK and other wide characters take two columns (a Japanese line of 21
+    characters is as wide as a Latin line of 42)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
 def _wrap(words: list[str]) -> list[str]:
+    """Lines of at most :data:`LINE_CHARS` columns, broken between words; a word too wide for a line alone
+    (a run of Japanese or Chinese the engine gave as one word) is broken between its characters."""
     lines: list[str] = []
     for word in words:
-        text = _escape(word)
-        if lines and len(lines[-1]) + 1 + len(text) <= LINE_CHARS:
-            lines[-1] += " " + text
-        else:
-            lines.append(text)
-    return lines
+        for piece in _pieces(word):
+            joined = lines[-1] + _separator(lines[-1], piece) + piece if lines else piece
+            if lines and _columns(joined) <= LINE_CHARS:
+                lines[-1] = joined
+            else:
+                lines.append(piece)
+    return [_escape(line) for line in lines]
+
+
+def _pieces(word: str) -> list[str]:
+    """``word`` itself, or, when it is wider than a line and written without spaces, line-wide slices."""
+    if _columns(word) <= LINE_CHARS or not UNSPACED_SCRIPT_RE.search(word):
+        return [word]
+    pieces, current = [], ""
+    for char in word:
+        if current and _columns(current + char) > LINE_CHARS:
+            pieces.append(current)
+            current = ""
+        current += char
+    return [*pieces, current] if current else pieces
 
 
 def _escape(text: str) -> str:

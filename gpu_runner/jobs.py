@@ -46,6 +46,7 @@ from .renderers.base import FPS, FrameStream, Renderer, RenderInput, RenderRefus
 from .settings import RunnerSettings
 from .storage import ObjectNotFound, Storage, StorageUnreachable
 from .tts import SpeechService, TTSError, UnknownVoice, VoicedScript
+from .tts.base import language_of
 
 logger = logging.getLogger(__name__)
 
@@ -255,7 +256,8 @@ def render_files(
     timed = _entering_when_exhausted(stream, lambda: reporter.enter("encode"))
     video = encode_mp4(timed, speech, folder / "video.mp4", folder / "poster.jpg", disclosure)
     captions_path = folder / "captions.vtt"
-    captions_path.write_text(build_webvtt(text, voiced.spoken.timings, speech.duration_s), encoding="utf-8")
+    webvtt = build_webvtt(text, voiced.spoken.timings, speech.duration_s, language=spoken_language(voiced))
+    captions_path.write_text(webvtt, encoding="utf-8")
     # Read after encoding: a renderer may add a note while it streams (e.g. a clip it had to redo).
     return RenderedFiles(video, captions_path, list(stream.fallbacks))
 
@@ -289,7 +291,13 @@ def compose_files(
         folder=files.video.video_path.parent,
         reporter=reporter,
         disclosure=disclosure,
+        language=spoken_language(voiced),
     )
+
+
+def spoken_language(voiced: VoicedScript) -> str:
+    """The language of the voice heard (``edge:de-DE-KatjaNeural`` → ``de``): the captions' language tag."""
+    return language_of(voiced.voice.partition(":")[2])
 
 
 def job_error_for(exc: BaseException, stage: str | None) -> JobError:

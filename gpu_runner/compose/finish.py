@@ -69,6 +69,7 @@ def compose_finished_videos(
     reporter: StageReporter,
     encoder: VideoEncoder | None = None,
     disclosure: Disclosure | None = None,
+    language: str = "",
 ) -> FinishedVideos:
     """Compose every format of ``composition`` from ``head_video`` (the rendered head, speech from frame 0),
     each to be stored beside the main video ``output_key`` (:func:`~gpu_runner.protocol.rendition_key`).
@@ -76,7 +77,8 @@ def compose_finished_videos(
     ``script`` and ``timings`` are what the voice said and when (the engine's own timings, or none to spread
     them), for the captions. Reports progress through ``reporter`` and checks for cancellation once a second
     of video. ``disclosure`` is the visible AI label laid over every frame of every format, inside the
-    layout's safe area, in the brand's font (``None`` or disabled: no label). Raises
+    layout's safe area, in the brand's font (``None`` or disabled: no label). ``language`` is the captions'
+    language tag (the voice's). Raises
     :class:`~gpu_runner.storage.StorageUnreachable` when the assets cannot be read.
     """
     encoder = encoder or rendition_encoder()
@@ -138,7 +140,7 @@ def compose_finished_videos(
         )
     captions_path = folder / "renditions.vtt"
     offset_s = card_frames(brand.intro_s, fps) / fps
-    captions_path.write_text(webvtt_of(cues, offset_s=offset_s), encoding="utf-8")
+    captions_path.write_text(webvtt_of(cues, offset_s=offset_s, language=language), encoding="utf-8")
     # The same note from every format's scene (a layout fallback, a font fallback) is said once.
     return FinishedVideos(renditions, sound, captions_path, list(dict.fromkeys(notes)))
 

@@ -8,8 +8,92 @@ from gpu_runner.tts.base import Timing
 
 def cues(vtt: str) -> list[tuple[str, list[str]]]:
     blocks = vtt.strip().split("\n\n")
-    assert blocks[0] == "WEBVTT"
+    assert blocks[0].split("\n")[0] == "WEBVTT"
     return [(block.split("\n")[0], block.split("\n")[1:]) for block in blocks[1:]]
+
+
+def header(vtt: str) -> list[str]:
+    return vtt.split("\n\n")[0].split("\n")
+
+
+def test_the_header_states_the_captions_language() -> None:
+    assert header(build_webvtt("Hallo.", [], 1.0, language="de")) == [
+        "WEBVTT",
+        "Kind: captions",
+        "Language: de",
+    ]
+    assert header(build_webvtt("Hello.", [], 1.0)) == ["WEBVTT", "Kind: captions"]
+
+
+# Edge's word boundaries for a Japanese script: words with no spaces between them in the text.
+JAPANESE = "このランプは、夜の読書にぴったりです。明るさは三段階で、省エネのLEDを使っています。"
+JAPANESE_WORDS = [
+    "この",
+    "ランプ",
+    "は",
+    "、",
+    "夜",
+    "の",
+    "読書",
+    "に",
+    "ぴったり",
+    "です",
+    "。",
+    "明るさ",
+    "は",
+    "三",
+    "段階",
+    "で",
+    "、",
+    "省エネ",
+    "の",
+    "LED",
+    "を",
+    "使って",
+    "います",
+    "。",
+]
+
+
+def columns(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def test_japanese_cues_join_words_without_spaces_and_wrap_by_width() -> None:
+    timings = [Timing(word, index * 0.2, index * 0.2 + 0.2) for index, word in enumerate(JAPANESE_WORDS)]
+    made = caption_cues(JAPANESE, timings, 5.0)
+
+    assert "".join(cue.text for cue in made) == JAPANESE  # not one space added between words
+    parsed = cues(webvtt_of(made, language="ja"))
+    assert [text for _timing, lines in parsed for text in lines] and all(
+        columns(line) <= LINE_CHARS for _timing, lines in parsed for line in lines
+    )
+    assert " " not in "".join(line for _timing, lines in parsed for line in lines)
+    assert parsed[0][1][-1].endswith("です。")  # the first sentence ends the first cue
+
+
+def test_a_long_unbroken_japanese_run_is_broken_between_characters() -> None:
+    run = "超" * 60
+    lines = [line for _timing, lines in cues(build_webvtt(run, [Timing(run, 0, 3)], 3.0)) for line in lines]
+    assert "".join(lines) == run and all(columns(line) <= LINE_CHARS for line in lines)
+
+
+def test_latin_words_stay_spaced_and_sit_beside_japanese_without_one() -> None:
+    assert caption_cues("Buy the LED lamp", [], 2.0)[0].text == "Buy the LED lamp"
+    words = [Timing(word, 0.1 * i, 0.1 * i + 0.1) for i, word in enumerate(["省エネ", "の", "LED", "を"])]
+    assert caption_cues("省エネのLEDを", words, 1.0)[0].text == "省エネのLEDを"
+
+
+def test_arabic_and_hebrew_wrap_between_words_in_reading_order() -> None:
+    arabic = " ".join(["مصباح", "دافئ", "لأمسياتك", "الطويلة"] * 6) + "."
+    parsed = cues(build_webvtt(arabic, [], 6.0, language="ar"))
+    lines = [line for _timing, cue_lines in parsed for line in cue_lines]
+    assert " ".join(lines) == arabic  # the words in the order written, every break at a space
+    assert all(len(line) <= LINE_CHARS for line in lines) and len(lines) > 2
+    hebrew = "מנורה חמה לערבים ארוכים."
+    assert cues(build_webvtt(hebrew, [], 2.0, language="he"))[0][1] == [hebrew]
 
 
 def test_cues_hold_at_most_two_short_lines() -> None:
@@ -40,7 +124,8 @@ def test_cue_text_is_escaped() -> None:
 
 def test_plain_text_is_escaped_exactly_once_and_the_rest_kept() -> None:
     vtt = build_webvtt('Salt & pepper <script> "crisp" it\'s 🐟', [], 3.0)
-    assert cues(vtt)[0][1] == ['Salt &amp; pepper &lt;script&gt; "crisp"', "it's 🐟"]
+    # Lines are measured as shown (38 columns, the fish two), not as escaped.
+    assert cues(vtt)[0][1] == ['Salt &amp; pepper &lt;script&gt; "crisp" it\'s 🐟']
 
 
 def test_cues_are_one_segmentation_for_webvtt_and_burned_captions() -> None:
