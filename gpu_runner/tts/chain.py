@@ -108,6 +108,11 @@ class SpeechService:
         spoken = offline_engine.synthesize(text, offline_name)
         used = f"{offline_engine.name}:{offline_name}"
         note = f"voice {requested} was unavailable ({reason}); the offline voice {used} was used instead"
+        asked_language, used_language = language_of(name), language_of(offline_name)
+        if not speaks_same_language(asked_language, used_language):
+            # The text is heard in a foreign accent, or not understood at all: the record must say so first.
+            logger.warning("no %s offline voice: %s spoke %s text", asked_language, used, asked_language)
+            note = f"no {asked_language} offline voice; spoke with {used} ({used_language}): {note}"
         return VoicedScript(spoken, offline_engine.name, used, requested, [note])
 
     def offline_for(self, name: str) -> str:
@@ -120,9 +125,22 @@ class SpeechService:
             if candidate in names:
                 return f"{offline_engine.name}:{candidate}"
         language = language_of(name)
-        if language_of(self.offline_voice.partition(":")[2]) == language:
+        if speaks_same_language(language, language_of(self.offline_voice.partition(":")[2])):
             return self.offline_voice
-        same_language = [v.name for v in offline_engine.voices() if v.language == language]
+        voices = offline_engine.voices()
+        same_language = [v.name for v in voices if speaks_same_language(language, v.language)]
         if same_language:
-            return f"{offline_engine.name}:{min(same_language, key=len)}"
+            # The plainest name is the language's main voice: "de" before "de-x-…", "cmn" before "cmn-latn-…".
+            return f"{offline_engine.name}:{min(same_language, key=lambda voice: (len(voice), voice))}"
+        # No voice of this language offline: the configured one speaks, and speak() records that loudly.
         return self.offline_voice
+
+
+# Online engines name some languages by their macrolanguage (Edge's "zh-CN-…"), espeak by the individual
+# language it speaks ("cmn", Mandarin; "yue", Cantonese): a Chinese voice falls back to Mandarin, not English.
+_INDIVIDUAL_LANGUAGES = {"zh": ("cmn", "yue", "hak")}
+
+
+def speaks_same_language(asked: str, offered: str) -> bool:
+    """Whether a voice of primary language ``offered`` can stand in for one of ``asked``."""
+    return offered == asked or offered in _INDIVIDUAL_LANGUAGES.get(asked, ())
