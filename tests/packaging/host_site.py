@@ -41,6 +41,7 @@ MARKERS = (SETTINGS, URL_IMPORTS, URL_PATTERNS, API_MODULE, MODELS, GRANT)
 COMMANDS = (
     "pip install wagtail-ai-video",
     'pip install "wagtail-ai-video-runner[tts]"',
+    "gpu-runner make-demo-chain c2pa",
     "python manage.py makemigrations",
     "python manage.py migrate",
     "python manage.py rundramatiq --queues video-events",
@@ -57,6 +58,9 @@ NOT_INHERITED = (
     "DATABASE_URL",
     "VIDEO_STORAGE_URL",
     "WAGTAIL_VIDEO_RENDERER",
+    # The runner's signing chain is the one the README has the host make.
+    "GPU_RUNNER_C2PA_CERT",
+    "GPU_RUNNER_C2PA_KEY",
 )
 
 T = TypeVar("T")

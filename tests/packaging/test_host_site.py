@@ -14,8 +14,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import subprocess
 import urllib.request
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,13 +71,16 @@ LOGGING = {{
 }}
 """
 
-# The site's content: users in Wagtail's groups, a presenter photo, one published page and one draft.
+# The site's content: users in Wagtail's groups, a presenter photo and its consent form, one published page
+# and one draft.
 SETUP = """
 import io, json
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage, ImageDraw
+from django.core.files.base import ContentFile
+from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Site
 from home.models import ProductPage
@@ -92,6 +98,9 @@ picture.save(buffer, format="PNG")
 image = get_image_model()(title="Presenter")
 image.file = ImageFile(buffer, name="presenter.png")
 image.save()
+# The presenter's signed consent form, uploaded as a document (the admin records it in Settings → Presenters).
+consent_form = get_document_model()(title="Consent form, Pat")
+consent_form.file.save("consent-pat.pdf", ContentFile(b"%PDF-1.4 signed consent form %%EOF"), save=True)
 
 home = Site.objects.get(is_default_site=True).root_page
 lantern = home.add_child(instance=ProductPage(
@@ -103,7 +112,8 @@ kettle = home.add_child(instance=ProductPage(
     description="<p>A folding kettle that boils a litre in four minutes.</p>",
 ))
 kettle.save_revision()
-print(json.dumps({{"image": image.pk, "lantern": lantern.pk, "kettle": kettle.pk}}))
+ids = {{"image": image.pk, "consent_form": consent_form.pk, "lantern": lantern.pk, "kettle": kettle.pk}}
+print(json.dumps(ids))
 """
 
 # What the database says about the jobs at the end: who asked, how, and where each video was filed.
@@ -215,11 +225,20 @@ def test_a_site_from_wagtail_start_follows_the_readme_and_makes_videos(
         # for what the runner's wheel installed.
         runner_home = tmp_path / "runner"
         runner_home.mkdir()
+        subprocess.run(
+            [runner_venv.bin("gpu-runner"), "make-demo-chain", "c2pa"],
+            cwd=runner_home,
+            env=clean_environment(),
+            check=True,
+            capture_output=True,
+        )
         processes.start(
             "runner",
             [runner_venv.bin("gpu-runner"), "serve"],
             cwd=runner_home,
             env=clean_environment(
+                GPU_RUNNER_C2PA_CERT="c2pa/c2pa-chain.pem",
+                GPU_RUNNER_C2PA_KEY="c2pa/c2pa-signer.key",
                 REDIS_URL=host_redis_url,
                 VIDEO_STORAGE_URL=str(project.media_root),
                 GPU_RUNNER_RENDERER="still",
@@ -261,9 +280,26 @@ def run_scenario(
     """What people do on the running site, and what they see."""
     lantern, kettle = ids["lantern"], ids["kettle"]
 
-    # An administrator picks the presenter and switches on videos on publish, in Settings → Presenter videos.
+    # An administrator records who presents, with their signed consent, in Settings → Presenters.
     admin = Browser(base)
     admin.log_in("admin", "pw-admin")
+    added = admin.submit(
+        "/admin/presenters/new/", "name", {"name": "Pat", "photo": str(ids["image"]), "kind": "person"}
+    )
+    assert added.status_code == 302, f"the presenter was not saved: {added.status_code}\n{added.text[:3000]}"
+    presenter_id = re.search(r"/presenters/(?:inspect/)?(\d+)/", added.headers["Location"]).group(1)
+    consented = admin.submit(
+        f"/admin/presenters/{presenter_id}/consent/new/",
+        "consented_by",
+        {
+            "consented_by": "Pat Example",
+            "valid_from": (date.today() - timedelta(days=7)).isoformat(),
+            "evidence": str(ids["consent_form"]),
+        },
+    )
+    assert consented.status_code == 302, f"consent was not recorded: {consented.text[:3000]}"
+
+    # Then picks the presenter's photo and switches on videos on publish, in Settings → Presenter videos.
     saved = admin.submit(
         "/admin/settings/video_plugin/videositesettings/",
         "default_voice",
