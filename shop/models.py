@@ -18,7 +18,7 @@ from wagtail.models import Collection, Orderable, Page
 from shop.roles import Role, ensure_organization_access
 from video_plugin.api.fields import AIVideoField
 from video_plugin.editor.panels import VideoPanel
-from video_plugin.jobs.product import ProductFacts
+from video_plugin.jobs.product import ProductFacts, shown_price
 from video_plugin.jobs.scripts import ScriptSource
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import validate_voice_id
@@ -154,8 +154,15 @@ class ProductPage(VideoPageMixin, Page):
     ]
 
     def video_script_source(self) -> ScriptSource:
+        """This translation's own title, description and script, and its price in the shop's currency, in
+        the page's language."""
         return ScriptSource(
-            title=self.title, description=self.description, price=self.price, script=self.video_script
+            title=self.title,
+            description=self.description,
+            price=self.price,
+            currency=shop_currency(),
+            script=self.video_script,
+            language=self.video_language(),
         )
 
     def video_presenter_image(self):
@@ -164,11 +171,17 @@ class ProductPage(VideoPageMixin, Page):
     def video_product(self) -> ProductFacts:
         """The name, price and pictures (main image, then the gallery) a finished video shows."""
         gallery = [item.image for item in self.gallery_images.select_related("image").order_by("sort_order")]
+        price = self.price
         return ProductFacts(
             name=self.title,
-            price=display_price(self.price) if self.price is not None else "",
+            price=shown_price(price, shop_currency(), self.video_language()) if price is not None else "",
             images=[image for image in (self.product_image, *gallery) if image is not None],
         )
+
+
+def shop_currency() -> str:
+    """The ISO 4217 code of the shop's prices: ``settings.SHOP_CURRENCY``, US dollars when unset."""
+    return getattr(settings, "SHOP_CURRENCY", "USD")
 
 
 def display_price(price: Decimal) -> str:

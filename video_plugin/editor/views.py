@@ -29,8 +29,8 @@ from video_plugin.jobs.cancellation import cancel_job
 from video_plugin.jobs.capabilities import read_capabilities
 from video_plugin.jobs.going_live import consent_lapsed, go_live
 from video_plugin.jobs.requests import VideoRequestError, request_video
-from video_plugin.jobs.scripts import TONES, write_script
-from video_plugin.jobs.speech_time import duration_text, estimated_speech_seconds
+from video_plugin.jobs.scripts import TONES, ScriptError, write_script
+from video_plugin.jobs.speech_time import duration_text, estimated_speech_seconds, longest_script_chars
 from video_plugin.models import VideoJob
 from video_plugin.permissions import permission_policy_for
 from video_plugin.presenters.standing import photo_standing
@@ -263,8 +263,10 @@ def make_current(request: HttpRequest, page_id: int, job_id: str) -> JsonRespons
 
 @require_GET
 def written_script(request: HttpRequest, page_id: int) -> JsonResponse:
-    """A script written from the page's latest draft (title, description, price) in ``?tone=``, with how
-    long it lasts spoken by ``?voice=`` (the organization's default voice when empty)."""
+    """A script written from the page's latest draft (title, description, price) in the page's language and
+    ``?tone=``, with how long it lasts spoken by ``?voice=`` (the organization's default voice when empty)
+    and the longest script in that language the voice should get (``limit``). A language without templates
+    is a 400 that names it."""
     page = organization_page(page_id).specific
     if not can_view(request.user, page):
         return not_a_viewer("write this page's video scripts")
@@ -273,11 +275,22 @@ def written_script(request: HttpRequest, page_id: int) -> JsonResponse:
         return bad_request(f"tone {tone!r} is not one of {', '.join(TONES)}")
     # The latest revision holds the editor's unpublished (and autosaved) changes to the title and description.
     draft = page.get_latest_revision_as_object() if page.get_latest_revision() else page
-    script = write_script(draft.video_script_source(), tone)
+    source = draft.video_script_source()
+    try:
+        script = write_script(source, tone)
+    except ScriptError as exc:
+        return bad_request(str(exc), language=source.language)
     voice = request.GET.get("voice") or default_voice(organization_of(page))
-    seconds = estimated_speech_seconds(script, voice)
+    seconds = estimated_speech_seconds(script, voice, source.language)
     return JsonResponse(
-        {"script": script, "chars": len(script), "seconds": seconds, "spoken": duration_text(seconds)}
+        {
+            "script": script,
+            "language": source.language,
+            "chars": len(script),
+            "limit": longest_script_chars(voice, video_settings.MAX_SCRIPT_CHARS, source.language),
+            "seconds": seconds,
+            "spoken": duration_text(seconds),
+        }
     )
 
 

@@ -19,6 +19,9 @@ from gpu_runner.protocol import voice_language
 # A digit is read out as a word ("129" is "one hundred and twenty-nine"): counted as this many letters, a
 # price in a script no longer makes the estimate short by a second.
 DIGIT_LETTERS = 5
+# Characters (letters, space, punctuation) in a word of English: 4.7 letters on average, a space, and a
+# punctuation mark every few words. Compares a rate in words with one in letters.
+CHARACTERS_PER_WORD = 6
 
 
 @dataclass(frozen=True)
@@ -82,21 +85,47 @@ SPEAKING_RATES: dict[str, dict[str, SpeakingRate]] = {
 DEFAULT_RATE = SpeakingRate(2.5, "words")
 
 
-def speaking_rate(voice: str) -> SpeakingRate:
-    """The rate of ``voice`` (``espeak:de``, ``edge:en-US-AriaNeural``): its engine's rate for its language,
-    else its engine's default, else :data:`DEFAULT_RATE`."""
+def speaking_rate(voice: str, language: str = "") -> SpeakingRate:
+    """The rate of ``voice`` (``espeak:de``, ``edge:en-US-AriaNeural``): its engine's rate for ``language``
+    (the script's, when known) or else the voice's language, else its engine's default, else
+    :data:`DEFAULT_RATE`.
+
+    A script's own language decides how it is counted: a Japanese script given to an English voice is still
+    counted in characters, not as the one "word" its lack of spaces makes.
+    """
     engine, _, _ = voice.partition(":")
     rates = SPEAKING_RATES.get(engine)
     if rates is None:
         return DEFAULT_RATE
-    language = (voice_language(voice) or "").split("-")[0]
+    language = (language or voice_language(voice) or "").replace("_", "-").split("-")[0].lower()
     return rates.get(language) or rates["default"]
 
 
-def estimated_speech_seconds(script: str, voice: str) -> float:
-    """About how long ``script`` lasts spoken by ``voice``, in seconds (to a tenth)."""
+def characters_per_second(rate: SpeakingRate) -> float:
+    """About how many characters of a script ``rate`` speaks a second: a word of English is about
+    :data:`CHARACTERS_PER_WORD` characters, a letter about one."""
+    return rate.per_second * (CHARACTERS_PER_WORD if rate.unit == "words" else 1)
+
+
+def longest_script_chars(voice: str, limit: int, language: str = "") -> int:
+    """The longest script in ``language`` (else the voice's) that ``voice`` should be given: as long spoken
+    as ``limit`` characters of English by the same engine, and never over ``limit``.
+
+    A character limit sized for English is about ten minutes of Japanese or Chinese speech, where each
+    character is a syllable or two; this gives those languages the same spoken length instead. Languages
+    spoken at least as fast as English per character keep ``limit``.
+    """
+    ratio = characters_per_second(speaking_rate(voice, language)) / characters_per_second(
+        speaking_rate(voice, "en")
+    )
+    return min(limit, math.floor(limit * ratio))
+
+
+def estimated_speech_seconds(script: str, voice: str, language: str = "") -> float:
+    """About how long ``script`` (in ``language``, when known) lasts spoken by ``voice``, in seconds (to a
+    tenth)."""
     # A script is already plain text: stripping tags again would drop a literal "<script>" from the count.
-    return round(speaking_rate(voice).seconds_for(script), 1)
+    return round(speaking_rate(voice, language).seconds_for(script), 1)
 
 
 def speaking_rates_json() -> dict[str, Any]:
