@@ -44,5 +44,6 @@ def test_a_written_script_reads_entities_as_the_characters_they_stand_for():
 def test_a_written_scripts_captions_escape_each_character_once():
     script = write_script(ScriptSource(title="Fish &amp; Chips", description=ESCAPED_DESCRIPTION))
     vtt = build_webvtt(script, [], 6.0)
-    text = " ".join(line for line in vtt.splitlines()[1:] if line and "-->" not in line)
+    cues = vtt.split("\n\n")[1:]  # past the header
+    text = " ".join(line for cue in cues for line in cue.splitlines() if "-->" not in line)
     assert text == 'Meet the Fish &amp; Chips. Salt &amp; pepper &lt;script&gt; "crisp" it\'s 🐟.'
