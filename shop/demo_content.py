@@ -8,7 +8,9 @@ Every function here finds what a previous run made before creating anything, so 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +21,7 @@ from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.images import get_image_model
-from wagtail.models import Site
+from wagtail.models import Locale, Page, Site
 
 from shop.models import Membership, Organization, ProductGalleryImage, ProductIndexPage, ProductPage
 from shop.roles import Role
@@ -38,6 +40,8 @@ class DemoProduct:
     description: str
     price: Decimal
     colour: tuple[int, int, int]
+    # Language code → (title, description) of the product page's translation in that locale.
+    translations: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,15 +75,37 @@ ORGANIZATIONS = (
                 "A 30 litre pack that carries a day's gear. Padded straps, rain cover included.",
                 Decimal("89.00"),
                 (46, 125, 50),
+                translations={
+                    "de": (
+                        "Wanderrucksack",
+                        "Ein 30-Liter-Rucksack für die Ausrüstung eines Tages. Gepolsterte Gurte, mit "
+                        "Regenhülle.",
+                    ),
+                    "ja": (
+                        "トレイルバックパック",
+                        "一日分の装備が入る30リットルのバックパック。パッド入りストラップ、レインカバー付き。",
+                    ),
+                },
             ),
             DemoProduct(
-                "Camp Mug", "Enamel steel, 350 ml, survives the campfire.", Decimal("12.50"), (230, 81, 0)
+                "Camp Mug",
+                "Enamel steel, 350 ml, survives the campfire.",
+                Decimal("12.50"),
+                (230, 81, 0),
+                translations={
+                    "de": ("Campingbecher", "Emaillierter Stahl, 350 ml, übersteht das Lagerfeuer."),
+                    "ja": ("キャンプマグ", "ホーロー製、350ml、焚き火にも耐えます。"),
+                },
             ),
             DemoProduct(
                 "Head Torch",
                 "300 lumens, rechargeable, lasts a whole night on low.",
                 Decimal("34.99"),
                 (21, 101, 192),
+                translations={
+                    "de": ("Stirnlampe", "300 Lumen, aufladbar, hält auf kleiner Stufe eine ganze Nacht."),
+                    "ja": ("ヘッドライト", "300ルーメン、充電式、弱モードで一晩中使えます。"),
+                },
             ),
         ),
         brand=DemoBrand("#1b4332", "#f1faee", "presenter_product", ("landscape", "square"), False),
@@ -90,9 +116,25 @@ ORGANIZATIONS = (
         auto_generate_on_publish=False,
         products=(
             DemoProduct(
-                "Reading Lamp", "A warm clip-on light for late chapters.", Decimal("24.00"), (255, 193, 7)
+                "Reading Lamp",
+                "A warm clip-on light for late chapters.",
+                Decimal("24.00"),
+                (255, 193, 7),
+                translations={
+                    "de": ("Leselampe", "Ein warmes Klemmlicht für späte Kapitel."),
+                    "ja": ("読書灯", "夜遅くの読書に、暖かな光のクリップライト。"),
+                },
             ),
-            DemoProduct("Canvas Tote", "Holds a week of library books.", Decimal("15.00"), (96, 125, 139)),
+            DemoProduct(
+                "Canvas Tote",
+                "Holds a week of library books.",
+                Decimal("15.00"),
+                (96, 125, 139),
+                translations={
+                    "de": ("Stofftasche", "Fasst die Bibliotheksbücher einer Woche."),
+                    "ja": ("キャンバストート", "図書館の本一週間分が入ります。"),
+                },
+            ),
         ),
         brand=DemoBrand("#1d3557", "#f8f3e6", "social", ("vertical", "square"), True),
     ),
@@ -238,6 +280,7 @@ def ensure_catalogue(spec: DemoOrganization) -> Organization:
             )
         )
         page.save_revision().publish()
+    ensure_translations(spec, index)
     ensure_brand_kit(spec, organization)
 
     # Switched on only after the first products are published, so seeding does not queue renders by itself.
@@ -245,6 +288,59 @@ def ensure_catalogue(spec: DemoOrganization) -> Organization:
         organization.auto_generate_on_publish = True
         organization.save()
     return organization
+
+
+def ensure_translations(spec: DemoOrganization, index: ProductIndexPage) -> None:
+    """Each product page's translations (``DemoProduct.translations``), published, under the index page's
+    translation in the same locale: a page per language, each with its own video.
+
+    Made with Wagtail's ``copy_for_translation`` (the site's home and the index page are copied into the
+    locale first, as their translations' parents), then given the translated title and description.
+    Translations already there are left as they are.
+    """
+    languages = sorted({code for product in spec.products for code in product.translations})
+    organization = index.organization
+    with auto_generate_paused(organization):
+        for language in languages:
+            locale, _ = Locale.objects.get_or_create(language_code=language)
+            translated_index = index.get_translation_or_none(locale)
+            if translated_index is None:
+                translated_index = index.copy_for_translation(locale, copy_parents=True)
+            publish_if_draft(translated_index.get_parent())
+            publish_if_draft(translated_index)
+            for product in spec.products:
+                if language not in product.translations:
+                    continue
+                source = ProductPage.objects.child_of(index).filter(title=product.title).first()
+                if source is None or source.get_translation_or_none(locale) is not None:
+                    continue
+                title, description = product.translations[language]
+                translation = source.copy_for_translation(locale)
+                translation.title = title
+                translation.draft_title = title
+                translation.description = f"<p>{description}</p>"
+                translation.save_revision().publish()
+
+
+def publish_if_draft(page: Page) -> None:
+    """Publish a page ``copy_for_translation`` left as a draft (the depth-1 tree root is never one)."""
+    page = page.specific
+    if not page.live and not page.is_root():
+        page.save_revision().publish()
+
+
+@contextmanager
+def auto_generate_paused(organization: Organization) -> Iterator[None]:
+    """Publishing the demo's pages queues no renders, even for an organization with auto-generate on (acme on
+    a second run): the setting is off while they publish and restored after."""
+    was_on = Organization.objects.filter(pk=organization.pk, auto_generate_on_publish=True).exists()
+    if was_on:
+        Organization.objects.filter(pk=organization.pk).update(auto_generate_on_publish=False)
+    try:
+        yield
+    finally:
+        if was_on:
+            Organization.objects.filter(pk=organization.pk).update(auto_generate_on_publish=True)
 
 
 def ensure_brand_kit(spec: DemoOrganization, organization: Organization) -> BrandKit:

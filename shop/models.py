@@ -10,6 +10,7 @@ from django.db import models
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.api import APIField
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import RichTextField
 from wagtail.images import get_image_model_string
 from wagtail.images.api.fields import ImageRenditionField
@@ -74,6 +75,14 @@ class Organization(models.Model):
         super().save(*args, **kwargs)
         ensure_organization_access(self)
 
+    @property
+    def index_page(self) -> ProductIndexPage | None:
+        """The catalogue's index page in the site's default language (the source of its translations), else
+        its first index page; ``index_pages`` holds every locale's."""
+        pages = self.index_pages.order_by("pk")
+        default_language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        return pages.filter(locale__language_code=default_language).first() or pages.first()
+
 
 class Membership(models.Model):
     """A user's role in one organization. Saving or deleting one keeps the user's Wagtail groups in step."""
@@ -96,7 +105,9 @@ class Membership(models.Model):
 class ProductIndexPage(Page):
     """The root of one organization's catalogue; its page permissions are the organization's."""
 
-    organization = models.OneToOneField(Organization, on_delete=models.PROTECT, related_name="index_page")
+    # A ForeignKey, not one-to-one: each translation of the index page (one per locale, Wagtail i18n) is a
+    # page of its own and belongs to the same organization.
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="index_pages")
     intro = RichTextField(blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("organization"), FieldPanel("intro")]

@@ -23,7 +23,7 @@ def sync_every_organization() -> int:
     """Run :func:`ensure_organization_access` for every organization; returns how many there are.
 
     Role groups only ever gain what is missing: a permission a role no longer lists is left in place."""
-    organizations = list(Organization.objects.select_related("collection", "index_page"))
+    organizations = list(Organization.objects.select_related("collection").prefetch_related("index_pages"))
     for organization in organizations:
         ensure_organization_access(organization)
     return len(organizations)

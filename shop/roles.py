@@ -99,7 +99,8 @@ def ensure_organization_access(organization: Any) -> None:
             collection = root.add_child(instance=Collection(name=organization.name))
             type(organization).objects.filter(pk=organization.pk).update(collection=collection)
             organization.collection = collection
-        index_page = getattr(organization, "index_page", None) if organization.pk else None
+        # Every locale's index page (Wagtail i18n): members edit each translation of the catalogue.
+        index_pages = list(organization.index_pages.all()) if organization.pk else []
         admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
         for role in Role:
             group, _ = Group.objects.get_or_create(name=group_name(organization, role))
@@ -108,7 +109,7 @@ def ensure_organization_access(organization: Any) -> None:
                 GroupCollectionPermission.objects.get_or_create(
                     group=group, collection=organization.collection, permission=permission
                 )
-            if index_page is not None:
+            for index_page in index_pages:
                 for permission in page_permissions(role):
                     GroupPagePermission.objects.get_or_create(
                         group=group, page=index_page, permission=permission

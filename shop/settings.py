@@ -6,6 +6,7 @@ default that runs the embedded demo: SQLite and a storage folder under ``demo-da
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     # Holds video_plugin's site setting (Settings → Presenter videos). ShopTenancy takes those defaults from
     # its organizations instead, but the plugin's checks want every app it can use.
     "wagtail.contrib.settings",
+    # Settings → Locales: the languages pages are translated into.
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -77,6 +80,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
 ]
+
+if importlib.util.find_spec("wagtail_localize") is not None:
+    # Optional: translating pages in the admin, segment by segment. Without it translations are made in code
+    # (copy_for_translation, as the demo content does) and edited as ordinary pages.
+    INSTALLED_APPS += ["wagtail_localize", "wagtail_localize.locales"]
+    INSTALLED_APPS.remove("wagtail.locales")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -125,6 +134,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+
+# The shop sells in three languages: each product page has a translation per locale (a page of its own, in a
+# translated copy of its organization's catalogue), and each translation its own presenter video.
+WAGTAIL_I18N_ENABLED = True
+LANGUAGES = WAGTAIL_CONTENT_LANGUAGES = [("en", "English"), ("de", "German"), ("ja", "Japanese")]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -28,7 +28,10 @@ def organization_info(organization: Organization) -> OrganizationInfo:
 
 
 class ShopTenancy(Tenancy):
-    """Organizations of :mod:`shop.models`, found through the page's ``ProductIndexPage`` ancestor."""
+    """Organizations of :mod:`shop.models`, found through the page's ``ProductIndexPage`` ancestor.
+
+    A translated product page lives under the translated index page, which names the same organization, so
+    every locale's page finds its organization the same way."""
 
     who_may_generate = "owners and admins of the page's organization"
     who_may_view = "members of the page's organization"
@@ -53,7 +56,10 @@ class ShopTenancy(Tenancy):
         ]
 
     def pages_of(self, organization_id: int) -> Any:
-        index = ProductIndexPage.objects.filter(organization_id=organization_id).first()
+        """The live product pages of the organization's catalogue in the default language; their translations
+        are pages of their own (``page.get_translations()``), which ``generate_videos --all-locales`` adds."""
+        organization = Organization.objects.filter(pk=organization_id).first()
+        index = organization.index_page if organization is not None else None
         if index is None:
             return ProductPage.objects.none()
         return ProductPage.objects.descendant_of(index).live().order_by("path")

@@ -12,7 +12,8 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
 from shop.models import Membership, Organization, ProductPage
-from video_plugin.models import BrandKit, Presenter
+from shop.tenancy import ShopTenancy
+from video_plugin.models import BrandKit, Presenter, VideoJob
 from video_plugin.presenters.consent import usability
 
 
@@ -35,7 +36,7 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(settings):
     first = counts()
     call_command("seed_demo", stdout=io.StringIO())
     assert counts() == first
-    assert first[:4] == (2, 7, 6, 5)
+    assert first[:4] == (2, 7, 6, 15)  # five products, each in English, German and Japanese
     assert "owner-acme" in out.getvalue() and "demo-owner-acme" in out.getvalue()
     assert "http://127.0.0.1:8000/admin/" in out.getvalue()
 
@@ -56,6 +57,26 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(settings):
     assert recorded.consents.count() == 0 and usability(recorded).usable
     assert all(page.product_image for page in ProductPage.objects.all())
     assert acme.index_page.get_children().live().count() == 3
+    assert acme.index_page.locale.language_code == "en"
+
+    # Every product page has a published German and Japanese translation of its own, under its organization's
+    # translated index page, which ShopTenancy finds the organization through.
+    backpack = ProductPage.objects.get(title="Trail Backpack")
+    translations = {page.locale.language_code: page.specific for page in backpack.get_translations()}
+    assert sorted(translations) == ["de", "ja"]
+    assert translations["de"].title == "Wanderrucksack" and "Regenhülle" in translations["de"].description
+    assert translations["ja"].title == "トレイルバックパック"
+    assert all(page.live for page in translations.values())
+    assert translations["de"].price == backpack.price
+    for language in ("de", "ja"):
+        locale_pages = ProductPage.objects.filter(locale__language_code=language).live()
+        assert locale_pages.count() == 5
+        assert all(page.get_parent().specific.locale.language_code == language for page in locale_pages)
+    tenancy = ShopTenancy()
+    assert tenancy.organization_for_page(translations["ja"]).slug == "acme"
+    assert sorted(acme.index_pages.values_list("locale__language_code", flat=True)) == ["de", "en", "ja"]
+    # Seeding published the translations without queueing a render, and left auto-generate on.
+    assert not VideoJob.objects.exists()
 
     # Finished videos in the shop's look: a brand kit with a logo of its own, a gallery picture per product.
     assert BrandKit.objects.count() == 2
@@ -75,7 +96,9 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(settings):
     assert logo.getpixel((60, 80))[:3] == (0x1B, 0x43, 0x32), "the badge in the primary colour"
     for page in ProductPage.objects.all():
         product = page.video_product()
-        assert product.price.startswith("$") and len(product.images) == 2
+        assert len(product.images) == 2
+        # Each language writes the price its own way ("89 $" in German); the English pages lead with it.
+        assert product.price.startswith("$") or page.locale.language_code != "en"
     assert BrandKit.objects.get(organization_id=bluebird.pk).default_layout == "social"
 
 
