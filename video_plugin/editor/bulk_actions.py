@@ -1,4 +1,5 @@
-"""The page listing's "Generate videos" bulk action: a batch for the selected pages, at batch priority."""
+"""The page listing's "Generate videos" bulk actions: a batch for the selected pages, at batch priority, and
+the same for the selected pages with all their translations."""
 
 from __future__ import annotations
 
@@ -35,4 +36,29 @@ class GenerateVideosBulkAction(PageBulkAction):
         return (
             f"{num_parent_objects} video(s) queued at batch priority; "
             f"{num_child_objects} page(s) were already in flight or could not start (see each page's panel)"
+        )
+
+
+class GenerateVideosForTranslationsBulkAction(GenerateVideosBulkAction):
+    """Like "Generate videos", plus every translation of each selected page: one job per locale, each with
+    that locale's page's own script and voice. Translations the user may not generate for are skipped."""
+
+    display_name = "Generate videos for all translations"
+    action_type = "generate_videos_all_locales"
+    aria_label = "Generate presenter videos for the selected pages and all their translations"
+    action_priority = 81
+
+    @classmethod
+    def execute_action(cls, objects: Any, user: Any = None, **kwargs: Any) -> tuple[int, int]:
+        report = generate_videos(
+            objects, user=user, all_locales=True, may_generate=lambda page: can_generate(user, page)
+        )
+        skipped = len(report.in_flight) + len(report.failed) + len(report.not_allowed)
+        return len(report.requested), skipped
+
+    def get_success_message(self, num_parent_objects: int, num_child_objects: int) -> str:
+        return (
+            f"{num_parent_objects} video(s) queued at batch priority across the pages' translations; "
+            f"{num_child_objects} translation(s) were already in flight, could not start or are not yours to "
+            "generate (see each page's panel)"
         )

@@ -13,12 +13,14 @@ from wagtail.admin.staticfiles import versioned_static
 from wagtail.images.widgets import AdminImageChooser
 
 from gpu_runner.protocol import FORMATS, LAYOUT_LABELS, LAYOUTS
+from video_plugin.brand.voices_by_language import primary_language
 from video_plugin.conf import video_settings
 from video_plugin.editor.state import panel_state
 from video_plugin.jobs.composition import brand_kit_for, job_choices
 from video_plugin.jobs.going_live import going_live_note
 from video_plugin.jobs.scripts import DEFAULT_TONE, TONES
 from video_plugin.jobs.speech_time import speaking_rates_json
+from video_plugin.jobs.voices import NoVoiceForLanguage, page_locale_tag, voice_for
 from video_plugin.presenters.standing import photo_standing
 from video_plugin.tenancy import can_generate, get_tenancy
 
@@ -66,14 +68,16 @@ class VideoPanel(Panel):
                 # Panels render without the request context processors, so {{ csrf_token }} would be empty.
                 csrf_token=get_token(self.request),
                 generate_url=reverse("video_plugin:generate", args=[page.pk]),
+                # Wagtail i18n: the page's other locales, each a page of its own with its own video.
+                translation_count=page.get_translations().count() if allowed else 0,
+                generate_translations_url=reverse("video_plugin:generate_translations", args=[page.pk]),
                 status_url=reverse("video_plugin:status", args=[page.pk]),
                 poll_ms=int(video_settings.STATUS_POLL_SECONDS * 1000),
                 max_script_chars=video_settings.MAX_SCRIPT_CHARS,
                 speaking_rates_json=json.dumps(speaking_rates_json()),
                 tones=[(name, tone.label) for name, tone in TONES.items()],
                 default_tone=DEFAULT_TONE,
-                default_voice=(organization.default_voice if organization else "")
-                or video_settings.DEFAULT_VOICE,
+                **self.voice_defaults(page, organization),
                 detached_form=DETACHED_FORM_ID,
                 **(self.presenter_choice(page, organization) if allowed else {"presenter_chooser": ""}),
                 **(self.layout_choices(organization) if allowed else {}),
@@ -104,6 +108,20 @@ class VideoPanel(Panel):
                     }
                 ),
             }
+
+        @staticmethod
+        def voice_defaults(page: Any, organization: Any) -> dict[str, Any]:
+            """The page's language, whose voices the picker lists first, and the voice a job of the page gets
+            when the editor picks none (:func:`~video_plugin.jobs.voices.voice_for`): empty when none speaks
+            the page's language, which the picker then says."""
+            language = primary_language(page_locale_tag(page))
+            if organization is None:
+                return {"page_language": language, "default_voice": video_settings.DEFAULT_VOICE}
+            try:
+                voice = voice_for(page, organization, brand_kit_for(organization.id))
+            except NoVoiceForLanguage:
+                voice = ""
+            return {"page_language": language, "default_voice": voice}
 
         @staticmethod
         def urls(page_id: int) -> dict[str, str]:

@@ -2,12 +2,17 @@
 
 from django.urls import path
 
-from video_plugin.editor import views
+from video_plugin.editor import translation_views, views
 
 app_name = "video_plugin"
 
 urlpatterns = [
     path("pages/<int:page_id>/generate/", views.generate, name="generate"),
+    path(
+        "pages/<int:page_id>/generate-translations/",
+        translation_views.generate_translations,
+        name="generate_translations",
+    ),
     path("pages/<int:page_id>/status/", views.status, name="status"),
     path("pages/<int:page_id>/script/", views.written_script, name="script"),
     path("pages/<int:page_id>/face-check/", views.face_check, name="face_check"),

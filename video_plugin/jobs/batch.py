@@ -1,12 +1,14 @@
 """Batch generation: request videos for many pages at once, at the runners' lowest priority.
 
-Shared by ``manage.py generate_videos`` and the page listing's bulk action, so both skip, join and report
-alike.
+Shared by ``manage.py generate_videos``, the page listing's bulk actions and the panel's "Generate for all
+translations", so all skip, join and report alike. Each translation of a page (Wagtail i18n) is a page of its
+own, so "all translations" is the pages and their translations, one job each, with each page's own script and
+voice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,14 +29,34 @@ class BatchReport:
     not_narratable: list[tuple[Any, str]] = field(
         default_factory=list
     )  # (page, why) for pages without videos
+    not_allowed: list[Any] = field(default_factory=list)  # pages the requesting user may not generate for
 
     def summary(self) -> str:
         verb = "would request" if self.dry_run else "requested"
-        return (
+        text = (
             f"{verb} {len(self.requested)} video(s); {len(self.in_flight)} already in flight; "
             f"{len(self.has_video)} skipped with a video; {len(self.failed)} failed at once; "
             f"{len(self.not_narratable)} page(s) cannot have a video"
         )
+        if self.not_allowed:
+            text += f"; {len(self.not_allowed)} page(s) you may not generate videos for"
+        return text
+
+
+def with_translations(pages: Iterable[Any]) -> list[Any]:
+    """Each page followed by its translations in every other locale, each page once.
+
+    Without Wagtail i18n a page has no translations, so this is the pages themselves.
+    """
+    seen: set[int] = set()
+    expanded = []
+    for page in pages:
+        translations = page.get_translations().order_by("locale__language_code", "pk")
+        for each in (page, *translations):
+            if each.pk not in seen:
+                seen.add(each.pk)
+                expanded.append(each)
+    return expanded
 
 
 def pages_with_current_video(page_ids: Iterable[int]) -> set[int]:
@@ -44,19 +66,32 @@ def pages_with_current_video(page_ids: Iterable[int]) -> set[int]:
 
 
 def generate_videos(
-    pages: Iterable[Any], user: Any = None, missing_only: bool = False, dry_run: bool = False
+    pages: Iterable[Any],
+    user: Any = None,
+    missing_only: bool = False,
+    dry_run: bool = False,
+    *,
+    all_locales: bool = False,
+    may_generate: Callable[[Any], bool] | None = None,
 ) -> BatchReport:
     """Request a batch-priority video for each page; with ``missing_only``, only for pages without one.
 
-    Each page is requested on its own: one page's missing image fails that page's job, not the batch. The
-    ``render_video`` messages go to the batch queue, which runners take only when no editor or API job waits.
+    ``all_locales`` adds every translation of each page. ``may_generate(page)``, when given, is asked for
+    each page (the user's permission): a page it refuses is reported in ``not_allowed`` and skipped.
+
+    Each page is requested on its own, with its own default script and voice: one page's missing image fails
+    that page's job, not the batch. The ``render_video`` messages go to the batch queue, which runners take
+    only when no editor or API job waits.
     """
+    pages = with_translations(pages) if all_locales else list(pages)
     pages = [page.specific for page in pages]
     report = BatchReport(dry_run=dry_run)
     with_video = pages_with_current_video(page.pk for page in pages) if missing_only else set()
     for page in pages:
         if not isinstance(page, VideoPageMixin):
             report.not_narratable.append((page, f"{type(page).__name__} pages have no presenter video"))
+        elif may_generate is not None and not may_generate(page):
+            report.not_allowed.append(page)
         elif page.pk in with_video:
             report.has_video.append(page)
         elif active_job(page) is not None:
