@@ -38,6 +38,7 @@ from gpu_runner.protocol import (
     check_formats,
     check_voice_id,
 )
+from video_plugin.brand.voices_by_language import validate_voices_by_language
 from video_plugin.webhooks.legacy_signing import standard_secret
 from video_plugin.webhooks.redaction import redacted_url
 from video_plugin.webhooks.signing import new_secret
@@ -414,6 +415,15 @@ class BrandKit(models.Model):
         "burn in captions by default",
         default=False,
         help_text="The social layout burns them in unless a job says otherwise.",
+    )
+    default_voices = models.JSONField(
+        "voices by language",
+        default=dict,
+        blank=True,
+        validators=[validate_voices_by_language],
+        help_text="The voice that reads pages in each language when a job names none, as "
+        '{"de": "edge:de-DE-KatjaNeural"}. A language without one is read by the organization\'s default '
+        "voice if it speaks it, else by the runners' own voice for it.",
     )
     disclosure_enabled = models.BooleanField(
         "show the AI label",

@@ -1,4 +1,5 @@
-"""Settings → Brand kits: each organization's logo, colours, font, music, cards, video defaults and AI label.
+"""Settings → Brand kits: each organization's logo, colours, font, music, cards, video defaults, voices per
+language and AI label.
 
 Scoped like the Video API screens (:mod:`video_plugin.api.admin_viewsets`): Wagtail's model permissions open
 them (the shop grants ``add_brandkit`` and ``change_brandkit`` to owners and admins), and the tenancy limits
@@ -13,7 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.html import format_html, format_html_join
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -28,14 +31,62 @@ from gpu_runner.protocol import (
     without_control_characters,
 )
 from video_plugin.api.admin_viewsets import OrganizationForm, OrganizationScopedViews
+from video_plugin.brand.voices_by_language import site_languages, validate_voices_by_language
+from video_plugin.jobs.capabilities import read_capabilities
 from video_plugin.jobs.composition import may_use_media
 from video_plugin.jobs.presenters import may_use_image
 from video_plugin.models import FORMAT_CHOICES, BrandKit
 from video_plugin.tenancy import get_tenancy
 
+# The per-language voice fields are named so, after the video defaults; the kit stores them as one JSON field.
+VOICE_FIELD_PREFIX = "voice_"
+
+
+class VoiceInput(forms.TextInput):
+    """A voice id typed freely, suggesting the voices the online runners offer in its language."""
+
+    def __init__(self, suggestions: list[str], attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.suggestions = suggestions
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        if not self.suggestions:
+            return super().render(name, value, attrs, renderer)
+        list_id = f"{(attrs or {}).get('id') or name}-voices"
+        field = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join(
+            "", '<option value="{}"></option>', ((voice,) for voice in self.suggestions)
+        )
+        return format_html('{}<datalist id="{}">{}</datalist>', field, list_id, options)
+
+
+def voice_fields(kit: BrandKit) -> dict[str, forms.CharField]:
+    """One optional voice field per language of the site's pages (and per language the kit already has a
+    voice for), each suggesting the runners' voices of that language."""
+    offered = read_capabilities().voices
+    languages = dict(site_languages())
+    for code in kit.default_voices or {}:
+        languages.setdefault(code, code)
+    fields = {}
+    for code, name in languages.items():
+        # Examples only from what the runners offer: a guessed id might name no voice at all.
+        examples = ", ".join(offered.get(code, [])[:2])
+        fields[f"{VOICE_FIELD_PREFIX}{code}"] = forms.CharField(
+            label=f"Voice for {name} pages",
+            required=False,
+            initial=(kit.default_voices or {}).get(code, ""),
+            widget=VoiceInput(offered.get(code, [])),
+            help_text=f"An engine-qualified voice id that speaks {name}"
+            + (f", e.g. {examples}" if examples else "")
+            + f". Empty: the organization's default voice if it speaks {name}, else the runners' own {name} "
+            "voice.",
+        )
+    return fields
+
 
 class BrandKitForm(OrganizationForm):
-    """The kit's fields; a new kit's organization is one of the user's that has none yet."""
+    """The kit's fields; a new kit's organization is one of the user's that has none yet. The voices per
+    language are one field each, gathered into the kit's ``default_voices``."""
 
     default_formats = forms.MultipleChoiceField(
         choices=FORMAT_CHOICES,
@@ -87,10 +138,39 @@ class BrandKitForm(OrganizationForm):
             with_kits = set(BrandKit.objects.values_list("organization_id", flat=True))
             field = self.fields["organization_id"]
             field.choices = [(pk, name) for pk, name in field.choices if pk not in with_kits]
+        self.add_voice_fields()
         # Left empty, the label keeps the contract's wording and corner rather than refusing the whole form.
         for name in ("disclosure_text", "disclosure_position"):
             if name in self.fields:
                 self.fields[name].required = False
+
+    def add_voice_fields(self) -> None:
+        """Put the per-language voice fields after the video defaults."""
+        ordered = {}
+        for name, field in self.fields.items():
+            ordered[name] = field
+            if name == "default_burn_captions":
+                ordered.update(voice_fields(self.instance))
+        self.fields = ordered
+
+    def clean_voices(self) -> dict[str, str]:
+        """The voice fields as ``{language: voice id}``, each refused in its own field when its id is not a
+        voice id or its voice speaks another language."""
+        voices = {}
+        for name in self.fields:
+            if not name.startswith(VOICE_FIELD_PREFIX) or name in self._errors:
+                continue
+            voice = (self.cleaned_data.get(name) or "").strip()
+            if not voice:
+                continue
+            language = name.removeprefix(VOICE_FIELD_PREFIX)
+            try:
+                validate_voices_by_language({language: voice})
+            except ValidationError as exc:
+                self.add_error(name, exc)
+                continue
+            voices[language] = voice
+        return voices
 
     def clean_disclosure_text(self) -> str:
         text = " ".join(without_control_characters(self.cleaned_data.get("disclosure_text") or "").split())
@@ -105,6 +185,8 @@ class BrandKitForm(OrganizationForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        # Not a form field of its own (no JSON box to type into): the model form leaves it to us.
+        self.instance.default_voices = self.clean_voices()
         organization_id = self.instance.organization_id or data.get("organization_id")
         organization = get_tenancy().organization(organization_id) if organization_id else None
         if organization is None:

@@ -31,6 +31,7 @@ from video_plugin.jobs.going_live import finish
 from video_plugin.jobs.messaging import send_render_request
 from video_plugin.jobs.presenters import file_presenter, may_use_image
 from video_plugin.jobs.scripts import compose_script
+from video_plugin.jobs.voices import job_voice_fields
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import BrandKit, Presenter, VideoJob
 from video_plugin.presenters.consent import consent_reference, presenter_of_photo, usability
@@ -207,7 +208,7 @@ def build_job(
         trigger=trigger,
         requested_by=user if getattr(user, "is_authenticated", False) else None,
         script=script,
-        voice=voice or organization.default_voice or video_settings.DEFAULT_VOICE,
+        **job_voice_fields(voice, page, organization, kit),
         renderer=video_settings.RENDERER,
         image=image,
         presenter=presenter,

@@ -84,7 +84,11 @@
       canPublish: Boolean,
       maxChars: Number,
       speakingRates: Object,
+      // The voice a job of this page gets when the editor picks none, in the page's language
+      // (video_plugin/jobs/voices.py); empty when nothing can voice that language.
       defaultVoice: String,
+      // The primary language of the page's locale ("de"): its voices are listed first.
+      pageLanguage: String,
       layoutDefaults: Object,
       // Whose face the preset photo is and whether it may be animated (video_plugin/presenters/standing.py).
       presenterStanding: Object,
@@ -372,21 +376,40 @@
       return element('ul', { class: 'aivideo-panel__history-renditions', 'aria-label': `Formats of ${entry.layout_label}` }, ...links);
     }
 
+    // The runners' voices as [language, voices] groups, the page's language first, then the others as sent.
+    static voiceGroups(voices, pageLanguage) {
+      const groups = Object.entries(voices || {});
+      return [
+        ...groups.filter(([language]) => language === pageLanguage),
+        ...groups.filter(([language]) => language !== pageLanguage),
+      ];
+    }
+
     renderVoices(runner) {
       const signature = JSON.stringify([runner.online, runner.voices]);
       if (signature === this.voicesShown) return;
       this.voicesShown = signature;
       const chosen = this.voiceTarget.value;
-      const options = [element('option', { value: '' }, `Organization default (${this.defaultVoiceValue})`)];
-      Object.entries(runner.voices).forEach(([language, voices]) => {
-        const group = element('optgroup', { label: language });
+      const pageLanguage = this.pageLanguageValue;
+      const defaultLabel = this.defaultVoiceValue
+        ? `Default for this page (${this.defaultVoiceValue})`
+        : `No default voice speaks this page's language (${pageLanguage}): choose one`;
+      const options = [element('option', { value: '' }, defaultLabel)];
+      VideoPanelController.voiceGroups(runner.voices, pageLanguage).forEach(([language, voices]) => {
+        const label = language === pageLanguage ? `${language} (this page's language)` : language;
+        const group = element('optgroup', { label });
         voices.forEach((voice) => group.append(element('option', { value: voice, selected: voice === chosen ? 'selected' : null }, voice)));
         options.push(group);
       });
       this.voiceTarget.replaceChildren(...options);
       this.voiceHelpTarget.textContent = runner.online
-        ? 'Only voices an online runner can speak are listed.'
-        : 'No runner is online, so no voices can be offered; the organization default will be used.';
+        ? `Only voices an online runner can speak are listed, this page's language (${pageLanguage}) first.`
+        : "No runner is online, so no voices can be offered; the page's default voice will be used.";
+    }
+
+    // The voice a job would get now: the one picked, else the page's default.
+    chosenVoice() {
+      return this.voiceTarget.value || this.defaultVoiceValue;
     }
 
     generateLabel(job) {
@@ -400,7 +423,7 @@
 
     countScript() {
       const text = this.scriptTarget.value.trim();
-      const rate = speakingRate(this.speakingRatesValue, this.voiceTarget.value || this.defaultVoiceValue);
+      const rate = speakingRate(this.speakingRatesValue, this.chosenVoice());
       const spoken = durationText(spokenSeconds(text, rate, this.speakingRatesValue.digit_letters));
       const over = text.length > this.maxCharsValue;
       this.scriptCountTarget.textContent = over
@@ -440,13 +463,13 @@
       this.previewAudioTarget.hidden = true;
       this.previewHelpTarget.className = 'help-block';
       this.previewHelpTarget.textContent = 'Asking a runner to voice a sample…';
-      this.askForPreview(this.voiceTarget.value, PREVIEW_TRIES);
+      this.askForPreview(this.chosenVoice(), PREVIEW_TRIES);
     }
 
     async askForPreview(voice, triesLeft) {
       try {
         const body = await this.request(this.url('voicePreview'), { method: 'POST', body: JSON.stringify({ voice }) });
-        if (voice !== this.voiceTarget.value) return; // the editor picked another voice meanwhile
+        if (voice !== this.chosenVoice()) return; // the editor picked another voice meanwhile
         if (body.ready) {
           this.showPreview(body);
         } else if (triesLeft > 1) {

@@ -1,0 +1,66 @@
+"""The brand kit's voices per language: which languages a site offers, and the rule a kit's voice must follow.
+
+A kit maps a primary language subtag (``"de"``) to an engine-qualified voice id that speaks it
+(``"edge:de-DE-KatjaNeural"``). The voice-id rule and the language a voice id names are the contract's
+(:func:`gpu_runner.protocol.check_voice_id`, :func:`gpu_runner.protocol.voice_language`); this module only
+compares languages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from gpu_runner.protocol import ProtocolError, check_voice_id, voice_language
+
+
+def primary_language(tag: str) -> str:
+    """The primary subtag of a language tag, lower-case: ``de-AT`` → ``de``, ``pt_BR`` → ``pt``."""
+    return tag.replace("_", "-").split("-", 1)[0].lower()
+
+
+def voice_primary_language(voice: str) -> str | None:
+    """The primary language a voice id names (``edge:de-DE-KatjaNeural`` → ``de``); ``None`` when none."""
+    tag = voice_language(voice)
+    return primary_language(tag) if tag else None
+
+
+def site_languages() -> list[tuple[str, str]]:
+    """The primary languages the site's pages are written in, with their names, in the settings' order:
+    ``WAGTAIL_CONTENT_LANGUAGES`` (else ``LANGUAGES``), and ``LANGUAGE_CODE``'s when neither names it."""
+    configured = getattr(settings, "WAGTAIL_CONTENT_LANGUAGES", None) or settings.LANGUAGES
+    languages: dict[str, str] = {}
+    for code, name in configured:
+        languages.setdefault(primary_language(code), str(name))
+    default = primary_language(settings.LANGUAGE_CODE)
+    if default not in languages:
+        languages[default] = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, default)
+    return list(languages.items())
+
+
+def validate_voices_by_language(value: Any) -> None:
+    """Django validator: ``{language: voice id}``, each voice a valid id that speaks its key's language."""
+    if value in (None, {}):
+        return
+    if not isinstance(value, dict):
+        raise ValidationError('voices by language must map a language to a voice, e.g. {"de": "espeak:de"}')
+    problems = []
+    for language, voice in value.items():
+        if not isinstance(language, str) or primary_language(language) != language or not language.isalpha():
+            problems.append(f"{language!r} is not a primary language code such as 'de' or 'fr'")
+            continue
+        try:
+            check_voice_id(voice)
+        except ProtocolError as exc:
+            problems.append(f"{language}: {exc}")
+            continue
+        spoken = voice_primary_language(voice)
+        if spoken != language:
+            problems.append(
+                f"{language}: voice {voice!r} speaks {spoken or 'no language its id names'}, not {language}; "
+                f"choose a {language} voice"
+            )
+    if problems:
+        raise ValidationError(problems)

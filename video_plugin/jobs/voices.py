@@ -1,0 +1,176 @@
+"""Which voice reads a page when the request names none: one that speaks the page's language, or none at all.
+
+In order: the brand kit's voice for the language of the page's locale (``default_voices``), the organization's
+default voice when it speaks that language, the online runners' own voice for it. A page that none of them
+can voice is a failed job naming the languages that can be voiced: a German page is never read out by an
+English voice without anyone being told.
+
+A site without Wagtail's i18n has one locale, in ``settings.LANGUAGE_CODE``; there the organization's default
+voice speaks the page's language, as it always did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import get_language_info
+
+from gpu_runner.protocol import ErrorCode, voice_language
+from video_plugin.brand.voices_by_language import primary_language, voice_primary_language
+from video_plugin.conf import video_settings
+from video_plugin.jobs.capabilities import RunnerCapabilities, read_capabilities
+from video_plugin.models import BrandKit, VideoJob
+from video_plugin.tenancy import OrganizationInfo
+
+# When the runners offer a language in several engines, the natural online voice reads it; the offline
+# engine stays the runner's own fallback when the online one fails mid-job (gpu_runner.tts.chain).
+ENGINE_PREFERENCE = ("edge", "espeak")
+# A failure lists the languages that can be voiced; espeak alone knows a hundred, so the list is cut here.
+LISTED_LANGUAGES = 30
+
+
+class NoVoiceForLanguage(Exception):
+    """No voice the organization or the runners have speaks the page's language. The message says which
+    languages can be voiced and where to set a voice."""
+
+    def __init__(self, language: str, message: str) -> None:
+        super().__init__(message)
+        self.language = language
+
+
+def page_locale_tag(page: Any) -> str:
+    """The language tag of the page's locale (``de-at``), or ``settings.LANGUAGE_CODE`` without one."""
+    locale = getattr(page, "locale", None)
+    return str(getattr(locale, "language_code", "") or settings.LANGUAGE_CODE)
+
+
+def language_name(code: str) -> str:
+    """``German (de)``: the site's name for a language, else Django's, with its code."""
+    name = dict(settings.LANGUAGES).get(code)
+    if name is None:
+        try:
+            name = get_language_info(code)["name"]
+        except KeyError:
+            return code
+    return f"{name} ({code})"
+
+
+def voice_for(
+    page: Any,
+    organization: OrganizationInfo,
+    kit: BrandKit,
+    capabilities: RunnerCapabilities | None = None,
+) -> str:
+    """The voice that reads ``page`` when its request names none.
+
+    ``capabilities`` are the online runners' (:func:`~video_plugin.jobs.capabilities.read_capabilities`);
+    ``None`` reads them only when the kit and the organization leave the page's language without a voice.
+
+    Raises:
+        NoVoiceForLanguage: nothing known speaks the page's language.
+    """
+    tag = page_locale_tag(page)
+    language = primary_language(tag)
+    kit_voice = (kit.default_voices or {}).get(language)
+    if kit_voice:
+        return kit_voice
+    organization_voice = organization.default_voice or video_settings.DEFAULT_VOICE
+    organization_language = voice_primary_language(organization_voice)
+    # A voice id that names no language (a custom engine's) is trusted as before: nothing better is known.
+    if organization_language in (language, None):
+        return organization_voice
+    capabilities = capabilities if capabilities is not None else read_capabilities()
+    runner_voice = runners_voice_for(language, tag, capabilities)
+    if runner_voice:
+        return runner_voice
+    raise NoVoiceForLanguage(
+        language,
+        no_voice_message(page, language, kit, organization_voice, organization_language, capabilities),
+    )
+
+
+def runners_voice_for(language: str, tag: str, capabilities: RunnerCapabilities) -> str | None:
+    """The runners' voice for ``language``: their default voice when it speaks it, else the first one, an
+    online engine's before the offline one's, the page's region (``de-AT``) and then the language's home
+    region (``de-DE``) first."""
+    offered = capabilities.voices.get(language) or []
+    if capabilities.default_voice in offered:
+        return capabilities.default_voice
+    wanted_tag = tag.replace("_", "-").lower()
+    home_tag = f"{language}-{language}"
+
+    def rank(item: tuple[int, str]) -> tuple[int, bool, bool, int]:
+        position, voice = item
+        engine = voice.partition(":")[0]
+        engine_rank = (
+            ENGINE_PREFERENCE.index(engine) if engine in ENGINE_PREFERENCE else len(ENGINE_PREFERENCE)
+        )
+        voice_tag = (voice_language(voice) or "").lower()
+        return (engine_rank, voice_tag != wanted_tag, voice_tag != home_tag, position)
+
+    ranked = sorted(enumerate(offered), key=rank)
+    return ranked[0][1] if ranked else None
+
+
+def voiceable_languages(
+    kit: BrandKit, organization_language: str | None, caps: RunnerCapabilities
+) -> list[str]:
+    """The languages some voice of the kit, the organization or an online runner speaks, sorted."""
+    languages = {code for code, voice in (kit.default_voices or {}).items() if voice}
+    languages.update(code for code, voices in caps.voices.items() if voices)
+    if organization_language:
+        languages.add(organization_language)
+    return sorted(languages)
+
+
+def no_voice_message(
+    page: Any,
+    language: str,
+    kit: BrandKit,
+    organization_voice: str,
+    organization_language: str | None,
+    capabilities: RunnerCapabilities,
+) -> str:
+    """Why no voice reads ``page``: what was asked, which languages can be voiced, and where to set one."""
+    name = language_name(language)
+    if capabilities.online:
+        runners = f"no online runner offers a {language} voice"
+    else:
+        runners = f"no runner is online to offer one ({capabilities.problem or 'none has reported'})"
+    languages = [
+        language_name(code) for code in voiceable_languages(kit, organization_language, capabilities)
+    ]
+    listed = ", ".join(languages[:LISTED_LANGUAGES]) or "none"
+    if len(languages) > LISTED_LANGUAGES:
+        listed += f" and {len(languages) - LISTED_LANGUAGES} more"
+    return (
+        f"no voice speaks {name}, the language of page {page.title!r}: the brand kit names no {language} "
+        f"voice, the organization's default voice {organization_voice} speaks {organization_language}, and "
+        f"{runners}. Languages that can be voiced: {listed}. Choose a {name} voice in Settings → Brand kits, "
+        "or a voice for this video in the page editor."
+    )
+
+
+def job_voice_fields(
+    requested: str | None, page: Any, organization: OrganizationInfo, kit: BrandKit
+) -> dict[str, Any]:
+    """The :class:`~video_plugin.models.VideoJob` fields that say a new job's voice.
+
+    ``requested`` (the editor's or the API's choice) is kept as it is. Otherwise :func:`voice_for`'s voice;
+    when there is none, the job is born failed with ``unknown_voice`` and the reason, and no voice, so it is
+    never sent. A failure found later by the request (an empty script, a missing photo) replaces this one.
+    """
+    if requested:
+        return {"voice": requested}
+    try:
+        return {"voice": voice_for(page, organization, kit)}
+    except NoVoiceForLanguage as exc:
+        return {
+            "voice": "",
+            "status": VideoJob.Status.FAILED,
+            "error_code": ErrorCode.UNKNOWN_VOICE,
+            "error_message": str(exc),
+            "finished_at": timezone.now(),
+        }
