@@ -249,3 +249,12 @@ def test_a_translation_deleted_mid_render_leaves_no_media_and_spoils_no_other_lo
         assert job.status == VideoJob.Status.SUCCEEDED and job.is_current
         assert job.media.file.name == job.output_key
     assert get_media_model().objects.count() == media_before + 2
+
+
+@pytest.mark.django_db
+def test_members_edit_every_locale_of_their_catalogue_and_no_other(translations, world, client):
+    german_edit = reverse("wagtailadmin_pages:edit", args=[translations["de"].pk])
+    client.force_login(world.users[("editor", "acme")])
+    assert client.get(german_edit).status_code == 200
+    client.force_login(world.users[("editor", "bluebird")])
+    assert client.get(german_edit).status_code == 302  # Wagtail's permission denied: back to the dashboard
