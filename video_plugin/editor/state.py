@@ -49,7 +49,7 @@ PLAIN_REASONS = {
     ErrorCode.SEVERAL_FACES: "The presenter image shows more than one face.",
     ErrorCode.EMPTY_SCRIPT: "There was nothing to say.",
     ErrorCode.SCRIPT_TOO_LONG: "The script is too long.",
-    ErrorCode.UNKNOWN_VOICE: "The chosen voice is not available.",
+    ErrorCode.UNKNOWN_VOICE: "No voice is available: the chosen one, or one for this page's language.",
     ErrorCode.TTS_FAILED: "The voice could not be generated.",
     ErrorCode.AUDIO_TOO_LONG: "The spoken script is too long for one video.",
     ErrorCode.RENDER_FAILED: "The video could not be rendered.",

@@ -30,8 +30,8 @@ from video_plugin.jobs.composition import brand_kit_for, disclosure_of, job_choi
 from video_plugin.jobs.going_live import finish
 from video_plugin.jobs.messaging import send_render_request
 from video_plugin.jobs.presenters import file_presenter, may_use_image
-from video_plugin.jobs.scripts import compose_script
-from video_plugin.jobs.voices import job_voice_fields
+from video_plugin.jobs.scripts import compose_script, missing_script_reason
+from video_plugin.jobs.voices import NoVoiceForLanguage, voice_for
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import BrandKit, Presenter, VideoJob
 from video_plugin.presenters.consent import consent_reference, presenter_of_photo, usability
@@ -198,7 +198,14 @@ def build_job(
     ``face`` is a :class:`Presenter`, an image (a presenter's photo) or ``None`` for the page's or the
     organization's.
     """
-    script = without_control_characters(script or "").strip() or compose_script(page.video_script_source())
+    source = page.video_script_source()
+    script = without_control_characters(script or "").strip() or compose_script(source)
+    no_voice: NoVoiceForLanguage | None = None
+    try:
+        # A voice named by the editor or the API is kept as given; else the page's language decides.
+        voice = voice or voice_for(page, organization, kit)
+    except NoVoiceForLanguage as exc:
+        voice, no_voice = "", exc
     face = face or page.video_presenter_image() or organization.default_presenter_image
     presenter = face if isinstance(face, Presenter) else presenter_of_photo(organization.id, face)
     image = presenter.photo if presenter is not None else face
@@ -208,7 +215,7 @@ def build_job(
         trigger=trigger,
         requested_by=user if getattr(user, "is_authenticated", False) else None,
         script=script,
-        **job_voice_fields(voice, page, organization, kit),
+        voice=voice,
         renderer=video_settings.RENDERER,
         image=image,
         presenter=presenter,
@@ -222,8 +229,8 @@ def build_job(
         fail(
             job,
             ErrorCode.EMPTY_SCRIPT,
-            f"page {page.title!r} has nothing to say: write a video script on the page, "
-            "or give it a description",
+            # Nothing on the page to speak about, or no templates in the page's language.
+            f"page {page.title!r}: {missing_script_reason(source)}",
         )
     elif len(script) > video_settings.MAX_SCRIPT_CHARS:
         fail(
@@ -232,6 +239,8 @@ def build_job(
             f"the script for page {page.title!r} has {len(script)} characters; shorten it to at most "
             f"{video_settings.MAX_SCRIPT_CHARS}",
         )
+    elif no_voice is not None:
+        fail(job, ErrorCode.UNKNOWN_VOICE, str(no_voice))
     elif image is None:
         fail(
             job,

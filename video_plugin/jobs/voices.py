@@ -14,14 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import get_language_info
 
-from gpu_runner.protocol import ErrorCode, voice_language
+from gpu_runner.protocol import voice_language
 from video_plugin.brand.voices_by_language import primary_language, voice_primary_language
 from video_plugin.conf import video_settings
 from video_plugin.jobs.capabilities import RunnerCapabilities, read_capabilities
-from video_plugin.models import BrandKit, VideoJob
+from video_plugin.models import BrandKit
 from video_plugin.tenancy import OrganizationInfo
 
 # When the runners offer a language in several engines, the natural online voice reads it; the offline
@@ -151,26 +150,3 @@ def no_voice_message(
         f"{runners}. Languages that can be voiced: {listed}. Choose a {name} voice in Settings → Brand kits, "
         "or a voice for this video in the page editor."
     )
-
-
-def job_voice_fields(
-    requested: str | None, page: Any, organization: OrganizationInfo, kit: BrandKit
-) -> dict[str, Any]:
-    """The :class:`~video_plugin.models.VideoJob` fields that say a new job's voice.
-
-    ``requested`` (the editor's or the API's choice) is kept as it is. Otherwise :func:`voice_for`'s voice;
-    when there is none, the job is born failed with ``unknown_voice`` and the reason, and no voice, so it is
-    never sent. A failure found later by the request (an empty script, a missing photo) replaces this one.
-    """
-    if requested:
-        return {"voice": requested}
-    try:
-        return {"voice": voice_for(page, organization, kit)}
-    except NoVoiceForLanguage as exc:
-        return {
-            "voice": "",
-            "status": VideoJob.Status.FAILED,
-            "error_code": ErrorCode.UNKNOWN_VOICE,
-            "error_message": str(exc),
-            "finished_at": timezone.now(),
-        }
