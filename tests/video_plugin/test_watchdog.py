@@ -29,7 +29,7 @@ def limits(settings: Any) -> None:
 
 
 def running_job(world: Any, silent_s: float, stage: str = "render", org: str = "acme") -> VideoJob:
-    """A running job on ``org``'s product whose runner last reported ``silent_s`` seconds ago, in ``stage``."""
+    """A running job on ``org``'s product, its runner's last report ``silent_s`` seconds ago, in ``stage``."""
     job = VideoJob.objects.create(
         organization_id=world.orgs[org].pk,
         page=world.product[org],
