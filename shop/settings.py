@@ -90,6 +90,8 @@ if importlib.util.find_spec("wagtail_localize") is not None:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of a page's address (/de/…), for Wagtail's translated pages.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -139,6 +141,8 @@ USE_I18N = True
 # translated copy of its organization's catalogue), and each translation its own presenter video.
 WAGTAIL_I18N_ENABLED = True
 LANGUAGES = WAGTAIL_CONTENT_LANGUAGES = [("en", "English"), ("de", "German"), ("ja", "Japanese")]
+# The currency of the shop's prices, written as each page's language writes it (scripts, finished videos).
+SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
 USE_TZ = True
 
 STATIC_URL = "/static/"

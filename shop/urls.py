@@ -1,6 +1,7 @@
 """URLs: health check, Wagtail admin, documents, headless API v2, locally stored files, the site's pages."""
 
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
@@ -45,4 +46,5 @@ if is_local(settings.VIDEO_STORAGE_URL):
         )
     )
 
-urlpatterns.append(path("", include(wagtail_urls)))
+# Each language's pages at its own address (/de/…, /ja/…); the default language's keep theirs, unprefixed.
+urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)

@@ -13,7 +13,7 @@ from wagtail.log_actions import LogActionRegistry
 from video_plugin.api.admin_viewsets import HeadlessAPIViewSetGroup, ReadOnlyPolicy
 from video_plugin.brand.admin_viewsets import BrandKitViewSet
 from video_plugin.editor import urls
-from video_plugin.editor.bulk_actions import GenerateVideosBulkAction
+from video_plugin.editor.bulk_actions import GenerateVideosBulkAction, GenerateVideosForTranslationsBulkAction
 from video_plugin.models import GENERATE_PERMISSION_CODENAME, Presenter, VideoSiteSettings, WebhookDelivery
 from video_plugin.permissions import register_policy
 from video_plugin.presenters.admin_viewsets import KeptForTheAudit, PresenterViewSet, group_permissions
@@ -27,6 +27,7 @@ from video_plugin.presenters.report import (
 )
 
 hooks.register("register_bulk_action", GenerateVideosBulkAction)
+hooks.register("register_bulk_action", GenerateVideosForTranslationsBulkAction)
 register_policy(WebhookDelivery, ReadOnlyPolicy(WebhookDelivery))
 
 # Registered here rather than on the model: without wagtail.contrib.settings (whose URLs the menu item links

@@ -258,3 +258,24 @@ def test_members_edit_every_locale_of_their_catalogue_and_no_other(translations,
     assert client.get(german_edit).status_code == 200
     client.force_login(world.users[("editor", "bluebird")])
     assert client.get(german_edit).status_code == 302  # Wagtail's permission denied: back to the dashboard
+
+
+def test_each_translation_is_served_at_its_own_address_with_its_own_video(translations, client):
+    german = give_video(translations["de"])
+    english = give_video(translations["en"])
+
+    german_url, english_url = translations["de"].get_url(), translations["en"].get_url()
+    assert german_url.startswith("/de/") and not english_url.startswith(("/de/", "/en/"))
+    german_page, english_page = client.get(german_url), client.get(english_url)
+
+    assert german_page.status_code == english_page.status_code == 200
+    german_video, english_video = (job.output_key.removesuffix(".mp4") for job in (german, english))
+    assert TRANSLATED_TITLES["de"] in german_page.text and german_video in german_page.text
+    assert '<html lang="de">' in german_page.text
+    assert english_video in english_page.text and german_video not in english_page.text
+
+
+def test_the_page_listing_offers_generate_for_all_translations(translations, world, client):
+    client.force_login(world.users[("admin", "acme")])
+    listing = client.get(reverse("wagtailadmin_explore", args=[world.index["acme"].pk]))
+    assert listing.status_code == 200 and "Generate videos for all translations" in listing.text
