@@ -109,13 +109,13 @@ def _broker_url(broker: str, env: dict[str, str]) -> str:
 def _measure(broker: str, jobs: int, env: dict[str, str], logs: Path) -> list:
     from django.contrib.auth import get_user_model
 
-    from shop.models import Organization, ProductIndexPage, ProductPage
+    from shop.models import Organization, ProductPage
     from video_plugin.jobs.requests import request_video
     from video_plugin.models import VideoJob
 
     organization = Organization.objects.get(slug="acme")
     admin = get_user_model().objects.get(username="admin-acme")
-    index = ProductIndexPage.objects.get(organization=organization)
+    index = organization.index_page
     env = {**env, "BROKER_URL": _broker_url(broker, env)}
     logs.mkdir(parents=True)
     manage = [sys.executable, str(ROOT / "manage.py")]

@@ -257,7 +257,7 @@ def ensure_catalogue(spec: DemoOrganization) -> Organization:
         organization.default_presenter_image = photo
         organization.save()
 
-    index = ProductIndexPage.objects.filter(organization=organization).first()
+    index = organization.index_page
     if index is None:
         root = Site.objects.get(is_default_site=True).root_page
         index = root.add_child(

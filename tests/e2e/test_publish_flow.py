@@ -13,7 +13,7 @@ from django.core.management import call_command
 from wagtailmedia.models import get_media_model
 
 from gpu_runner.tts.espeak import EspeakEngine
-from shop.models import Organization, ProductIndexPage, ProductPage
+from shop.models import Organization, ProductPage
 from video_plugin.models import VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -29,7 +29,7 @@ def espeak_seconds(script: str, voice: str) -> float:
 
 
 def publish_new_product(organization: Organization, user) -> ProductPage:
-    index = ProductIndexPage.objects.get(organization=organization)
+    index = organization.index_page
     page = index.add_child(
         instance=ProductPage(
             title="Field Kettle",

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from gpu_runner.protocol import ErrorCode
+from tests.factories import make_presenter
 from tests.faults.bad_input import (
     GOOD_SCRIPT,
     assert_failed_and_kept,
@@ -68,6 +69,7 @@ def test_no_face_and_several_faces_are_refused_before_rendering_and_the_runner_g
     jobs = []
     for filename, data, _, _ in cases:
         image = stored_image(stack, acme.collection, filename, data)
+        make_presenter(image, acme.pk)  # a presenter with consent: the face itself is what is wrong
         page = new_page(shop, "acme", filename)
         jobs.append(request_video(page, admin, VideoJob.Trigger.EDITOR, script=GOOD_SCRIPT, image=image))
 
@@ -79,6 +81,7 @@ def test_no_face_and_several_faces_are_refused_before_rendering_and_the_runner_g
         assert panel_job(client, admin, done.page)["error_code"] == code
 
     face = stored_image(stack, acme.collection, "astronaut.png", png_bytes(presenter_image))
+    make_presenter(face, acme.pk)
     good = request_video(shop.product["acme"], admin, VideoJob.Trigger.EDITOR, script="Hi.", image=face)
     done = finished(stack, good)
     assert done.status == VideoJob.Status.SUCCEEDED, (done.error_code, done.error_message, stack.tail_logs())

@@ -20,6 +20,7 @@ from PIL import Image
 from gpu_runner.protocol import MAX_SCRIPT_CHARS, TOKEN_ALPHABET, TOKEN_LENGTH, ErrorCode, video_key
 from gpu_runner.worker import attempt_key
 from shop.tenancy import organization_info
+from tests.factories import make_presenter
 from tests.faults.bad_input import (
     GOOD_SCRIPT,
     assert_failed_and_kept,
@@ -107,6 +108,7 @@ def test_bad_images_fail_with_their_code_and_the_runner_goes_on(make_stack, shop
     jobs = {}
     for index, (filename, data, _, _) in enumerate(IMAGE_CASES):
         image = stored_image(stack, acme.collection, filename, data)
+        make_presenter(image, acme.pk)  # a presenter with consent: the image itself is what is bad
         page = new_page(shop, "acme", f"Lamp {index}")
         jobs[filename] = request_video(page, admin, VideoJob.Trigger.EDITOR, script=GOOD_SCRIPT, image=image)
         if index == 1:
@@ -145,7 +147,8 @@ CONTROL_OR_MARKUP = re.compile(r"[<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b]")
 
 def caption_text(vtt: str) -> str:
     """The words of a WebVTT document: every cue line, without the header and the timings."""
-    lines = [line for line in vtt.splitlines()[1:] if line.strip() and "-->" not in line]
+    cues = vtt.split("\n\n")[1:]  # the header block ends at its first blank line
+    lines = [line for cue in cues for line in cue.splitlines() if line.strip() and "-->" not in line]
     return " ".join(lines)
 
 

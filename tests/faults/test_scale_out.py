@@ -6,6 +6,7 @@ import pytest
 from wagtailmedia.models import get_media_model
 
 from tests.conftest import make_image
+from tests.factories import make_presenter
 from tests.faults.conftest import BOTH_BROKERS
 from video_plugin.jobs.requests import request_video
 from video_plugin.models import VideoJob
@@ -33,6 +34,7 @@ def test_two_runners_complete_every_job_once_and_share_them(make_stack, shop_aft
             instance=ProductPage(title=f"Lamp {number}", description="<p>A lamp.</p>", price=1)
         )
         image = make_image(f"presenter {number}", shop.orgs["acme"].collection)
+        make_presenter(image, shop.orgs["acme"].pk)
         jobs.append(
             request_video(page, admin, VideoJob.Trigger.EDITOR, script=f"Lamp number {number}.", image=image)
         )

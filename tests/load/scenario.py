@@ -37,7 +37,7 @@ from wagtailmedia.models import get_media_model
 
 from gpu_runner.protocol import STAGES
 from shop.demo_content import password_for
-from shop.models import Organization, ProductIndexPage, ProductPage
+from shop.models import Organization, ProductPage
 from shop.roles import Role
 from tests.load.clients import EXPECTED_STATUS, CallFigures, LoadClients, Sample, Targets, figures
 from tests.load.process_memory import TreeMemory, tree_memory
@@ -285,7 +285,7 @@ def seed_catalogue(jobs: int) -> Catalogue:
 def product_pages(organization: Organization, count: int, title: str) -> list[int]:
     """Exactly ``count`` live product pages under the organization's index (the demo's first), each with a
     one-line script of its own, so no job reuses another's video; returns their ids."""
-    index = ProductIndexPage.objects.get(organization=organization)
+    index = organization.index_page
     existing = list(ProductPage.objects.child_of(index).live().order_by("path").values_list("pk", flat=True))
     ProductPage.objects.filter(pk__in=existing[count:]).update(live=False)
     for number in range(len(existing), count):
