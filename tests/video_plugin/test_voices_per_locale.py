@@ -137,7 +137,7 @@ def test_a_kit_voice_for_english_reads_english_pages(world, ask, redis):
 
 def test_a_regional_locale_uses_its_languages_kit_voice_and_prefers_the_runners_voice_of_its_region(world):
     organization = SimpleNamespace(default_voice="espeak:en-us")
-    austrian = SimpleNamespace(title="Lampe", locale=SimpleNamespace(language_code="de-AT"))
+    austrian = SimpleNamespace(title="Lampe", video_language=lambda: "de-AT")  # a page in Austrian German
     runners = merge_records([{"v": 1, "voices": {"de": GERMAN_VOICES}}])
 
     kit = BrandKit(organization_id=world.orgs["acme"].pk, default_voices={"de": "espeak:de"})

@@ -14,17 +14,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from gpu_runner.protocol import ProtocolError, check_voice_id, voice_language
-
-
-def primary_language(tag: str) -> str:
-    """The primary subtag of a language tag, lower-case: ``de-AT`` → ``de``, ``pt_BR`` → ``pt``."""
-    return tag.replace("_", "-").split("-", 1)[0].lower()
+from video_plugin.jobs.languages import base_language
 
 
 def voice_primary_language(voice: str) -> str | None:
     """The primary language a voice id names (``edge:de-DE-KatjaNeural`` → ``de``); ``None`` when none."""
     tag = voice_language(voice)
-    return primary_language(tag) if tag else None
+    return base_language(tag) if tag else None
 
 
 def site_languages() -> list[tuple[str, str]]:
@@ -33,8 +29,8 @@ def site_languages() -> list[tuple[str, str]]:
     configured = getattr(settings, "WAGTAIL_CONTENT_LANGUAGES", None) or settings.LANGUAGES
     languages: dict[str, str] = {}
     for code, name in configured:
-        languages.setdefault(primary_language(code), str(name))
-    default = primary_language(settings.LANGUAGE_CODE)
+        languages.setdefault(base_language(code), str(name))
+    default = base_language(settings.LANGUAGE_CODE)
     if default not in languages:
         languages[default] = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, default)
     return list(languages.items())
@@ -48,7 +44,7 @@ def validate_voices_by_language(value: Any) -> None:
         raise ValidationError('voices by language must map a language to a voice, e.g. {"de": "espeak:de"}')
     problems = []
     for language, voice in value.items():
-        if not isinstance(language, str) or primary_language(language) != language or not language.isalpha():
+        if not isinstance(language, str) or base_language(language) != language or not language.isalpha():
             problems.append(f"{language!r} is not a primary language code such as 'de' or 'fr'")
             continue
         try:

@@ -13,14 +13,14 @@ from wagtail.admin.staticfiles import versioned_static
 from wagtail.images.widgets import AdminImageChooser
 
 from gpu_runner.protocol import FORMATS, LAYOUT_LABELS, LAYOUTS
-from video_plugin.brand.voices_by_language import primary_language
 from video_plugin.conf import video_settings
 from video_plugin.editor.state import panel_state
 from video_plugin.jobs.composition import brand_kit_for, job_choices
 from video_plugin.jobs.going_live import going_live_note
+from video_plugin.jobs.languages import base_language
 from video_plugin.jobs.scripts import DEFAULT_TONE, TONES
 from video_plugin.jobs.speech_time import speaking_rates_json
-from video_plugin.jobs.voices import NoVoiceForLanguage, page_locale_tag, voice_for
+from video_plugin.jobs.voices import NoVoiceForLanguage, voice_for
 from video_plugin.presenters.standing import photo_standing
 from video_plugin.tenancy import can_generate, get_tenancy
 
@@ -114,7 +114,7 @@ class VideoPanel(Panel):
             """The page's language, whose voices the picker lists first, and the voice a job of the page gets
             when the editor picks none (:func:`~video_plugin.jobs.voices.voice_for`): empty when none speaks
             the page's language, which the picker then says."""
-            language = primary_language(page_locale_tag(page))
+            language = base_language(page.video_language())
             if organization is None:
                 return {"page_language": language, "default_voice": video_settings.DEFAULT_VOICE}
             try:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.utils.translation import get_language_info
-
 from gpu_runner.protocol import voice_language
-from video_plugin.brand.voices_by_language import primary_language, voice_primary_language
+from video_plugin.brand.voices_by_language import voice_primary_language
 from video_plugin.conf import video_settings
 from video_plugin.jobs.capabilities import RunnerCapabilities, read_capabilities
+from video_plugin.jobs.languages import base_language
+from video_plugin.jobs.languages import language_name as english_name
 from video_plugin.models import BrandKit
 from video_plugin.tenancy import OrganizationInfo
 
@@ -39,21 +38,9 @@ class NoVoiceForLanguage(Exception):
         self.language = language
 
 
-def page_locale_tag(page: Any) -> str:
-    """The language tag of the page's locale (``de-at``), or ``settings.LANGUAGE_CODE`` without one."""
-    locale = getattr(page, "locale", None)
-    return str(getattr(locale, "language_code", "") or settings.LANGUAGE_CODE)
-
-
 def language_name(code: str) -> str:
-    """``German (de)``: the site's name for a language, else Django's, with its code."""
-    name = dict(settings.LANGUAGES).get(code)
-    if name is None:
-        try:
-            name = get_language_info(code)["name"]
-        except KeyError:
-            return code
-    return f"{name} ({code})"
+    """``German (de)``: a language's English name with its code, for the messages an editor reads."""
+    return f"{english_name(code)} ({code})"
 
 
 def voice_for(
@@ -70,8 +57,8 @@ def voice_for(
     Raises:
         NoVoiceForLanguage: nothing known speaks the page's language.
     """
-    tag = page_locale_tag(page)
-    language = primary_language(tag)
+    tag = page.video_language()  # the same language the page's script is written in
+    language = base_language(tag)
     kit_voice = (kit.default_voices or {}).get(language)
     if kit_voice:
         return kit_voice
