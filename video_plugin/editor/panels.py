@@ -154,6 +154,9 @@ class VideoPanel(Panel):
         def media(self) -> forms.Media:
             # versioned_static adds Wagtail's version to the URLs, so an upgrade never serves a stale copy.
             return AdminImageChooser().media + forms.Media(
-                js=[versioned_static("video_plugin/js/video-panel-controller.js")],
+                js=[
+                    reverse("video_plugin:javascript_catalog"),
+                    versioned_static("video_plugin/js/video-panel-controller.js"),
+                ],
                 css={"all": [versioned_static("video_plugin/css/video-panel.css")]},
             )

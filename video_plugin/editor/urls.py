@@ -1,12 +1,19 @@
 """Admin URLs, mounted under ``/admin/video/`` by the ``register_admin_urls`` hook."""
 
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from video_plugin.editor import translation_views, views
 
 app_name = "video_plugin"
 
 urlpatterns = [
+    # The panel's own strings (djangojs domain); Django's catalogue script adds them to Wagtail's.
+    path(
+        "jsi18n/",
+        JavaScriptCatalog.as_view(packages=["video_plugin"], domain="djangojs"),
+        name="javascript_catalog",
+    ),
     path("pages/<int:page_id>/generate/", views.generate, name="generate"),
     path(
         "pages/<int:page_id>/generate-translations/",
