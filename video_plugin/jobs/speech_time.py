@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from gpu_runner.protocol import voice_language
+from video_plugin.conf import video_settings
 
 # A digit is read out as a word ("129" is "one hundred and twenty-nine"): counted as this many letters, a
 # price in a script no longer makes the estimate short by a second.
@@ -119,6 +120,12 @@ def longest_script_chars(voice: str, limit: int, language: str = "") -> int:
         speaking_rate(voice, "en")
     )
     return min(limit, math.floor(limit * ratio))
+
+
+def script_limit(voice: str, language: str = "") -> int:
+    """The longest script in ``language`` that ``voice`` is given: ``WAGTAIL_VIDEO["MAX_SCRIPT_CHARS"]`` sized
+    for English, shortened for languages that say more per character (see :func:`longest_script_chars`)."""
+    return longest_script_chars(voice, video_settings.MAX_SCRIPT_CHARS, language)
 
 
 def estimated_speech_seconds(script: str, voice: str, language: str = "") -> float:
