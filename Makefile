@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DIST := dist
 PACKAGING := packaging/protocol/pyproject.toml packaging/runner/pyproject.toml packaging/hatch_source.py
 
-.PHONY: setup demo test load lint bench gpu-check gpu-host-bundle gpu-host-rehearsal dist system-packages clean
+.PHONY: setup demo test load lint messages bench gpu-check gpu-host-bundle gpu-host-rehearsal dist system-packages clean
 
 setup: $(STAMP)
 
@@ -26,14 +26,20 @@ demo: setup
 
 # What the suite needs beyond Python's packages: Debian's Chromium for the browser tests (Playwright drives
 # Debian's build; it downloads no browser) and a font for its pages; Debian's RabbitMQ server, of which the
-# fault tests start a node of their own; and Cloudflare's R2 simulator from npm, which checks the storage tests'
-# signatures as R2 does.
+# fault tests start a node of their own; GNU gettext, with which the catalogue tests extract the admin's strings;
+# and Cloudflare's R2 simulator from npm, which checks the storage tests' signatures as R2 does.
 system-packages: tests/r2/node_modules/.installed
 	@if ! command -v rabbitmq-server >/dev/null && [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then \
 		echo "installing Debian's rabbitmq-server for the fault tests"; \
 		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends rabbitmq-server >/dev/null; \
+	fi
+	@if ! command -v msgfmt >/dev/null; then \
+		echo "installing GNU gettext for the translation catalogue tests"; \
+		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends gettext >/dev/null; \
 	fi
 	@if ! command -v chromium >/dev/null; then \
 		echo "installing Debian's chromium for the browser tests"; \
@@ -56,6 +62,17 @@ load: setup
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# The plugin's admin catalogues (video_plugin/locale): refreshed from the sources for every language shipped, then
+# compiled. The .mo files are committed, so a wheel built anywhere carries them; tests/video_plugin/
+# test_admin_languages.py fails while a string is untranslated or a .mo is stale. Needs GNU gettext.
+ADMIN_LANGUAGES := de fr
+messages: setup
+	cd video_plugin && for domain in django djangojs; do \
+		../$(PY) ../manage.py makemessages --domain $$domain --no-obsolete --add-location file \
+			$(addprefix --locale ,$(ADMIN_LANGUAGES)) || exit 1; \
+	done
+	cd video_plugin && ../$(PY) ../manage.py compilemessages
 
 # The three wheels into dist/: wagtail-ai-video, wagtail-ai-video-protocol, wagtail-ai-video-runner.
 dist: setup
