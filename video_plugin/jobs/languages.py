@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
+from django.utils.translation import get_language
 
 
 def base_language(language: str) -> str:
@@ -26,8 +27,12 @@ def babel_locale(language: str) -> Locale:
 
 
 def language_name(language: str) -> str:
-    """The language's English name ("Polish"), else its code: for messages an editor reads."""
+    """The language's name in the active language ("Polish"; to a German editor, "Polnisch"), else its code:
+    for messages an editor reads."""
     try:
-        return Locale.parse(base_language(language)).get_display_name("en") or language
+        return (
+            Locale.parse(base_language(language)).get_display_name(babel_locale(get_language() or ""))
+            or language
+        )
     except (UnknownLocaleError, ValueError):
         return language
