@@ -18,6 +18,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
@@ -32,7 +34,10 @@ from video_plugin.presenters.consent import usability
 from video_plugin.presenters.forms import PresenterForm
 from video_plugin.presenters.takedown import live_videos
 
-KIND_LABELS = {Presenter.Kind.PERSON: "Real person", Presenter.Kind.SYNTHETIC: "Synthetic or licensed"}
+KIND_LABELS = {
+    Presenter.Kind.PERSON: gettext_lazy("Real person"),
+    Presenter.Kind.SYNTHETIC: gettext_lazy("Synthetic or licensed"),
+}
 
 
 class KeptForTheAudit(ModelPermissionPolicy):
@@ -55,12 +60,16 @@ def group_permissions() -> QuerySet[Permission]:
 def record_state(record: ConsentRecord, today: date) -> str:
     """Where one consent record stands on ``today``."""
     if record.revoked_at is not None:
-        return "Revoked"
+        # Translators: the state of a consent record.
+        return _("Revoked")
     if record.valid_from > today:
-        return "Not yet valid"
+        # Translators: the state of a consent record.
+        return _("Not yet valid")
     if record.valid_until is not None and record.valid_until < today:
-        return "Ended"
-    return "In force"
+        # Translators: the state of a consent record.
+        return _("Ended")
+    # Translators: the state of a consent record.
+    return _("In force")
 
 
 class PhotoColumn(Column):
@@ -117,8 +126,12 @@ class PresenterCreateView(generic.CreateView):
 
     def get_success_message(self, instance: Presenter) -> str:
         if instance.kind == Presenter.Kind.PERSON:
-            return f"Presenter {instance.name!r} added. Record their consent: no video shows them until then."
-        return f"Presenter {instance.name!r} added."
+            # Translators: %(name)s is the presenter's name, already in quotes.
+            return _("Presenter %(name)s added. Record their consent: no video shows them until then.") % {
+                "name": repr(instance.name)
+            }
+        # Translators: %(name)s is the presenter's name, already in quotes.
+        return _("Presenter %(name)s added.") % {"name": repr(instance.name)}
 
 
 class PresenterEditView(ScopedPresenter, generic.EditView):
@@ -182,7 +195,7 @@ class PresenterViewSet(ModelViewSet):
     name = views.NAMESPACE
     url_prefix = "presenters"
     icon = "user"
-    menu_label = "Presenters"
+    menu_label = gettext_lazy("Presenters")
     add_to_settings_menu = True
     # Set here, where Wagtail 7.4 reads it; Wagtail 8's registry has it too (wagtail_hooks).
     permission_policy = KeptForTheAudit(Presenter)
@@ -198,10 +211,14 @@ class PresenterViewSet(ModelViewSet):
     usage_view_class = PresenterUsageView
     list_display = [
         "name",
-        PhotoColumn("photo", label="Photo"),
-        Column("kind", label="Kind", accessor=lambda presenter: KIND_LABELS.get(presenter.kind, "")),
-        ConsentStatusColumn("consent", label="Consent"),
-        Column("organization", label="Organization", accessor=organization_name),
+        PhotoColumn("photo", label=gettext_lazy("Photo")),
+        Column(
+            "kind",
+            label=gettext_lazy("Kind"),
+            accessor=lambda presenter: KIND_LABELS.get(presenter.kind, ""),
+        ),
+        ConsentStatusColumn("consent", label=gettext_lazy("Consent")),
+        Column("organization", label=gettext_lazy("Organization"), accessor=organization_name),
     ]
     list_filter = ["kind"]
     inspect_view_fields = ["licence", "licence_reference", "created_at", "updated_at"]

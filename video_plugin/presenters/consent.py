@@ -13,7 +13,9 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from video_plugin.conf import video_settings
 from video_plugin.models import ConsentRecord, Presenter
@@ -32,15 +34,16 @@ class Status:
     NO_LICENCE = "no_licence"
     SYNTHETIC_OFF = "synthetic_not_allowed"
 
+    # The keys are data (JSON ``status`` values, CSS classes, filter values); only the labels are translated.
     LABELS = {
-        VALID: "Consent valid",
-        LICENSED: "Licensed face",
-        NONE: "No consent recorded",
-        NOT_YET: "Consent not yet valid",
-        EXPIRED: "Consent expired",
-        REVOKED: "Consent revoked",
-        NO_LICENCE: "No licence recorded",
-        SYNTHETIC_OFF: "Synthetic presenters not allowed",
+        VALID: gettext_lazy("Consent valid"),
+        LICENSED: gettext_lazy("Licensed face"),
+        NONE: gettext_lazy("No consent recorded"),
+        NOT_YET: gettext_lazy("Consent not yet valid"),
+        EXPIRED: gettext_lazy("Consent expired"),
+        REVOKED: gettext_lazy("Consent revoked"),
+        NO_LICENCE: gettext_lazy("No licence recorded"),
+        SYNTHETIC_OFF: gettext_lazy("Synthetic presenters not allowed"),
     }
 
 
@@ -58,7 +61,8 @@ class Usability:
 
     @property
     def label(self) -> str:
-        return Status.LABELS[self.status]
+        """The status in words, in the language active now."""
+        return str(Status.LABELS[self.status])
 
 
 def current_consent(presenter: Presenter, today: date) -> ConsentRecord | None:
@@ -74,50 +78,80 @@ def current_consent(presenter: Presenter, today: date) -> ConsentRecord | None:
 def usability(presenter: Presenter, today: date | None = None) -> Usability:
     """Whether ``presenter`` may be animated on ``today`` (default: today in the site's time zone)."""
     today = today or timezone.localdate()
-    fix = f"Ask {get_tenancy().who_may_manage_presenters} to"
+    who = get_tenancy().who_may_manage_presenters
     if presenter.kind == Presenter.Kind.SYNTHETIC:
         if not video_settings.SYNTHETIC_PRESENTERS:
             return Usability(
                 Status.SYNTHETIC_OFF,
-                f"Presenter {presenter.name!r} is marked synthetic, and this site allows only presenters who "
-                'consented (WAGTAIL_VIDEO["SYNTHETIC_PRESENTERS"] is off). '
-                f"{fix} record this person's consent instead.",
+                # Translators: %(name)s is the presenter's name, already in quotes; %(who)s says who manages
+                # presenters (e.g. "an owner or admin of the organization"). Keep the setting's name as is.
+                _(
+                    "Presenter %(name)s is marked synthetic, and this site allows only presenters who "
+                    'consented (WAGTAIL_VIDEO["SYNTHETIC_PRESENTERS"] is off). '
+                    "Ask %(who)s to record this person's consent instead."
+                )
+                % {"name": repr(presenter.name), "who": who},
             )
         if not presenter.licence.strip():
             return Usability(
                 Status.NO_LICENCE,
-                f"Presenter {presenter.name!r} is marked synthetic but has no licence recorded. "
-                f"{fix} record the licence that allows this face to be used.",
+                # Translators: %(name)s is the presenter's name, already in quotes; %(who)s says who manages
+                # presenters.
+                _(
+                    "Presenter %(name)s is marked synthetic but has no licence recorded. "
+                    "Ask %(who)s to record the licence that allows this face to be used."
+                )
+                % {"name": repr(presenter.name), "who": who},
             )
         return Usability(Status.LICENSED)
     consent = current_consent(presenter, today)
     if consent is not None:
         return Usability(Status.VALID, consent=consent)
-    return Usability(*_why_no_consent(presenter, today, fix))
+    return Usability(*_why_no_consent(presenter, today, who))
 
 
-def _why_no_consent(presenter: Presenter, today: date, fix: str) -> tuple[str, str]:
-    """The status and reason of a person's presenter with no consent in force, from its latest record."""
+def _day(day: date) -> str:
+    """A day as the reasons name it ("02 Dec 2026"), with the month's name in the active language."""
+    return dateformat.format(day, "d M Y")
+
+
+def _why_no_consent(presenter: Presenter, today: date, who: str) -> tuple[str, str]:
+    """The status and reason of a person's presenter with no consent in force, from its latest record;
+    ``who`` says who can fix it."""
     latest = presenter.consents.order_by("-valid_from", "-pk").first()
-    name = presenter.name
+    name = repr(presenter.name)
     if latest is None:
         return Status.NONE, (
-            f"Presenter {name!r} has no consent on record, so no video can show them. "
-            f"{fix} record their signed consent."
+            # Translators: %(name)s is the presenter's name, already in quotes; %(who)s says who manages
+            # presenters (e.g. "an owner or admin of the organization").
+            _(
+                "Presenter %(name)s has no consent on record, so no video can show them. "
+                "Ask %(who)s to record their signed consent."
+            )
+            % {"name": name, "who": who}
         )
     if latest.revoked_at is not None:
-        withdrawn = timezone.localdate(latest.revoked_at)
         return Status.REVOKED, (
-            f"{name!r} withdrew consent on {withdrawn:%d %b %Y}; no new video can show them. "
-            f"{fix} choose another presenter, or record new consent if they agree again."
+            # Translators: %(name)s is the presenter's name, already in quotes; %(date)s a day; %(who)s says
+            # who manages presenters.
+            _(
+                "%(name)s withdrew consent on %(date)s; no new video can show them. "
+                "Ask %(who)s to choose another presenter, or record new consent if they agree again."
+            )
+            % {"name": name, "date": _day(timezone.localdate(latest.revoked_at)), "who": who}
         )
     if latest.valid_from > today:
         return Status.NOT_YET, (
-            f"{name!r}'s consent starts on {latest.valid_from:%d %b %Y}. Generate then, or {fix.lower()} "
-            "correct the record."
+            # Translators: %(name)s is the presenter's name, already in quotes; %(date)s a day; %(who)s says
+            # who manages presenters.
+            _("%(name)s's consent starts on %(date)s. Generate then, or ask %(who)s to correct the record.")
+            % {"name": name, "date": _day(latest.valid_from), "who": who}
         )
     return Status.EXPIRED, (
-        f"{name!r}'s consent ended on {latest.valid_until:%d %b %Y}. {fix} record renewed consent."
+        # Translators: %(name)s is the presenter's name, already in quotes; %(date)s a day; %(who)s says who
+        # manages presenters.
+        _("%(name)s's consent ended on %(date)s. Ask %(who)s to record renewed consent.")
+        % {"name": name, "date": _day(latest.valid_until), "who": who}
     )
 
 

@@ -15,6 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.documents.widgets import AdminDocumentChooser
 from wagtail.images.widgets import AdminImageChooser
@@ -45,7 +48,8 @@ class PresenterForm(OrganizationForm):
             # Not offered; a form posted with it anyway is refused with the reason (clean_kind).
             kind = self.fields["kind"]
             kind.widget.choices = [(value, label) for value, label in kind.choices if value != "synthetic"]
-            kind.help_text = (
+            # Translators: keep the setting's name as is.
+            kind.help_text = _(
                 'This site allows only presenters who consented (WAGTAIL_VIDEO["SYNTHETIC_PRESENTERS"]).'
             )
 
@@ -57,9 +61,13 @@ class PresenterForm(OrganizationForm):
         kind = self.cleaned_data["kind"]
         if kind == Presenter.Kind.SYNTHETIC and not video_settings.SYNTHETIC_PRESENTERS:
             raise forms.ValidationError(
-                "This site allows only presenters who consented: synthetic, stock and public-domain faces "
-                'are turned off (WAGTAIL_VIDEO["SYNTHETIC_PRESENTERS"]). Choose "A real person" and record '
-                "their consent."
+                # Translators: keep the setting's name as is; "A real person" is the label of the choice of
+                # the Kind field (the presenter model's choices).
+                _(
+                    "This site allows only presenters who consented: synthetic, stock and public-domain "
+                    'faces are turned off (WAGTAIL_VIDEO["SYNTHETIC_PRESENTERS"]). Choose "A real person" '
+                    "and record their consent."
+                )
             )
         return kind
 
@@ -72,7 +80,10 @@ class PresenterForm(OrganizationForm):
         if not may_use_image(organization, photo):
             self.add_error(
                 "photo",
-                f"{photo.title!r} is not one of {organization.name!r}'s images; choose one of its own",
+                # Translators: %(image)s is the image's title and %(organization)s the organization's name,
+                # each already in quotes.
+                _("%(image)s is not one of %(organization)s's images; choose one of its own")
+                % {"image": repr(photo.title), "organization": repr(organization.name)},
             )
             return data
         twin = (
@@ -81,25 +92,43 @@ class PresenterForm(OrganizationForm):
             .first()
         )
         if twin is not None:
-            self.add_error("photo", f"{photo.title!r} is already the photo of presenter {twin.name!r}")
+            self.add_error(
+                "photo",
+                # Translators: %(image)s is the image's title and %(name)s a presenter's name, each already in
+                # quotes.
+                _("%(image)s is already the photo of presenter %(name)s")
+                % {"image": repr(photo.title), "name": repr(twin.name)},
+            )
         if self.instance.pk and self.instance.photo_id != photo.pk and self.instance.consents.exists():
             self.add_error(
                 "photo",
-                f"{self.instance.name!r} has consent on record, given for the face in the current photo. "
-                "To show another face, add it as a new presenter and record its own consent.",
+                # Translators: %(name)s is the presenter's name, already in quotes.
+                _(
+                    "%(name)s has consent on record, given for the face in the current photo. "
+                    "To show another face, add it as a new presenter and record its own consent."
+                )
+                % {"name": repr(self.instance.name)},
             )
         if kind == Presenter.Kind.SYNTHETIC and not data.get("licence", "").strip():
             self.add_error(
                 "licence",
-                "A synthetic, stock or public-domain face needs its licence: say what allows this use and "
-                "where the face comes from (e.g. 'CC0 1.0, from the company's stock library').",
+                _(
+                    "A synthetic, stock or public-domain face needs its licence: say what allows this use "
+                    "and where the face comes from (e.g. 'CC0 1.0, from the company's stock library')."
+                ),
             )
         if kind == Presenter.Kind.PERSON and is_ai_generated(photo):
             self.add_error(
                 "kind",
-                f"The content credentials of {photo.title!r} say it was made by a trained model "
-                "(digitalSourceType trainedAlgorithmicMedia), so it shows no real person who could consent. "
-                "Add it as a synthetic presenter with its licence, or choose a photo of the person.",
+                # Translators: %(image)s is the image's title, already in quotes. Keep "digitalSourceType
+                # trainedAlgorithmicMedia" as is: it is what the image's C2PA content credentials say.
+                _(
+                    "The content credentials of %(image)s say it was made by a trained model "
+                    "(digitalSourceType trainedAlgorithmicMedia), so it shows no real person who could "
+                    "consent. Add it as a synthetic presenter with its licence, or choose a photo of the "
+                    "person."
+                )
+                % {"image": repr(photo.title)},
             )
         return data
 
@@ -116,7 +145,7 @@ class ConsentRecordForm(WagtailAdminModelForm):
         super().__init__(*args, for_user=for_user, **kwargs)
         self.presenter, self.user = presenter, for_user
         self.instance.presenter = presenter
-        self.fields["evidence"].error_messages["required"] = (
+        self.fields["evidence"].error_messages["required"] = _(
             "A consent record needs its evidence: upload the signed form or the recording to the "
             "organization's collection as a document, and choose it here."
         )
@@ -127,28 +156,48 @@ class ConsentRecordForm(WagtailAdminModelForm):
         organization = get_tenancy().organization(presenter.organization_id)
         if organization is None or presenter.organization_id not in manageable_organizations(self.user):
             raise forms.ValidationError(
-                f"{presenter.name!r} is a presenter of an organization whose presenters you do not manage; "
-                "you can record consent only for your own organizations' presenters."
+                # Translators: %(name)s is the presenter's name, already in quotes.
+                _(
+                    "%(name)s is a presenter of an organization whose presenters you do not manage; "
+                    "you can record consent only for your own organizations' presenters."
+                )
+                % {"name": repr(presenter.name)}
             )
         if presenter.kind == Presenter.Kind.SYNTHETIC:
             raise forms.ValidationError(
-                f"{presenter.name!r} is a synthetic, stock or public-domain face: it needs its licence, not "
-                "consent. Edit the presenter to record the licence."
+                # Translators: %(name)s is the presenter's name, already in quotes.
+                _(
+                    "%(name)s is a synthetic, stock or public-domain face: it needs its licence, not "
+                    "consent. Edit the presenter to record the licence."
+                )
+                % {"name": repr(presenter.name)}
             )
         valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
         if valid_from and valid_until and valid_until < valid_from:
             self.add_error(
                 "valid_until",
-                f"Consent cannot end ({valid_until:%d %b %Y}) before it starts ({valid_from:%d %b %Y}); "
-                "leave it empty for 'until revoked'.",
+                # Translators: %(until)s and %(start)s are days, e.g. "02 Dec 2026".
+                _(
+                    "Consent cannot end (%(until)s) before it starts (%(start)s); "
+                    "leave it empty for 'until revoked'."
+                )
+                % {
+                    "until": dateformat.format(valid_until, "d M Y"),
+                    "start": dateformat.format(valid_from, "d M Y"),
+                },
             )
         evidence = data.get("evidence")
         allowed = get_tenancy().documents_of(organization)
         if evidence is not None and not allowed.filter(pk=evidence.pk).exists():
             self.add_error(
                 "evidence",
-                f"{evidence.title!r} is not in {organization.name!r}'s collection; upload the evidence there "
-                "and choose it.",
+                # Translators: %(document)s is the document's title and %(organization)s the organization's
+                # name, each already in quotes.
+                _(
+                    "%(document)s is not in %(organization)s's collection; upload the evidence there "
+                    "and choose it."
+                )
+                % {"document": repr(evidence.title), "organization": repr(organization.name)},
             )
         return data
 
@@ -164,5 +213,8 @@ class RevocationForm(forms.Form):
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional: how and when the presenter withdrew consent, e.g. 'E-mail to HR, 2 Dec'.",
+        label=gettext_lazy("Note"),
+        help_text=gettext_lazy(
+            "Optional: how and when the presenter withdrew consent, e.g. 'E-mail to HR, 2 Dec'."
+        ),
     )

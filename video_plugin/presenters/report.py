@@ -22,6 +22,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
@@ -36,7 +38,7 @@ from video_plugin.presenters.consent import Status, Usability, usability
 CONSENT_REFUSALS = (ErrorCode.NO_CONSENT, ErrorCode.NOT_A_PRESENTER)
 # The "consent now" of a refused photo that was no presenter's: there is no presenter to ask about.
 NOT_A_PRESENTER = "not_a_presenter"
-NOT_A_PRESENTER_LABEL = "Not a presenter"
+NOT_A_PRESENTER_LABEL = gettext_lazy("Not a presenter")
 
 REPORT_URL_NAME = "video_consent_report"
 REPORT_RESULTS_URL_NAME = "video_consent_report_results"
@@ -62,21 +64,29 @@ def record_now(job: VideoJob, today: date) -> str:
     record: ConsentRecord | None = job.consent
     if record is None:
         if job.consent_reference:
-            return "Licence (synthetic face)"
-        return "None" if job.status == VideoJob.Status.FAILED else "Not recorded"
+            return _("Licence (synthetic face)")
+        if job.status == VideoJob.Status.FAILED:
+            # Translators: the consent record a refused video request was made on: none.
+            return _("None")
+        # Translators: the consent record of a video made before consent records were kept.
+        return _("Not recorded")
     if record.revoked_at is not None:
-        return f"Revoked on {timezone.localdate(record.revoked_at):%Y-%m-%d}"
+        # Translators: %(date)s is a day as YYYY-MM-DD.
+        return _("Revoked on %(date)s") % {"date": f"{timezone.localdate(record.revoked_at):%Y-%m-%d}"}
     if record.valid_until is not None and record.valid_until < today:
-        return f"Expired on {record.valid_until:%Y-%m-%d}"
-    return "In force"
+        # Translators: %(date)s is a day as YYYY-MM-DD.
+        return _("Expired on %(date)s") % {"date": f"{record.valid_until:%Y-%m-%d}"}
+    # Translators: the state of a consent record.
+    return _("In force")
 
 
 def credentials_signed(job: VideoJob) -> str:
     """Whether the runner signed the video's content credentials; a refused or older job has none."""
     signed = (job.credentials or {}).get("signed")
     if signed is None:
-        return "Not reported"
-    return "Yes" if signed else "No"
+        # Translators: whether a video's content credentials were signed: the runner did not say.
+        return _("Not reported")
+    return _("Yes") if signed else _("No")
 
 
 def presenter_usability(organizations: dict[int, str]) -> dict[int, Usability]:
@@ -91,18 +101,19 @@ def audit_facts(
     presenter = job.presenter
     now = consent_today.get(presenter.pk) if presenter is not None else None
     if job.status == VideoJob.Status.SUCCEEDED:
-        outcome = "Video made"
+        outcome = _("Video made")
     else:
-        outcome = f"Refused: {job.error_code}"
+        # Translators: %(code)s is an error code (e.g. no_consent), kept as is.
+        outcome = _("Refused: %(code)s") % {"code": job.error_code}
     return AuditFacts(
         organization=organizations.get(job.organization_id, str(job.organization_id)),
         outcome=outcome,
         presenter=presenter.name if presenter is not None else "",
         kind=presenter.kind if presenter is not None else "",
-        consent_now=now.label if now is not None else NOT_A_PRESENTER_LABEL,
+        consent_now=now.label if now is not None else str(NOT_A_PRESENTER_LABEL),
         consent_now_reason=now.reason if now is not None else "",
         record_now=record_now(job, today),
-        live="Yes" if job.is_current else "No",
+        live=_("Yes") if job.is_current else _("No"),
         credentials_signed=credentials_signed(job),
     )
 
@@ -111,13 +122,19 @@ class ConsentReportFilterSet(WagtailFilterSet):
     """Organization, presenter and consent status today; the choices are the user's organizations only."""
 
     organization = django_filters.ChoiceFilter(
-        label="Organization", field_name="organization_id", empty_label="All organizations"
+        label=gettext_lazy("Organization"),
+        field_name="organization_id",
+        empty_label=gettext_lazy("All organizations"),
     )
     presenter = django_filters.ModelChoiceFilter(
-        label="Presenter", queryset=Presenter.objects.none(), empty_label="All presenters"
+        label=gettext_lazy("Presenter"),
+        queryset=Presenter.objects.none(),
+        empty_label=gettext_lazy("All presenters"),
     )
     consent_status = django_filters.ChoiceFilter(
-        label="Consent status now", method="filter_consent_status", empty_label="Any status"
+        label=gettext_lazy("Consent status now"),
+        method="filter_consent_status",
+        empty_label=gettext_lazy("Any status"),
     )
 
     class Meta:
@@ -155,33 +172,40 @@ class ConsentNowColumn(Column):
 class ConsentReportView(ReportView):
     """The audit of presenter videos and consent; ``?export=csv`` (or ``xlsx``) downloads every row."""
 
-    page_title = "Presenter consent"
+    page_title = gettext_lazy("Presenter consent")
     header_icon = "user"
     index_url_name = REPORT_URL_NAME
     index_results_url_name = REPORT_RESULTS_URL_NAME
     filterset_class = ConsentReportFilterSet
     export_filename = "presenter-consent"
-    verbose_name = "video"
-    verbose_name_plural = "videos"
+    verbose_name = gettext_lazy("video")
+    verbose_name_plural = gettext_lazy("videos")
     columns = [
-        Column("organization", label="Organization", accessor="audit.organization"),
+        Column("organization", label=gettext_lazy("Organization"), accessor="audit.organization"),
         TitleColumn(
             "page",
-            label="Page",
+            label=gettext_lazy("Page"),
             accessor="page.title",
             url_name="wagtailadmin_pages:edit",
             id_accessor="page_id",
         ),
-        Column("job_id", label="Job"),
-        Column("outcome", label="Outcome", accessor="audit.outcome"),
-        DateColumn("finished_at", label="Finished"),
-        Column("presenter", label="Presenter", accessor="audit.presenter"),
-        Column("kind", label="Kind", accessor="audit.kind"),
-        Column("consent_reference", label="Consent reference"),
-        ConsentNowColumn("consent_now", label="Consent status now", accessor="audit"),
-        Column("record_now", label="That record now", accessor="audit.record_now"),
-        Column("live", label="Live", accessor="audit.live"),
-        Column("credentials_signed", label="Credentials signed", accessor="audit.credentials_signed"),
+        # Translators: a column heading: the video job's id.
+        Column("job_id", label=gettext_lazy("Job")),
+        Column("outcome", label=gettext_lazy("Outcome"), accessor="audit.outcome"),
+        DateColumn("finished_at", label=gettext_lazy("Finished")),
+        Column("presenter", label=gettext_lazy("Presenter"), accessor="audit.presenter"),
+        Column("kind", label=gettext_lazy("Kind"), accessor="audit.kind"),
+        Column("consent_reference", label=gettext_lazy("Consent reference")),
+        ConsentNowColumn("consent_now", label=gettext_lazy("Consent status now"), accessor="audit"),
+        Column("record_now", label=gettext_lazy("That record now"), accessor="audit.record_now"),
+        # Translators: a column heading: whether a live page shows the video now.
+        Column("live", label=gettext_lazy("Live"), accessor="audit.live"),
+        Column(
+            "credentials_signed",
+            # Translators: a column heading: whether the video's content credentials (C2PA) were signed.
+            label=gettext_lazy("Credentials signed"),
+            accessor="audit.credentials_signed",
+        ),
     ]
     list_export = [
         "audit.organization",
@@ -200,20 +224,21 @@ class ConsentReportView(ReportView):
         "audit.credentials_signed",
     ]
     export_headings = {
-        "audit.organization": "Organization",
-        "page.title": "Page",
-        "page_id": "Page id",
-        "job_id": "Job id",
-        "audit.outcome": "Outcome",
-        "finished_at": "Finished at",
-        "audit.presenter": "Presenter",
-        "audit.kind": "Kind",
-        "consent_reference": "Consent reference",
-        "audit.consent_now": "Consent status now",
-        "audit.consent_now_reason": "Why not usable now",
-        "audit.record_now": "Consent record now",
-        "audit.live": "Live",
-        "audit.credentials_signed": "Content credentials signed",
+        "audit.organization": gettext_lazy("Organization"),
+        "page.title": gettext_lazy("Page"),
+        "page_id": gettext_lazy("Page id"),
+        "job_id": gettext_lazy("Job id"),
+        "audit.outcome": gettext_lazy("Outcome"),
+        "finished_at": gettext_lazy("Finished at"),
+        "audit.presenter": gettext_lazy("Presenter"),
+        "audit.kind": gettext_lazy("Kind"),
+        "consent_reference": gettext_lazy("Consent reference"),
+        "audit.consent_now": gettext_lazy("Consent status now"),
+        "audit.consent_now_reason": gettext_lazy("Why not usable now"),
+        "audit.record_now": gettext_lazy("Consent record now"),
+        # Translators: a column heading: whether a live page shows the video now.
+        "audit.live": gettext_lazy("Live"),
+        "audit.credentials_signed": gettext_lazy("Content credentials signed"),
     }
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -255,5 +280,9 @@ class ConsentReportMenuItem(MenuItem):
 
 def consent_report_menu_item() -> ConsentReportMenuItem:
     return ConsentReportMenuItem(
-        "Presenter consent", reverse(REPORT_URL_NAME), name="presenter-consent", icon_name="user", order=1300
+        gettext_lazy("Presenter consent"),
+        reverse(REPORT_URL_NAME),
+        name="presenter-consent",
+        icon_name="user",
+        order=1300,
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from video_plugin.presenters.consent import presenter_of_photo, usability
 from video_plugin.tenancy import OrganizationInfo, get_tenancy
 
@@ -39,20 +41,34 @@ def photo_standing(organization: OrganizationInfo, image: Any) -> PhotoStanding:
     if image is None:
         return PhotoStanding(
             NO_PHOTO,
-            "No presenter",
+            _("No presenter"),
             usable=False,
-            reason=f"No presenter photo is chosen and {organization.name!r} has no default presenter: choose "
-            "a presenter's photo here.",
+            # Translators: %(organization)s is the organization's name, already in quotes.
+            reason=_(
+                "No presenter photo is chosen and %(organization)s has no default presenter: choose "
+                "a presenter's photo here."
+            )
+            % {"organization": repr(organization.name)},
         )
     presenter = presenter_of_photo(organization.id, image)
     if presenter is None:
         return PhotoStanding(
             NOT_A_PRESENTER,
-            "Not a presenter",
+            _("Not a presenter"),
             usable=False,
-            reason=f"The photo {image.title!r} is no presenter of {organization.name!r}: only a presenter "
-            f"with a consent record can be animated. Choose a presenter's photo, or ask "
-            f"{get_tenancy().who_may_manage_presenters} to add this one as a presenter.",
+            # Translators: %(image)s is the photo's title and %(organization)s the organization's name, each
+            # already in quotes; %(who)s says who manages presenters (e.g. "an owner or admin of the
+            # organization").
+            reason=_(
+                "The photo %(image)s is no presenter of %(organization)s: only a presenter "
+                "with a consent record can be animated. Choose a presenter's photo, or ask "
+                "%(who)s to add this one as a presenter."
+            )
+            % {
+                "image": repr(image.title),
+                "organization": repr(organization.name),
+                "who": get_tenancy().who_may_manage_presenters,
+            },
         )
     now = usability(presenter)
     return PhotoStanding(

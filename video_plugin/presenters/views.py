@@ -20,6 +20,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -53,14 +55,16 @@ class PresenterScreen(WagtailAdminTemplateMixin):
 
     header_icon = "user"
     presenter: Presenter
+    # The screen's title with the presenter's name, e.g. "Record consent of Anna Berg" (%(name)s).
+    title_of_presenter: str
 
     def get_page_title(self) -> str:
-        return f"{self.page_title} of {self.presenter.name}"
+        return self.title_of_presenter % {"name": self.presenter.name}
 
     def get_breadcrumbs_items(self) -> list[dict[str, str]]:
         return [
             *self.breadcrumbs_items,
-            {"url": presenter_url("index"), "label": "Presenters"},
+            {"url": presenter_url("index"), "label": _("Presenters")},
             {"url": presenter_url("inspect", self.presenter.pk), "label": self.presenter.name},
             {"url": "", "label": self.get_page_title()},
         ]
@@ -71,7 +75,9 @@ class RecordConsentView(PresenterScreen, FormView):
 
     template_name = "video_plugin/presenters/record_consent.html"
     form_class = ConsentRecordForm
-    page_title = "Record consent"
+    page_title = gettext_lazy("Record consent")
+    # Translators: a screen's title; %(name)s is the presenter's name.
+    title_of_presenter = gettext_lazy("Record consent of %(name)s")
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
@@ -84,8 +90,8 @@ class RecordConsentView(PresenterScreen, FormView):
         context = super().get_context_data(**kwargs)
         context.update(
             action_url=self.request.path,
-            submit_button_label="Record consent",
-            submit_button_active_label="Recording…",
+            submit_button_label=_("Record consent"),
+            submit_button_active_label=_("Recording…"),
             media=context["form"].media,
             presenter=self.presenter,
         )
@@ -106,8 +112,14 @@ class RecordConsentView(PresenterScreen, FormView):
             )
         messages.success(
             self.request,
-            f"Consent {record.reference} of {self.presenter.name!r} recorded: "
-            f"{usability(self.presenter).label.lower()}.",
+            # Translators: %(reference)s is the consent record's reference, %(name)s the presenter's name
+            # (already in quotes), %(status)s the presenter's consent status now (e.g. "consent valid").
+            _("Consent %(reference)s of %(name)s recorded: %(status)s.")
+            % {
+                "reference": record.reference,
+                "name": repr(self.presenter.name),
+                "status": usability(self.presenter).label.lower(),
+            },
         )
         return HttpResponseRedirect(presenter_url("inspect", self.presenter.pk))
 
@@ -117,7 +129,9 @@ class RevokeConsentView(PresenterScreen, FormView):
 
     template_name = "video_plugin/presenters/revoke_consent.html"
     form_class = RevocationForm
-    page_title = "Revoke consent"
+    page_title = gettext_lazy("Revoke consent")
+    # Translators: a screen's title; %(name)s is the presenter's name.
+    title_of_presenter = gettext_lazy("Revoke consent of %(name)s")
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
@@ -132,8 +146,9 @@ class RevokeConsentView(PresenterScreen, FormView):
         if record.revoked_at is not None:
             messages.warning(
                 self.request,
-                f"Consent {record.reference} was already revoked on "
-                f"{date_format(record.revoked_at, 'DATE_FORMAT')}; nothing changed.",
+                # Translators: %(reference)s is the consent record's reference; %(date)s a day.
+                _("Consent %(reference)s was already revoked on %(date)s; nothing changed.")
+                % {"reference": record.reference, "date": date_format(record.revoked_at, "DATE_FORMAT")},
             )
             return HttpResponseRedirect(presenter_url("inspect", presenter.pk))
         note = form.cleaned_data["note"]
@@ -150,18 +165,42 @@ class RevokeConsentView(PresenterScreen, FormView):
         if still.usable:
             messages.success(
                 self.request,
-                f"Consent {record.reference} revoked. {presenter.name!r} still has consent in force "
-                f"({still.consent.reference if still.consent else 'licence'}), so their videos stay.",
+                # Translators: %(reference)s is the revoked consent record's reference, %(name)s the
+                # presenter's name (already in quotes), %(in_force)s the reference of the consent record
+                # still in force, or the word "licence".
+                _(
+                    "Consent %(reference)s revoked. %(name)s still has consent in force (%(in_force)s), "
+                    "so their videos stay."
+                )
+                % {
+                    "reference": record.reference,
+                    "name": repr(presenter.name),
+                    # Translators: what a presenter's use rests on when no consent record is: its licence.
+                    "in_force": still.consent.reference if still.consent else _("licence"),
+                },
             )
             return HttpResponseRedirect(presenter_url("inspect", presenter.pk))
-        waiting = (
-            f" {withdrawn} video(s) waiting for their page's publish will not go live." if withdrawn else ""
-        )
-        messages.success(
-            self.request,
-            f"Consent {record.reference} revoked: no new video can show {presenter.name!r}.{waiting} "
-            "Remove the videos below from the pages that show them.",
-        )
+        values = {"reference": record.reference, "name": repr(presenter.name), "count": withdrawn}
+        if withdrawn:
+            # Translators: %(reference)s is the consent record's reference, %(name)s the presenter's name
+            # (already in quotes), %(count)s how many videos waited for their page's publish.
+            message = ngettext(
+                "Consent %(reference)s revoked: no new video can show %(name)s. %(count)s video waiting "
+                "for its page's publish will not go live. Remove the videos below from the pages that show "
+                "them.",
+                "Consent %(reference)s revoked: no new video can show %(name)s. %(count)s videos waiting "
+                "for their page's publish will not go live. Remove the videos below from the pages that "
+                "show them.",
+                withdrawn,
+            )
+        else:
+            # Translators: %(reference)s is the consent record's reference, %(name)s the presenter's name
+            # (already in quotes).
+            message = _(
+                "Consent %(reference)s revoked: no new video can show %(name)s. "
+                "Remove the videos below from the pages that show them."
+            )
+        messages.success(self.request, message % values)
         return HttpResponseRedirect(presenter_url("videos", presenter.pk))
 
 
@@ -169,7 +208,9 @@ class PresenterVideosView(PresenterScreen, TemplateView):
     """The presenter's videos that live pages show, each with *Remove from page*, and *Remove all*."""
 
     template_name = "video_plugin/presenters/videos.html"
-    page_title = "Live videos"
+    page_title = gettext_lazy("Live videos")
+    # Translators: a screen's title; %(name)s is the presenter's name.
+    title_of_presenter = gettext_lazy("Live videos of %(name)s")
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
@@ -203,7 +244,7 @@ class PresenterVideosView(PresenterScreen, TemplateView):
 def takedown_reason(presenter: Presenter) -> str:
     """Why the presenter's videos come down, for the page's history."""
     usable = usability(presenter)
-    return usable.label if not usable.usable else "Removed by the presenter's managers"
+    return usable.label if not usable.usable else _("Removed by the presenter's managers")
 
 
 @require_POST
@@ -213,9 +254,19 @@ def remove_video(request: HttpRequest, pk: int, job_id: str) -> HttpResponse:
     job = get_object_or_404(live_videos(presenter), job_id=job_id)
     page = job.page.specific
     if not may_take_down(request.user, job):
-        messages.error(request, f"Only people who may publish {page.title!r} can remove its video.")
+        messages.error(
+            request,
+            # Translators: %(page)s is the page's title, already in quotes.
+            _("Only people who may publish %(page)s can remove its video.") % {"page": repr(page.title)},
+        )
     elif take_down(job, request.user, takedown_reason(presenter)):
-        messages.success(request, f"{page.title!r} no longer shows its video of {presenter.name!r}.")
+        messages.success(
+            request,
+            # Translators: %(page)s is the page's title and %(name)s the presenter's name, each already in
+            # quotes.
+            _("%(page)s no longer shows its video of %(name)s.")
+            % {"page": repr(page.title), "name": repr(presenter.name)},
+        )
     return HttpResponseRedirect(presenter_url("videos", presenter.pk))
 
 
@@ -231,11 +282,21 @@ def remove_all_videos(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             kept.append(job.page.title)
     if removed:
-        messages.success(request, f"Removed {len(removed)} video(s) of {presenter.name!r} from their pages.")
+        messages.success(
+            request,
+            # Translators: %(name)s is the presenter's name, already in quotes.
+            ngettext(
+                "Removed %(count)s video of %(name)s from its page.",
+                "Removed %(count)s videos of %(name)s from their pages.",
+                len(removed),
+            )
+            % {"count": len(removed), "name": repr(presenter.name)},
+        )
     if kept:
         messages.error(
             request,
-            f"Not removed from {', '.join(repr(title) for title in kept)}: only people who may publish those "
-            "pages can.",
+            # Translators: %(pages)s lists the pages' titles, each in quotes, separated by commas.
+            _("Not removed from %(pages)s: only people who may publish those pages can.")
+            % {"pages": ", ".join(repr(title) for title in kept)},
         )
     return HttpResponseRedirect(presenter_url("videos", presenter.pk))

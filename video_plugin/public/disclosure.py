@@ -12,9 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from django.utils.translation import gettext_noop
+
 from video_plugin.models import VideoJob
 
-NOTE = "This video is AI-generated: the presenter's voice and movements were made by a computer."
+# The sentence next to the player, in English; ``{% ai_video_note %}`` shows it in the visitor's language
+# (the label drawn into the picture is the job's own wording).
+NOTE = gettext_noop(
+    "This video is AI-generated: the presenter's voice and movements were made by a computer."
+)
 CREDENTIALS_STANDARD = "C2PA"
 # The Content Authenticity Initiative's public verifier reads a file's credentials from its URL.
 VERIFY_URL = "https://contentcredentials.org/verify"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext
 
 from video_plugin.public.disclosure import NOTE, disclosure_for
 from video_plugin.public.playback import Playback, RenditionPlayback, absolute_url, playback_for
@@ -94,4 +95,5 @@ def ai_video_note(context: template.Context, page: Any, video: Playback) -> dict
     job = getattr(page, "current_video_job", None)
     url = absolute_url(video.video_url, context.get("request"))
     disclosure = disclosure_for(job, url) if job is not None else None
-    return {"note": disclosure.note if disclosure else NOTE, "disclosure": disclosure}
+    # The note in the visitor's language (NOTE is marked for translation where it is defined).
+    return {"note": gettext(disclosure.note if disclosure else NOTE), "disclosure": disclosure}
