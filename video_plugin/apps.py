@@ -2,12 +2,13 @@
 
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class VideoPluginConfig(AppConfig):
     name = "video_plugin"
     label = "video_plugin"
-    verbose_name = "Presenter videos"
+    verbose_name = _("Presenter videos")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from nanoid import generate as nanoid
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting
@@ -80,8 +81,23 @@ def validate_formats(value: Any) -> None:
         raise ValidationError(str(exc)) from None
 
 
-LAYOUT_CHOICES = [(name, LAYOUT_LABELS[name]) for name in LAYOUTS]
-FORMAT_CHOICES = [(name, video_format.label) for name, video_format in FORMATS.items()]
+# The contract's layout and format labels, shown in the editor's language; a layout or format the contract
+# adds later shows its own (English) label until it is listed here.
+LAYOUT_CHOICE_LABELS = {
+    "presenter": _("Presenter"),
+    "presenter_product": _("Presenter and product"),
+    "social": _("Social (vertical, captions)"),
+}
+FORMAT_CHOICE_LABELS = {
+    # Translators: keep the aspect ratios as they are.
+    "landscape": _("Product page (16:9)"),
+    "square": _("Feed (1:1)"),
+    "vertical": _("Stories and shorts (9:16)"),
+}
+LAYOUT_CHOICES = [(name, LAYOUT_CHOICE_LABELS.get(name, LAYOUT_LABELS[name])) for name in LAYOUTS]
+FORMAT_CHOICES = [
+    (name, FORMAT_CHOICE_LABELS.get(name, video_format.label)) for name, video_format in FORMATS.items()
+]
 
 
 # The permission a Wagtail group needs to generate, cancel and switch videos under the default tenancy
@@ -112,26 +128,30 @@ class Presenter(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PERSON = "person", "A real person, who consented"
+        PERSON = "person", _("A real person, who consented")
         SYNTHETIC = (
             "synthetic",
-            "Not a real person's consent: a synthetic, stock or public-domain face (licence)",
+            _("Not a real person's consent: a synthetic, stock or public-domain face (licence)"),
         )
 
     # An id, not a foreign key: the organization model belongs to the host (see video_plugin.tenancy).
     organization_id = models.PositiveBigIntegerField(db_index=True)
-    name = models.CharField(max_length=120, help_text="How editors know this presenter, e.g. 'Anna (sales)'.")
+    name = models.CharField(
+        max_length=120, help_text=_("How editors know this presenter, e.g. 'Anna (sales)'.")
+    )
     photo = models.ForeignKey(
         get_image_model_string(),
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="One face, facing the camera, from the organization's own images.",
+        help_text=_("One face, facing the camera, from the organization's own images."),
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERSON)
     licence = models.TextField(
         blank=True,
-        help_text="Synthetic, stock or public-domain faces only: the licence allowing this use, and where "
-        "it comes from.",
+        help_text=_(
+            "Synthetic, stock or public-domain faces only: the licence allowing this use, and where "
+            "it comes from."
+        ),
     )
     licence_reference = models.CharField(
         max_length=24, default=new_consent_reference, editable=False, unique=True
@@ -161,20 +181,20 @@ class ConsentRecord(models.Model):
     reference = models.CharField(max_length=24, default=new_consent_reference, editable=False, unique=True)
     consented_by = models.CharField(
         max_length=200,
-        help_text="Who gave consent: the presenter, or the person entitled to consent for them.",
+        help_text=_("Who gave consent: the presenter, or the person entitled to consent for them."),
     )
     scope = models.CharField(
         max_length=300,
         default="Product videos of this organization",
-        help_text="The use agreed to, as the signed form states it.",
+        help_text=_("The use agreed to, as the signed form states it."),
     )
-    valid_from = models.DateField(help_text="The day consent was given.")
-    valid_until = models.DateField(null=True, blank=True, help_text="Empty: until revoked.")
+    valid_from = models.DateField(help_text=_("The day consent was given."))
+    valid_until = models.DateField(null=True, blank=True, help_text=_("Empty: until revoked."))
     evidence = models.ForeignKey(
         get_document_model_string(),
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The signed form or recording, uploaded to the organization's collection.",
+        help_text=_("The signed form or recording, uploaded to the organization's collection."),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -214,17 +234,18 @@ class VideoJob(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Trigger(models.TextChoices):
-        EDITOR = "editor", "Editor"
-        PUBLISH = "publish", "Publish"
-        API = "api", "API"
-        BATCH = "batch", "Batch"
+        # Translators: what asked for a video job: an editor in the page editor, a publish, the API, a batch.
+        EDITOR = "editor", _("Editor")
+        PUBLISH = "publish", _("Publish")
+        API = "api", _("API")
+        BATCH = "batch", _("Batch")
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
     TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
@@ -250,12 +271,14 @@ class VideoJob(models.Model):
     timings = models.JSONField(default=dict, blank=True)
 
     script = models.TextField(blank=True)
-    voice = models.CharField(max_length=200, help_text="Requested voice, engine-qualified (espeak:en-us).")
-    voice_engine = models.CharField(max_length=32, blank=True, help_text="Engine that actually spoke.")
-    voice_used = models.CharField(max_length=200, blank=True, help_text="Voice that actually spoke.")
-    renderer = models.CharField(max_length=32, help_text="Requested renderer.")
+    voice = models.CharField(max_length=200, help_text=_("Requested voice, engine-qualified (espeak:en-us)."))
+    voice_engine = models.CharField(max_length=32, blank=True, help_text=_("Engine that actually spoke."))
+    voice_used = models.CharField(max_length=200, blank=True, help_text=_("Voice that actually spoke."))
+    renderer = models.CharField(max_length=32, help_text=_("Requested renderer."))
     renderer_used = models.CharField(max_length=32, blank=True)
-    weights = models.CharField(max_length=200, blank=True, help_text="Model weights version that rendered.")
+    weights = models.CharField(
+        max_length=200, blank=True, help_text=_("Model weights version that rendered.")
+    )
     fallbacks = models.JSONField(default=list, blank=True)
 
     image = models.ForeignKey(
@@ -296,7 +319,7 @@ class VideoJob(models.Model):
 
     # The finished videos: what was asked for, and what the runner composed (gpu_runner.protocol.Composition).
     layout = models.CharField(max_length=32, default="presenter", choices=LAYOUT_CHOICES)
-    formats = models.JSONField(default=list, blank=True, help_text="Format names from protocol.FORMATS.")
+    formats = models.JSONField(default=list, blank=True, help_text=_("Format names from protocol.FORMATS."))
     burn_captions = models.BooleanField(default=False)
     # One protocol.Rendition dict per composed format, as the runner reported them.
     renditions = models.JSONField(default=list, blank=True)
@@ -311,7 +334,7 @@ class VideoJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        permissions = [(GENERATE_PERMISSION_CODENAME, "Can generate presenter videos")]
+        permissions = [(GENERATE_PERMISSION_CODENAME, _("Can generate presenter videos"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["page"], condition=Q(is_current=True), name="video_one_current_per_page"
@@ -352,6 +375,13 @@ class VideoJob(models.Model):
 
 _DEFAULT_BRAND = Brand()
 FONT_CHOICES = list(FONTS.items())
+# The corners of the AI label, as the brand kit's form offers them.
+DISCLOSURE_POSITION_LABELS = {
+    "top_left": _("Top left"),
+    "top_right": _("Top right"),
+    "bottom_left": _("Bottom left"),
+    "bottom_right": _("Bottom right"),
+}
 _card_seconds = [MinValueValidator(0.0), MaxValueValidator(MAX_CARD_SECONDS)]
 
 
@@ -371,19 +401,19 @@ class BrandKit(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Shown in a corner of every format: a PNG with a clear background.",
+        help_text=_("Shown in a corner of every format: a PNG with a clear background."),
     )
     primary_colour = models.CharField(
         max_length=7,
         default=_DEFAULT_BRAND.primary_colour,
         validators=[validate_colour],
-        help_text="The background and the lower third, as #rrggbb.",
+        help_text=_("The background and the lower third, as #rrggbb."),
     )
     secondary_colour = models.CharField(
         max_length=7,
         default=_DEFAULT_BRAND.secondary_colour,
         validators=[validate_colour],
-        help_text="Text and accents, as #rrggbb.",
+        help_text=_("Text and accents, as #rrggbb."),
     )
     font = models.CharField(max_length=32, choices=FONT_CHOICES, default=DEFAULT_FONT)
     music = models.ForeignKey(
@@ -393,57 +423,61 @@ class BrandKit(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         limit_choices_to={"type": "audio"},
-        help_text="Played under the voice, quieter while it speaks. Longer music is trimmed.",
+        help_text=_("Played under the voice, quieter while it speaks. Longer music is trimmed."),
     )
-    intro_enabled = models.BooleanField("intro card", default=False)
+    intro_enabled = models.BooleanField(_("intro card"), default=False)
     intro_seconds = models.FloatField(default=2.0, validators=_card_seconds)
-    outro_enabled = models.BooleanField("outro card", default=False)
+    outro_enabled = models.BooleanField(_("outro card"), default=False)
     outro_seconds = models.FloatField(default=2.0, validators=_card_seconds)
     default_layout = models.CharField(
         max_length=32,
         choices=LAYOUT_CHOICES,
         default="presenter",
-        help_text="Used by publish and batch jobs, and preselected in the page editor.",
+        help_text=_("Used by publish and batch jobs, and preselected in the page editor."),
     )
     default_formats = models.JSONField(
         default=list,
         blank=True,
         validators=[validate_formats],
-        help_text="Empty: the layout's own (16:9, or 9:16 for the social layout).",
+        help_text=_("Empty: the layout's own (16:9, or 9:16 for the social layout)."),
     )
     default_burn_captions = models.BooleanField(
-        "burn in captions by default",
+        _("burn in captions by default"),
         default=False,
-        help_text="The social layout burns them in unless a job says otherwise.",
+        help_text=_("The social layout burns them in unless a job says otherwise."),
     )
     default_voices = models.JSONField(
-        "voices by language",
+        _("voices by language"),
         default=dict,
         blank=True,
         validators=[validate_voices_by_language],
-        help_text="The voice that reads pages in each language when a job names none, as "
-        '{"de": "edge:de-DE-KatjaNeural"}. A language without one is read by the organization\'s default '
-        "voice if it speaks it, else by the runners' own voice for it.",
+        help_text=_(
+            "The voice that reads pages in each language when a job names none, as "
+            '{"de": "edge:de-DE-KatjaNeural"}. A language without one is read by the organization\'s default '
+            "voice if it speaks it, else by the runners' own voice for it."
+        ),
     )
     disclosure_enabled = models.BooleanField(
-        "show the AI label",
+        _("show the AI label"),
         default=True,
-        help_text="A visible label on every video saying it is AI-generated. The EU AI Act (Article 50) "
-        "requires telling viewers; turn it off only where the page says so in another way.",
+        help_text=_(
+            "A visible label on every video saying it is AI-generated. The EU AI Act (Article 50) "
+            "requires telling viewers; turn it off only where the page says so in another way."
+        ),
     )
     disclosure_text = models.CharField(
-        "AI label wording", max_length=MAX_DISCLOSURE_CHARS, default=DEFAULT_DISCLOSURE_TEXT
+        _("AI label wording"), max_length=MAX_DISCLOSURE_CHARS, default=DEFAULT_DISCLOSURE_TEXT
     )
     disclosure_position = models.CharField(
-        "AI label position",
+        _("AI label position"),
         max_length=16,
-        choices=[(name, name.replace("_", " ").capitalize()) for name in DISCLOSURE_POSITIONS],
+        choices=[(name, DISCLOSURE_POSITION_LABELS.get(name, name)) for name in DISCLOSURE_POSITIONS],
         default="top_left",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "brand kit"
+        verbose_name = _("brand kit")
 
     def __str__(self) -> str:
         return f"brand kit of organization {self.organization_id}"
@@ -484,7 +518,7 @@ class ApiToken(models.Model):
     """
 
     organization_id = models.PositiveBigIntegerField(db_index=True)
-    name = models.CharField(max_length=100, help_text="What uses this token, e.g. 'shop sync job'.")
+    name = models.CharField(max_length=100, help_text=_("What uses this token, e.g. 'shop sync job'."))
     # The first characters of the token, kept in clear so people can tell their tokens apart.
     prefix = models.CharField(max_length=16, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -496,7 +530,7 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "API token"
+        verbose_name = _("API token")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -541,9 +575,9 @@ class WebhookEndpoint(models.Model):
     """A URL of an organization that is told when its videos succeed or fail."""
 
     organization_id = models.PositiveBigIntegerField(db_index=True)
-    url = models.URLField(max_length=500, help_text="Receives a signed JSON POST for each event.")
+    url = models.URLField(max_length=500, help_text=_("Receives a signed JSON POST for each event."))
     events = models.JSONField(
-        default=list, help_text="Events sent to this URL: video.succeeded, video.failed, or both."
+        default=list, help_text=_("Events sent to this URL: video.succeeded, video.failed, or both.")
     )
     # Kept in clear, unlike API tokens: signing each request needs the secret itself. "whsec_" + base64 of
     # the key (video_plugin.webhooks.signing).
@@ -560,7 +594,7 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "webhook endpoint"
+        verbose_name = _("webhook endpoint")
 
     def __str__(self) -> str:
         return redacted_url(self.url)
@@ -600,9 +634,9 @@ class WebhookDelivery(models.Model):
     """One event sent to one endpoint, with every attempt's outcome: the delivery log."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     delivery_id = models.CharField(max_length=64, unique=True, default=new_job_id, editable=False)
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
@@ -620,8 +654,8 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "webhook delivery"
-        verbose_name_plural = "webhook deliveries"
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         constraints = [
             # At-least-once events must not notify an endpoint twice about the same job.
             models.UniqueConstraint(fields=["endpoint", "job", "event"], name="video_one_delivery_per_event")
@@ -647,23 +681,29 @@ class VideoSiteSettings(BaseSiteSetting):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The presenter of pages without their own presenter image: one face, facing the camera.",
+        help_text=_("The presenter of pages without their own presenter image: one face, facing the camera."),
     )
     default_voice = models.CharField(
         max_length=200,
         blank=True,
         validators=[validate_voice_id],
-        help_text="An engine-qualified voice, e.g. 'espeak:en-us' or 'edge:en-US-JennyNeural'. "
-        'Empty: WAGTAIL_VIDEO["DEFAULT_VOICE"].',
+        help_text=_(
+            "An engine-qualified voice, e.g. 'espeak:en-us' or 'edge:en-US-JennyNeural'. "
+            'Empty: WAGTAIL_VIDEO["DEFAULT_VOICE"].'
+        ),
     )
     auto_generate_on_publish = models.BooleanField(
         default=False,
-        help_text="Render a new presenter video whenever a page with a presenter video panel is published.",
+        help_text=_(
+            "Render a new presenter video whenever a page with a presenter video panel is published."
+        ),
     )
     editor_videos_live_at_once = models.BooleanField(
         default=False,
-        help_text="Show a video generated in the page editor on the live page as soon as it is ready. Off: "
-        "it goes live with the page's next publish, or when someone who may publish the page makes it live.",
+        help_text=_(
+            "Show a video generated in the page editor on the live page as soon as it is ready. Off: it "
+            "goes live with the page's next publish, or when someone who may publish the page makes it live."
+        ),
     )
 
     panels = [
@@ -675,5 +715,5 @@ class VideoSiteSettings(BaseSiteSetting):
     select_related = ["default_presenter_image"]
 
     class Meta:
-        verbose_name = "presenter videos"
-        verbose_name_plural = "presenter videos"
+        verbose_name = _("presenter videos")
+        verbose_name_plural = _("presenter videos")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Page, Site, get_page_models
@@ -69,11 +70,14 @@ def video_page_models() -> list[type[Page]]:
 class SiteTenancy(Tenancy):
     """The whole install as one organization; Wagtail groups and page permissions decide who may do what."""
 
-    who_may_generate = (
+    # Translators: completes "Only … can generate videos." and similar sentences.
+    who_may_generate = _(
         "people who may edit this page and whose group has the 'Can generate presenter videos' permission"
     )
-    who_may_view = "people who may edit this page"
-    who_may_manage_presenters = (
+    # Translators: completes "Only … can see videos." and similar sentences.
+    who_may_view = _("people who may edit this page")
+    # Translators: completes "Ask … to add it." and similar sentences.
+    who_may_manage_presenters = _(
         "someone whose group may generate presenter videos and add and change presenters "
         "(Settings → Groups), in Settings → Presenters"
     )

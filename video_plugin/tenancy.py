@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.signals import setting_changed
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtailmedia import get_media_model
@@ -62,10 +63,11 @@ class Tenancy:
 
     # How the editor panel and the 403 answers name the people allowed, e.g. "only owners and admins of the
     # page's organization can generate videos".
-    who_may_generate: str = "people allowed by the site's tenancy"
-    who_may_view: str = "people allowed by the site's tenancy"
+    # A subclass may set them to gettext_lazy strings, so each editor reads them in their own language.
+    who_may_generate: str = _("people allowed by the site's tenancy")
+    who_may_view: str = _("people allowed by the site's tenancy")
     # Who records presenters and their consent, named where a presenter cannot be used ("ask ... to ...").
-    who_may_manage_presenters: str = "people allowed by the site's tenancy to manage presenters"
+    who_may_manage_presenters: str = _("people allowed by the site's tenancy to manage presenters")
 
     def organization_for_page(self, page: Page) -> OrganizationInfo | None:
         """The organization that owns ``page``, or ``None`` for a page outside every organization."""

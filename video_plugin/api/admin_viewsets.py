@@ -18,6 +18,8 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -62,7 +64,7 @@ class OrganizationScopedViews:
 class OrganizationForm(WagtailAdminModelForm):
     """A form whose ``organization_id`` is a choice among the user's organizations, fixed once saved."""
 
-    organization_id = forms.TypedChoiceField(label="Organization", coerce=int)
+    organization_id = forms.TypedChoiceField(label=gettext_lazy("Organization"), coerce=int)
 
     def __init__(self, *args: Any, for_user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, for_user=for_user, **kwargs)
@@ -101,7 +103,8 @@ class ApiTokenCreateView(OrganizationScopedViews, generic.CreateView):
         context = self.get_context_data(
             token=self.object, plain_token=self.plain_token, index_url=self.get_success_url()
         )
-        context["header_title"] = f"New API token: {self.object.name}"
+        # Translators: %(name)s is the name the token was given, e.g. "shop sync job".
+        context["header_title"] = _("New API token: %(name)s") % {"name": self.object.name}
         response = TemplateResponse(self.request, self.issued_template_name, context)
         # Neither the browser's cache nor a proxy may keep the one page that holds the token.
         add_never_cache_headers(response)
@@ -113,7 +116,7 @@ class ApiTokenViewSet(ModelViewSet):
     name = "video_api_tokens"
     url_prefix = "video-api/tokens"
     icon = "key"
-    menu_label = "API tokens"
+    menu_label = gettext_lazy("API tokens")
     copy_view_enabled = False
     index_view_class = type("ApiTokenIndexView", (OrganizationScopedViews, generic.IndexView), {})
     add_view_class = ApiTokenCreateView
@@ -129,19 +132,18 @@ class ApiTokenViewSet(ModelViewSet):
 class WebhookEndpointForm(OrganizationForm):
     # Declared for assume_scheme: a receiver typed without a scheme is taken as https, never plain http.
     url = forms.URLField(
-        max_length=500, assume_scheme="https", help_text="Receives a signed JSON POST for each event."
+        max_length=500,
+        assume_scheme="https",
+        help_text=gettext_lazy("Receives a signed JSON POST for each event."),
     )
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="What to send to this URL.",
+        help_text=gettext_lazy("What to send to this URL."),
     )
     rotate_secret = forms.BooleanField(
         required=False,
-        label="Rotate signing secret",
-        help_text="Issue a new signing secret. The current one keeps signing beside it for "
-        f"{SECRET_ROTATION_OVERLAP.total_seconds() / 3600:.0f} hours, so the receiver accepts deliveries "
-        "while you give it the new one.",
+        label=gettext_lazy("Rotate signing secret"),
     )
 
     class Meta:
@@ -154,15 +156,19 @@ class WebhookEndpointForm(OrganizationForm):
             del self.fields["rotate_secret"]
         else:
             # Receivers need the secret to verify signatures (docs/api.md), so it is shown to the managers.
-            self.fields["url"].help_text = f"Signing secret: {self.instance.secret}"
-            self.fields["rotate_secret"].help_text += signing_status(self.instance)
+            # Translators: %(secret)s is the endpoint's signing secret, "whsec_…".
+            self.fields["url"].help_text = _("Signing secret: %(secret)s") % {"secret": self.instance.secret}
+            self.fields["rotate_secret"].help_text = " ".join(
+                [rotation_help(), *signing_status(self.instance)]
+            )
             if has_credentials(self.instance.url):
                 # Saved before such URLs were refused: the password is not shown, and saving drops it.
                 self.initial["url"] = redacted_url(self.instance.url)
-                self.fields["url"].help_text += (
-                    ". The user name and password this URL was saved with are not shown and are removed when "
-                    "you save; webhooks are not sent to it until then. Check the signature instead."
-                )
+                self.fields["url"].help_text = _(
+                    "Signing secret: %(secret)s. The user name and password this URL was saved with are not "
+                    "shown and are removed when you save; webhooks are not sent to it until then. Check the "
+                    "signature instead."
+                ) % {"secret": self.instance.secret}
 
     def save(self, commit: bool = True) -> WebhookEndpoint:
         if self.cleaned_data.get("rotate_secret"):
@@ -170,17 +176,36 @@ class WebhookEndpointForm(OrganizationForm):
         return super().save(commit)
 
 
-def signing_status(endpoint: WebhookEndpoint) -> str:
-    """What signs this endpoint's deliveries besides its secret, for its edit page; names no other secret."""
-    status = ""
+def rotation_help() -> str:
+    """The rotation field's help: how long the replaced secret keeps signing."""
+    hours = round(SECRET_ROTATION_OVERLAP.total_seconds() / 3600)
+    return ngettext(
+        "Issue a new signing secret. The current one keeps signing beside it for %(hours)s hour, so the "
+        "receiver accepts deliveries while you give it the new one.",
+        "Issue a new signing secret. The current one keeps signing beside it for %(hours)s hours, so the "
+        "receiver accepts deliveries while you give it the new one.",
+        hours,
+    ) % {"hours": hours}
+
+
+def signing_status(endpoint: WebhookEndpoint) -> list[str]:
+    """What signs this endpoint's deliveries besides its secret, for its edit page, one sentence each; names
+    no other secret."""
+    status = []
     if endpoint.legacy_signing_secret():
-        status += (
-            " Deliveries also carry the old X-Video-Webhook-* headers, signed with the secret this endpoint "
-            "had before Standard Webhooks, until a rotation retires that key."
+        status.append(
+            # Translators: keep X-Video-Webhook-* and Standard Webhooks as they are.
+            _(
+                "Deliveries also carry the old X-Video-Webhook-* headers, signed with the secret this "
+                "endpoint had before Standard Webhooks, until a rotation retires that key."
+            )
         )
     if len(endpoint.signing_secrets()) > 1:
         until = date_format(localtime(endpoint.previous_secret_expires_at), "DATETIME_FORMAT")
-        status += f" The secret replaced by the last rotation signs too, until {until}."
+        # Translators: %(until)s is a date and time.
+        status.append(
+            _("The secret replaced by the last rotation signs too, until %(until)s.") % {"until": until}
+        )
     return status
 
 
@@ -189,7 +214,7 @@ class WebhookEndpointViewSet(ModelViewSet):
     name = "video_api_webhooks"
     url_prefix = "video-api/webhooks"
     icon = "link"
-    menu_label = "Webhooks"
+    menu_label = gettext_lazy("Webhooks")
     copy_view_enabled = False
     index_view_class = type("WebhookIndexView", (OrganizationScopedViews, generic.IndexView), {})
     add_view_class = type("WebhookCreateView", (OrganizationScopedViews, generic.CreateView), {})
@@ -219,14 +244,14 @@ class WebhookDeliveryViewSet(ModelViewSet):
     name = "video_api_deliveries"
     url_prefix = "video-api/deliveries"
     icon = "list-ul"
-    menu_label = "Webhook deliveries"
+    menu_label = gettext_lazy("Webhook deliveries")
     copy_view_enabled = False
     inspect_view_enabled = True
     index_view_class = type("DeliveryIndexView", (OrganizationScopedViews, generic.IndexView), {})
     inspect_view_class = type("DeliveryInspectView", (OrganizationScopedViews, generic.InspectView), {})
     list_display = [
         "event",
-        Column("endpoint", accessor="endpoint", label="Endpoint"),
+        Column("endpoint", accessor="endpoint", label=gettext_lazy("Endpoint")),
         "status",
         "attempts",
         "last_status_code",
@@ -253,7 +278,7 @@ class WebhookDeliveryViewSet(ModelViewSet):
 class HeadlessAPIViewSetGroup(ViewSetGroup):
     """The Settings → "Video API" menu."""
 
-    menu_label = "Video API"
+    menu_label = gettext_lazy("Video API")
     menu_icon = "code"
     add_to_settings_menu = True
     items = (ApiTokenViewSet, WebhookEndpointViewSet, WebhookDeliveryViewSet)

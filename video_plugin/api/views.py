@@ -24,8 +24,12 @@ from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import Presenter, VideoJob
 from video_plugin.tenancy import OrganizationInfo, get_tenancy
 
-# Requests refused because of their face, answered 422 rather than 201 with a failed job (presenter_refused).
+# Requests refused because of their face, answered 422 rather than 201 with a failed job (refused).
 PRESENTER_REFUSALS = (ErrorCode.NO_CONSENT, ErrorCode.NOT_A_PRESENTER)
+# Requests refused at once, also answered 422 with the failed job: the face's, and a script longer than the
+# voice may read in the page's language (shorter than MAX_SCRIPT_CHARS for languages such as Japanese, which
+# the serializer cannot know before the page and voice are resolved).
+REFUSED_AT_REQUEST = (*PRESENTER_REFUSALS, ErrorCode.SCRIPT_TOO_LONG)
 
 
 class JobAPIView(APIView):
@@ -106,8 +110,8 @@ class JobListView(JobAPIView):
             )
         except VideoRequestError as exc:
             raise PageNotNarratable(str(exc)) from None
-        if job.status == VideoJob.Status.FAILED and job.error_code in PRESENTER_REFUSALS:
-            return presenter_refused(job)
+        if job.status == VideoJob.Status.FAILED and job.error_code in REFUSED_AT_REQUEST:
+            return refused(job)
         # 201 even in the rare race where another request created the page's job a moment before this one.
         return Response(job_representation(job, request), status=status.HTTP_201_CREATED)
 
@@ -143,12 +147,14 @@ class JobListView(JobAPIView):
         return image
 
 
-def presenter_refused(job: VideoJob) -> Response:
-    """``422`` for a request whose face may not be animated: the reason and who can fix it, and the failed job
-    that records the refusal (``GET /jobs/{id}/``, webhooks' ``video.failed``).
+def refused(job: VideoJob) -> Response:
+    """``422`` for a request whose face may not be animated, or whose script is longer than the voice may read
+    in the page's language: the reason (and who can fix it, or the limit), and the failed job that records the
+    refusal (``GET /jobs/{id}/``, webhooks' ``video.failed``).
 
     Other inputs missing (no script) still answer ``201`` with the failed job: those a client fixes in its
-    own request, while a presenter's consent is a fact about a person it must not retry around.
+    own request, while a presenter's consent is a fact about a person it must not retry around, and a script
+    too long for its language is refused as the serializer refuses one over ``MAX_SCRIPT_CHARS``.
     """
     body = error_body(job.error_code, job.error_message)
     body["error"]["job"] = job.job_id

@@ -17,6 +17,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -71,15 +74,26 @@ def voice_fields(kit: BrandKit) -> dict[str, forms.CharField]:
     for code, name in languages.items():
         # Examples only from what the runners offer: a guessed id might name no voice at all.
         examples = ", ".join(offered.get(code, [])[:2])
+        if examples:
+            # Translators: %(language)s is a language's name, %(examples)s one or two voice ids.
+            help_text = _(
+                "An engine-qualified voice id that speaks %(language)s, e.g. %(examples)s. Empty: the "
+                "organization's default voice if it speaks %(language)s, else the runners' own %(language)s "
+                "voice."
+            ) % {"language": name, "examples": examples}
+        else:
+            # Translators: %(language)s is a language's name.
+            help_text = _(
+                "An engine-qualified voice id that speaks %(language)s. Empty: the organization's default "
+                "voice if it speaks %(language)s, else the runners' own %(language)s voice."
+            ) % {"language": name}
         fields[f"{VOICE_FIELD_PREFIX}{code}"] = forms.CharField(
-            label=f"Voice for {name} pages",
+            # Translators: %(language)s is a language's name.
+            label=_("Voice for %(language)s pages") % {"language": name},
             required=False,
             initial=(kit.default_voices or {}).get(code, ""),
             widget=VoiceInput(offered.get(code, [])),
-            help_text=f"An engine-qualified voice id that speaks {name}"
-            + (f", e.g. {examples}" if examples else "")
-            + f". Empty: the organization's default voice if it speaks {name}, else the runners' own {name} "
-            "voice.",
+            help_text=help_text,
         )
     return fields
 
@@ -92,7 +106,7 @@ class BrandKitForm(OrganizationForm):
         choices=FORMAT_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Empty: the default layout's own (16:9, or 9:16 for the social layout).",
+        help_text=gettext_lazy("Empty: the default layout's own (16:9, or 9:16 for the social layout)."),
     )
 
     class Meta:
@@ -116,11 +130,15 @@ class BrandKitForm(OrganizationForm):
             "disclosure_position",
         ]
         help_texts = {
-            "disclosure_text": (
-                'The words on the label, in the language of your viewers (for example "AI-generated", '
-                f'"KI-generiert" or "AI生成"); at most {MAX_DISCLOSURE_CHARS} characters, in the brand font.'
+            "disclosure_text": format_lazy(
+                # Translators: keep the three examples as they are; {count} is a number of characters.
+                gettext_lazy(
+                    'The words on the label, in the language of your viewers (for example "AI-generated", '
+                    '"KI-generiert" or "AI生成"); at most {count} characters, in the brand font.'
+                ),
+                count=MAX_DISCLOSURE_CHARS,
             ),
-            "disclosure_position": (
+            "disclosure_position": gettext_lazy(
                 "The corner of every video the label sits in, inside the layout's safe area: the social "
                 "layout keeps it clear of the apps' own buttons."
             ),
@@ -194,12 +212,18 @@ class BrandKitForm(OrganizationForm):
         logo = data.get("logo")
         if logo is not None and not may_use_image(organization, logo):
             self.add_error(
-                "logo", f"{logo.title!r} is not one of {organization.name!r}'s images; choose one of its own"
+                "logo",
+                # Translators: %(image)s is the quoted image title, %(organization)s the quoted organization.
+                _("%(image)s is not one of %(organization)s's images; choose one of its own")
+                % {"image": repr(logo.title), "organization": repr(organization.name)},
             )
         music = data.get("music")
         if music is not None and not may_use_media(organization, music):
             self.add_error(
-                "music", f"{music.title!r} is not in {organization.name!r}'s collection; upload it there"
+                "music",
+                # Translators: %(media)s is the quoted media title, %(organization)s the quoted organization.
+                _("%(media)s is not in %(organization)s's collection; upload it there")
+                % {"media": repr(music.title), "organization": repr(organization.name)},
             )
         return data
 
@@ -207,7 +231,10 @@ class BrandKitForm(OrganizationForm):
 def organization_name(kit: BrandKit) -> str:
     """The name of the kit's organization, as the tenancy knows it."""
     organization = get_tenancy().organization(kit.organization_id)
-    return organization.name if organization else f"organization {kit.organization_id} (deleted)"
+    if organization:
+        return organization.name
+    # Translators: %(id)s is an organization's number.
+    return _("organization %(id)s (deleted)") % {"id": kit.organization_id}
 
 
 class BrandKitIndexView(OrganizationScopedViews, generic.IndexView):
@@ -234,7 +261,7 @@ class BrandKitViewSet(ModelViewSet):
     name = "video_brand_kits"
     url_prefix = "video-brand-kits"
     icon = "image"
-    menu_label = "Brand kits"
+    menu_label = gettext_lazy("Brand kits")
     add_to_settings_menu = True
     copy_view_enabled = False
     index_view_class = BrandKitIndexView
@@ -242,7 +269,7 @@ class BrandKitViewSet(ModelViewSet):
     edit_view_class = BrandKitEditView
     delete_view_class = BrandKitDeleteView
     list_display = [
-        Column("organization", accessor=organization_name, label="Organization"),
+        Column("organization", accessor=organization_name, label=gettext_lazy("Organization")),
         "primary_colour",
         "secondary_colour",
         "font",

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from gpu_runner.protocol import ProtocolError, check_voice_id, voice_language
 from video_plugin.jobs.languages import base_language
@@ -41,22 +42,39 @@ def validate_voices_by_language(value: Any) -> None:
     if value in (None, {}):
         return
     if not isinstance(value, dict):
-        raise ValidationError('voices by language must map a language to a voice, e.g. {"de": "espeak:de"}')
+        raise ValidationError(
+            _('voices by language must map a language to a voice, e.g. {"de": "espeak:de"}')
+        )
     problems = []
     for language, voice in value.items():
         if not isinstance(language, str) or base_language(language) != language or not language.isalpha():
-            problems.append(f"{language!r} is not a primary language code such as 'de' or 'fr'")
+            # Translators: %(language)s is what was given as a language code, quoted.
+            problems.append(
+                _("%(language)s is not a primary language code such as 'de' or 'fr'")
+                % {"language": repr(language)}
+            )
             continue
         try:
             check_voice_id(voice)
         except ProtocolError as exc:
-            problems.append(f"{language}: {exc}")
+            # Translators: %(language)s is a language code, %(problem)s what is wrong with its voice id.
+            problems.append(_("%(language)s: %(problem)s") % {"language": language, "problem": exc})
             continue
         spoken = voice_primary_language(voice)
         if spoken != language:
-            problems.append(
-                f"{language}: voice {voice!r} speaks {spoken or 'no language its id names'}, not {language}; "
-                f"choose a {language} voice"
-            )
+            facts = {"language": language, "voice": repr(voice), "spoken": spoken}
+            if spoken:
+                # Translators: %(language)s and %(spoken)s are language codes, %(voice)s a quoted voice id.
+                problem = _(
+                    "%(language)s: voice %(voice)s speaks %(spoken)s, not %(language)s; choose a "
+                    "%(language)s voice"
+                )
+            else:
+                # Translators: %(language)s is a language code ("de"), %(voice)s a quoted voice id.
+                problem = _(
+                    "%(language)s: voice %(voice)s speaks no language its id names, not %(language)s; "
+                    "choose a %(language)s voice"
+                )
+            problems.append(problem % facts)
     if problems:
         raise ValidationError(problems)

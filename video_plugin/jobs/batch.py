@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from video_plugin.jobs.requests import VideoRequestError, active_job, request_video
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import VideoJob
@@ -32,15 +35,51 @@ class BatchReport:
     not_allowed: list[Any] = field(default_factory=list)  # pages the requesting user may not generate for
 
     def summary(self) -> str:
-        verb = "would request" if self.dry_run else "requested"
-        text = (
-            f"{verb} {len(self.requested)} video(s); {len(self.in_flight)} already in flight; "
-            f"{len(self.has_video)} skipped with a video; {len(self.failed)} failed at once; "
-            f"{len(self.not_narratable)} page(s) cannot have a video"
-        )
+        """The counts, one clause each, separated by semicolons (also the management command's output)."""
+        requested = len(self.requested)
+        counted = [
+            (
+                ngettext("would request %(count)s video(s)", "would request %(count)s video(s)", requested)
+                if self.dry_run
+                else ngettext("requested %(count)s video(s)", "requested %(count)s video(s)", requested),
+                requested,
+            ),
+            (
+                ngettext("%(count)s already in flight", "%(count)s already in flight", len(self.in_flight)),
+                len(self.in_flight),
+            ),
+            (
+                ngettext(
+                    "%(count)s skipped with a video", "%(count)s skipped with a video", len(self.has_video)
+                ),
+                len(self.has_video),
+            ),
+            (
+                ngettext("%(count)s failed at once", "%(count)s failed at once", len(self.failed)),
+                len(self.failed),
+            ),
+            (
+                ngettext(
+                    "%(count)s page(s) cannot have a video",
+                    "%(count)s page(s) cannot have a video",
+                    len(self.not_narratable),
+                ),
+                len(self.not_narratable),
+            ),
+        ]
         if self.not_allowed:
-            text += f"; {len(self.not_allowed)} page(s) you may not generate videos for"
-        return text
+            counted.append(
+                (
+                    ngettext(
+                        "%(count)s page(s) you may not generate videos for",
+                        "%(count)s page(s) you may not generate videos for",
+                        len(self.not_allowed),
+                    ),
+                    len(self.not_allowed),
+                )
+            )
+        # Translators: the separator between the clauses of a batch's summary.
+        return _("; ").join(clause % {"count": count} for clause, count in counted)
 
 
 def with_translations(pages: Iterable[Any]) -> list[Any]:
@@ -89,7 +128,10 @@ def generate_videos(
     with_video = pages_with_current_video(page.pk for page in pages) if missing_only else set()
     for page in pages:
         if not isinstance(page, VideoPageMixin):
-            report.not_narratable.append((page, f"{type(page).__name__} pages have no presenter video"))
+            # Translators: %(type)s is the page type's name, e.g. "HomePage".
+            report.not_narratable.append(
+                (page, _("%(type)s pages have no presenter video") % {"type": type(page).__name__})
+            )
         elif may_generate is not None and not may_generate(page):
             report.not_allowed.append(page)
         elif page.pk in with_video:

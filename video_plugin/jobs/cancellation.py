@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gpu_runner.protocol import ErrorCode, cancel_key
 from video_plugin.jobs.brokers import shared_redis
@@ -40,7 +41,8 @@ def cancel_job(job: VideoJob, user_name: str) -> Cancellation:
             return Cancellation(job=locked, cancelled=False, runner_told=False)
         locked.status = VideoJob.Status.CANCELLED
         locked.error_code = ErrorCode.CANCELLED
-        locked.error_message = f"cancelled by {user_name}"
+        # Translators: %(who)s is the name of the person (or API token) who cancelled the job.
+        locked.error_message = _("cancelled by %(who)s") % {"who": user_name}
         locked.eta_s = None
         locked.finished_at = timezone.now()
         locked.save()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from video_plugin.models import VideoJob
 from video_plugin.presenters.consent import usability
@@ -22,8 +23,8 @@ from video_plugin.tenancy import OrganizationInfo
 def going_live_note(organization: OrganizationInfo | None) -> str:
     """What the panel tells editors about when the videos they generate go live."""
     if organization is not None and organization.editor_videos_live_at_once:
-        return "Videos generated here go live on the page as soon as they are ready."
-    return (
+        return _("Videos generated here go live on the page as soon as they are ready.")
+    return _(
         "Videos generated here go live when the page is next published, like the rest of your changes; "
         "someone who may publish the page can make one live now."
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from nanoid import generate as nanoid
 from wagtail.models import Page
 
@@ -28,9 +29,11 @@ from video_plugin.conf import video_settings
 from video_plugin.jobs.capabilities import read_capabilities
 from video_plugin.jobs.composition import brand_kit_for, disclosure_of, job_choices, plan_composition
 from video_plugin.jobs.going_live import finish
+from video_plugin.jobs.languages import language_name
 from video_plugin.jobs.messaging import send_render_request
 from video_plugin.jobs.presenters import file_presenter, may_use_image
 from video_plugin.jobs.scripts import compose_script, missing_script_reason
+from video_plugin.jobs.speech_time import script_limit
 from video_plugin.jobs.voices import NoVoiceForLanguage, voice_for
 from video_plugin.mixins import VideoPageMixin
 from video_plugin.models import BrandKit, Presenter, VideoJob
@@ -225,19 +228,34 @@ def build_job(
         usable = usability(presenter)
         job.consent = usable.consent
         job.consent_reference = consent_reference(presenter, usable) if usable.usable else ""
+    # The longest script the voice is given in the page's script language: shorter for languages that say
+    # more per character (Japanese, Chinese) than the English the setting is sized for.
+    limit = script_limit(voice, source.language)
     if not script:
         fail(
             job,
             ErrorCode.EMPTY_SCRIPT,
             # Nothing on the page to speak about, or no templates in the page's language.
-            f"page {page.title!r}: {missing_script_reason(source)}",
+            # Translators: %(page)s is the quoted page title, %(reason)s a sentence saying what is missing.
+            _("page %(page)s: %(reason)s")
+            % {"page": repr(page.title), "reason": missing_script_reason(source)},
         )
-    elif len(script) > video_settings.MAX_SCRIPT_CHARS:
+    elif len(script) > limit:
         fail(
             job,
             ErrorCode.SCRIPT_TOO_LONG,
-            f"the script for page {page.title!r} has {len(script)} characters; shorten it to at most "
-            f"{video_settings.MAX_SCRIPT_CHARS}",
+            # Translators: %(page)s is the quoted page title, %(language)s the name of the script's language
+            # ("Japanese"), %(limit)s the most characters a script in that language may have.
+            _(
+                "the script for page %(page)s has %(count)s characters; a %(language)s script may have at "
+                "most %(limit)s: shorten it"
+            )
+            % {
+                "page": repr(page.title),
+                "count": len(script),
+                "language": language_name(source.language),
+                "limit": limit,
+            },
         )
     elif no_voice is not None:
         fail(job, ErrorCode.UNKNOWN_VOICE, str(no_voice))
@@ -245,8 +263,12 @@ def build_job(
         fail(
             job,
             ErrorCode.NO_IMAGE,
-            f"no presenter image for page {page.title!r}: choose one in the page's 'Presenter image' field, "
-            f"or set a default presenter image on organization {organization.name!r}",
+            # Translators: %(page)s is the quoted page title, %(organization)s the quoted organization name.
+            _(
+                "no presenter image for page %(page)s: choose one in the page's 'Presenter image' field, "
+                "or set a default presenter image on organization %(organization)s"
+            )
+            % {"page": repr(page.title), "organization": repr(organization.name)},
         )
     elif not may_use_image(organization, image) or (
         presenter is not None and presenter.organization_id != organization.id
@@ -254,15 +276,27 @@ def build_job(
         fail(
             job,
             ErrorCode.IMAGE_NOT_ALLOWED,
-            f"the presenter image {image.title!r} (id {image.pk}) is not one of {organization.name!r}'s "
-            "images: choose a presenter image from the organization's own collection",
+            # Translators: %(image)s is the quoted image title, %(organization)s the quoted organization name.
+            _(
+                "the presenter image %(image)s (id %(id)s) is not one of %(organization)s's images: choose a "
+                "presenter image from the organization's own collection"
+            )
+            % {"image": repr(image.title), "id": image.pk, "organization": repr(organization.name)},
         )
     elif presenter is None:
         fail(
             job,
             ErrorCode.NOT_A_PRESENTER,
-            f"the image {image.title!r} is no presenter of {organization.name!r}: a face is animated only as "
-            f"a presenter with a consent record. Ask {get_tenancy().who_may_manage_presenters} to add it.",
+            # Translators: %(who)s names the people who may manage presenters, e.g. "owners and admins".
+            _(
+                "the image %(image)s is no presenter of %(organization)s: a face is animated only as a "
+                "presenter with a consent record. Ask %(who)s to add it."
+            )
+            % {
+                "image": repr(image.title),
+                "organization": repr(organization.name),
+                "who": get_tenancy().who_may_manage_presenters,
+            },
         )
     elif not job.consent_reference:
         fail(job, ErrorCode.NO_CONSENT, usability(presenter).reason)
@@ -271,9 +305,13 @@ def build_job(
         fail(
             job,
             ErrorCode.NO_CONSENT,
-            f"the photo of presenter {presenter.name!r} says in its content credentials that a trained model "
-            "made it, so it shows no person who consented: only a synthetic presenter, with its licence, may "
-            f"use it. Ask {get_tenancy().who_may_manage_presenters} to record it so.",
+            # Translators: %(who)s names the people who may manage presenters, e.g. "owners and admins".
+            _(
+                "the photo of presenter %(presenter)s says in its content credentials that a trained model "
+                "made it, so it shows no person who consented: only a synthetic presenter, with its licence, "
+                "may use it. Ask %(who)s to record it so."
+            )
+            % {"presenter": repr(presenter.name), "who": get_tenancy().who_may_manage_presenters},
         )
     else:
         try:
@@ -283,8 +321,12 @@ def build_job(
             fail(
                 job,
                 ErrorCode.STORAGE_UNREACHABLE,
-                f"the presenter image {image.title!r} could not be read or copied in storage "
-                f"({type(exc).__name__}: {exc}); check VIDEO_STORAGE_URL and try again",
+                # Translators: %(error)s is the storage's own error, in English; keep VIDEO_STORAGE_URL.
+                _(
+                    "the presenter image %(image)s could not be read or copied in storage (%(error)s); check "
+                    "VIDEO_STORAGE_URL and try again"
+                )
+                % {"image": repr(image.title), "error": f"{type(exc).__name__}: {exc}"},
             )
             return job
         job.output_key = video_key(organization.id, page.pk, nanoid(TOKEN_ALPHABET, TOKEN_LENGTH))
@@ -306,8 +348,12 @@ def compose(job: VideoJob, page: Any, organization: OrganizationInfo, kit: Brand
         fail(
             job,
             ErrorCode.STORAGE_UNREACHABLE,
-            f"the product pictures or brand files of page {page.title!r} could not be read or copied in "
-            f"storage ({type(exc).__name__}: {exc}); check VIDEO_STORAGE_URL and try again",
+            # Translators: %(error)s is the storage's own error, in English; keep VIDEO_STORAGE_URL.
+            _(
+                "the product pictures or brand files of page %(page)s could not be read or copied in storage "
+                "(%(error)s); check VIDEO_STORAGE_URL and try again"
+            )
+            % {"page": repr(page.title), "error": f"{type(exc).__name__}: {exc}"},
         )
         return None
     composition = planned.composition
@@ -360,8 +406,12 @@ def send_or_fail(job: VideoJob, request: RenderRequest) -> None:
         VideoJob.objects.filter(pk=job.pk, status=VideoJob.Status.QUEUED).update(
             status=VideoJob.Status.FAILED,
             error_code=ErrorCode.INTERNAL,
-            error_message=f"the job could not be queued ({exc}); check that Redis (REDIS_URL) is running, "
-            "then generate again",
+            # Translators: %(error)s is the broker's own error, in English; keep Redis and REDIS_URL.
+            error_message=_(
+                "the job could not be queued (%(error)s); check that Redis (REDIS_URL) is running, then "
+                "generate again"
+            )
+            % {"error": exc},
             finished_at=timezone.now(),
         )
         queue_deliveries(VideoJob.objects.get(pk=job.pk))

@@ -18,6 +18,7 @@ from importlib import resources
 from babel.numbers import format_currency, format_decimal, get_currency_name
 from django.conf import settings
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 
 from video_plugin.jobs.languages import babel_locale, base_language, language_name
 
@@ -163,11 +164,13 @@ def missing_script_reason(source: ScriptSource) -> str:
     code = source.language or settings.LANGUAGE_CODE
     if base_language(code) not in LANGUAGES:
         known = ", ".join(language.name for language in LANGUAGES.values())
-        return (
-            f"scripts cannot be written in {language_name(code)} ({code!r}): there are templates for {known} "
-            "only. Write the video script on the page yourself"
-        )
-    return "nothing to say: write a video script on the page, or give it a description"
+        # Translators: %(language)s is a language's name, %(code)s its quoted code, %(known)s a list of
+        # languages' names.
+        return _(
+            "scripts cannot be written in %(language)s (%(code)s): there are templates for %(known)s only. "
+            "Write the video script on the page yourself"
+        ) % {"language": language_name(code), "code": repr(code), "known": known}
+    return _("nothing to say: write a video script on the page, or give it a description")
 
 
 def write_script(source: ScriptSource, tone: str = DEFAULT_TONE) -> str:

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from gpu_runner.protocol import voice_language
 from video_plugin.brand.voices_by_language import voice_primary_language
 from video_plugin.conf import video_settings
@@ -121,19 +124,46 @@ def no_voice_message(
 ) -> str:
     """Why no voice reads ``page``: what was asked, which languages can be voiced, and where to set one."""
     name = language_name(language)
-    if capabilities.online:
-        runners = f"no online runner offers a {language} voice"
-    else:
-        runners = f"no runner is online to offer one ({capabilities.problem or 'none has reported'})"
     languages = [
         language_name(code) for code in voiceable_languages(kit, organization_language, capabilities)
     ]
-    listed = ", ".join(languages[:LISTED_LANGUAGES]) or "none"
+    listed = ", ".join(languages[:LISTED_LANGUAGES]) or _("none")
     if len(languages) > LISTED_LANGUAGES:
-        listed += f" and {len(languages) - LISTED_LANGUAGES} more"
+        more = len(languages) - LISTED_LANGUAGES
+        # Translators: %(languages)s is a list of languages, e.g. "German (de), French (fr)".
+        listed = ngettext("%(languages)s and %(count)s more", "%(languages)s and %(count)s more", more) % {
+            "languages": listed,
+            "count": more,
+        }
+    facts = {
+        "name": name,
+        "page": repr(page.title),
+        "language": language,
+        "voice": organization_voice,
+        "voice_language": organization_language,
+        "listed": listed,
+        "problem": capabilities.problem or _("none has reported"),
+    }
+    if capabilities.online:
+        # Translators: %(name)s is a language's name with its code ("German (de)"), %(language)s its code,
+        # %(voice)s a voice id and %(listed)s a list of languages. "Settings → Brand kits" as the menu says.
+        return (
+            _(
+                "no voice speaks %(name)s, the language of page %(page)s: the brand kit names no "
+                "%(language)s voice, the organization's default voice %(voice)s speaks %(voice_language)s, "
+                "and no online runner offers a %(language)s voice. Languages that can be voiced: %(listed)s. "
+                "Choose a %(name)s voice in Settings → Brand kits, or a voice for this video in the page "
+                "editor."
+            )
+            % facts
+        )
+    # Translators: as above; %(problem)s says why no runner is online.
     return (
-        f"no voice speaks {name}, the language of page {page.title!r}: the brand kit names no {language} "
-        f"voice, the organization's default voice {organization_voice} speaks {organization_language}, and "
-        f"{runners}. Languages that can be voiced: {listed}. Choose a {name} voice in Settings → Brand kits, "
-        "or a voice for this video in the page editor."
+        _(
+            "no voice speaks %(name)s, the language of page %(page)s: the brand kit names no %(language)s "
+            "voice, the organization's default voice %(voice)s speaks %(voice_language)s, and no runner is "
+            "online to offer one (%(problem)s). Languages that can be voiced: %(listed)s. Choose a %(name)s "
+            "voice in Settings → Brand kits, or a voice for this video in the page editor."
+        )
+        % facts
     )

@@ -36,6 +36,7 @@ import dramatiq
 from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gpu_runner.protocol import EVENTS_QUEUE, ErrorCode
 from video_plugin.conf import video_settings
@@ -99,23 +100,31 @@ def stuck_reason(job: VideoJob, now: datetime) -> str:
     """What the editor reads on a job the watchdog failed: what happened and what to check."""
     if job.status == Status.QUEUED or job.started_at is None:
         waited = _duration(now - job.created_at)
-        return (
-            f"no video runner started this job in {waited}; check that a gpu_runner is running against the "
+        # Translators: %(waited)s is a duration such as "12 min"; keep gpu_runner and REDIS_URL.
+        return _(
+            "no video runner started this job in %(waited)s; check that a gpu_runner is running against the "
             "same REDIS_URL as this site, then generate the video again"
-        )
+        ) % {"waited": waited}
     silent = _duration(now - datetime.fromtimestamp(job.last_event_at or 0, tz=now.tzinfo))
-    return (
-        f"the video runner stopped reporting on this job {silent} ago (stage {job.stage or 'start'}, attempt "
-        f"{job.attempt}); it may have crashed. Generate the video again; if this repeats, check the runner's "
+    # Translators: %(silent)s is a duration such as "12 min", %(stage)s a technical stage name kept in
+    # English ("tts", "start"), %(attempt)s a number.
+    return _(
+        "the video runner stopped reporting on this job %(silent)s ago (stage %(stage)s, attempt "
+        "%(attempt)s); it may have crashed. Generate the video again; if this repeats, check the runner's "
         "log and its /health page"
-    )
+    ) % {"silent": silent, "stage": job.stage or "start", "attempt": job.attempt}
 
 
 def _duration(delta: timedelta) -> str:
     minutes = max(0, int(delta.total_seconds() // 60))
     if minutes >= 120:
-        return f"{minutes // 60} h"
-    return f"{minutes} min" if minutes else f"{int(delta.total_seconds())} s"
+        # Translators: a duration in hours, abbreviated.
+        return _("%(hours)s h") % {"hours": minutes // 60}
+    if minutes:
+        # Translators: a duration in minutes, abbreviated.
+        return _("%(minutes)s min") % {"minutes": minutes}
+    # Translators: a duration in seconds, abbreviated.
+    return _("%(seconds)s s") % {"seconds": int(delta.total_seconds())}
 
 
 def watch_once(heard_until: datetime | None) -> datetime | None:

@@ -19,6 +19,8 @@ import ssl
 import urllib.request
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext as _
+
 from video_plugin.conf import video_settings
 from video_plugin.webhooks.redaction import has_credentials, redacted_url
 
@@ -77,9 +79,10 @@ def url_refusal(url: str) -> str | None:
     """
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES:
-        return f"webhook URL {redacted_url(url)!r} must start with http:// or https://"
+        # Translators: %(url)s is the quoted URL.
+        return _("webhook URL %(url)s must start with http:// or https://") % {"url": repr(redacted_url(url))}
     if has_credentials(url):
-        return (
+        return _(
             "webhook URL must not contain a user name or password (user:password@): it would be shown in the "
             "delivery log; remove them, and have your receiver check each request's signature with this "
             "endpoint's signing secret (shown on its edit page) instead"
@@ -95,10 +98,13 @@ def url_refusal(url: str) -> str | None:
         return None
     private = sorted(address for address in addresses if not is_public_address(address))
     if private:
-        return (
-            f"webhook URL host {host!r} is a private, loopback or link-local address ({', '.join(private)}); "
-            f"use a public URL, or {SETTING_HINT}"
-        )
+        # Translators: %(host)s is the quoted host name, %(addresses)s a list of IP addresses; keep
+        # WAGTAIL_VIDEO["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = True as it is.
+        return _(
+            "webhook URL host %(host)s is a private, loopback or link-local address (%(addresses)s); use a "
+            'public URL, or set WAGTAIL_VIDEO["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = True if the receiver is on '
+            "your network"
+        ) % {"host": repr(host), "addresses": ", ".join(private)}
     return None
 
 
