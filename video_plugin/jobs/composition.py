@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from gpu_runner.protocol import (
@@ -122,13 +123,21 @@ def plan_composition(
     """
     notes: list[str] = []
     product = product_of(page)
-    name = shortened(product.name, MAX_PRODUCT_NAME_CHARS, "product name", notes)
-    price = shortened(product.price, MAX_PRODUCT_PRICE_CHARS, "price", notes)
+    # Translators: %(count)s and %(shown)s are numbers of characters.
+    name_cut = _("the product name has %(count)s characters; the video shows its first %(shown)s and '…'")
+    # Translators: %(count)s and %(shown)s are numbers of characters.
+    price_cut = _("the price has %(count)s characters; the video shows its first %(shown)s and '…'")
+    name = shortened(product.name, MAX_PRODUCT_NAME_CHARS, name_cut, notes)
+    price = shortened(product.price, MAX_PRODUCT_PRICE_CHARS, price_cut, notes)
     image_keys = product_image_keys(organization, product.images, notes)
     if layout == "presenter_product" and not image_keys:
         notes.append(
-            f"page {page.title!r} has no product picture the organization may use, so the video uses the "
-            "presenter layout instead of presenter and product: give the page a product image"
+            # Translators: %(page)s is the quoted page title.
+            _(
+                "page %(page)s has no product picture the organization may use, so the video uses the "
+                "presenter layout instead of presenter and product: give the page a product image"
+            )
+            % {"page": repr(page.title)}
         )
         layout = "presenter"
     brand = Brand(
@@ -153,12 +162,13 @@ def plan_composition(
     return PlannedComposition(composition, notes)
 
 
-def shortened(text: str, limit: int, what: str, notes: list[str]) -> str:
-    """``text`` as one clean line of at most ``limit`` characters; a cut is noted."""
+def shortened(text: str, limit: int, cut_note: str, notes: list[str]) -> str:
+    """``text`` as one clean line of at most ``limit`` characters; a cut is noted with ``cut_note`` (its
+    ``%(count)s`` and ``%(shown)s`` filled in)."""
     text = " ".join(without_control_characters(text or "").split())
     if len(text) <= limit:
         return text
-    notes.append(f"the {what} has {len(text)} characters; the video shows its first {limit - 1} and '…'")
+    notes.append(cut_note % {"count": len(text), "shown": limit - 1})
     return text[: limit - 1].rstrip() + "…"
 
 
@@ -173,14 +183,18 @@ def product_image_keys(organization: OrganizationInfo, images: Sequence[Any], no
         seen.add(image.pk)
         if not may_use_image(organization, image):
             notes.append(
-                f"the product picture {image.title!r} (id {image.pk}) is not one of {organization.name!r}'s "
-                "images, so the video leaves it out: use pictures from the organization's own collection"
+                # Translators: %(image)s is the quoted image title, %(organization)s the quoted organization.
+                _(
+                    "the product picture %(image)s (id %(id)s) is not one of %(organization)s's images, so "
+                    "the video leaves it out: use pictures from the organization's own collection"
+                )
+                % {"image": repr(image.title), "id": image.pk, "organization": repr(organization.name)}
             )
             continue
         if len(keys) == MAX_PRODUCT_IMAGES:
             notes.append(
-                f"the page has more than {MAX_PRODUCT_IMAGES} product pictures; the video shows "
-                f"the first {MAX_PRODUCT_IMAGES}"
+                _("the page has more than %(count)s product pictures; the video shows the first %(count)s")
+                % {"count": MAX_PRODUCT_IMAGES}
             )
             break
         keys.append(file_asset(organization.id, "products", image.file, "jpg"))
@@ -198,25 +212,35 @@ def logo_key(organization: OrganizationInfo, kit: BrandKit, notes: list[str]) ->
     logo = kit.logo if kit.logo_id else None
     if logo is None:
         return ""
-    problem = ""
+    note = ""
     extension = logo.file.name.rsplit(".", 1)[-1].lower()
+    facts = {"logo": repr(logo.title), "organization": repr(organization.name), "extension": extension}
+    # Translators (each note below): %(logo)s is the quoted logo title.
     if not may_use_image(organization, logo):
-        problem = (
-            f"it is not one of {organization.name!r}'s images; choose one from the organization's collection"
+        note = _(
+            "the video has no logo: the brand kit's logo %(logo)s was left out because it is not one of "
+            "%(organization)s's images; choose one from the organization's collection"
         )
     elif extension not in RASTER_LOGO_EXTENSIONS:
-        problem = f"a .{extension} file is not a picture the video can draw; upload a PNG or JPEG"
+        # Translators: %(extension)s is a file name extension such as "svg"; keep PNG and JPEG.
+        note = _(
+            "the video has no logo: the brand kit's logo %(logo)s was left out because a .%(extension)s file "
+            "is not a picture the video can draw; upload a PNG or JPEG"
+        )
     elif logo.file.size > MAX_LOGO_BYTES:
-        problem = f"it has {file_size(logo.file.size)}; upload one of at most {file_size(MAX_LOGO_BYTES)}"
+        facts.update(size=file_size(logo.file.size), limit=file_size(MAX_LOGO_BYTES))
+        note = _(
+            "the video has no logo: the brand kit's logo %(logo)s was left out because it has %(size)s; "
+            "upload one of at most %(limit)s"
+        )
     elif (logo.width or 0) * (logo.height or 0) > MAX_LOGO_PIXELS:
-        problem = (
-            f"it is {logo.width}×{logo.height} pixels; upload one of at most "
-            f"{MAX_LOGO_PIXELS / 1e6:g} megapixels"
+        facts.update(width=logo.width, height=logo.height, limit=f"{MAX_LOGO_PIXELS / 1e6:g}")
+        note = _(
+            "the video has no logo: the brand kit's logo %(logo)s was left out because it is "
+            "%(width)s×%(height)s pixels; upload one of at most %(limit)s megapixels"
         )
-    if problem:
-        notes.append(
-            f"the video has no logo: the brand kit's logo {logo.title!r} was left out because {problem}"
-        )
+    if note:
+        notes.append(note % facts)
         return ""
     return file_asset(organization.id, "brand", logo.file, "png")
 
@@ -226,17 +250,32 @@ def music_key(organization: OrganizationInfo, kit: BrandKit, notes: list[str]) -
     music = kit.music if kit.music_id else None
     if music is None:
         return ""
-    problem = ""
+    note = ""
+    facts = {
+        "music": repr(music.title),
+        "organization": repr(organization.name),
+        "type": music.type or "media",
+    }
+    # Translators (each note below): %(music)s is the quoted title of the brand kit's music.
     if music.type != "audio":
-        problem = f"it is a {music.type or 'media'} item, not audio; choose an audio file"
-    elif not may_use_media(organization, music):
-        problem = f"it is not in {organization.name!r}'s collection; upload it there"
-    elif music.file.size > MAX_MUSIC_BYTES:
-        problem = f"it has {file_size(music.file.size)}; use one of at most {file_size(MAX_MUSIC_BYTES)}"
-    if problem:
-        notes.append(
-            f"the video has no music: the brand kit's music {music.title!r} was left out because {problem}"
+        # Translators: %(type)s is a media type kept in English, such as "video".
+        note = _(
+            "the video has no music: the brand kit's music %(music)s was left out because it is a %(type)s "
+            "item, not audio; choose an audio file"
         )
+    elif not may_use_media(organization, music):
+        note = _(
+            "the video has no music: the brand kit's music %(music)s was left out because it is not in "
+            "%(organization)s's collection; upload it there"
+        )
+    elif music.file.size > MAX_MUSIC_BYTES:
+        facts.update(size=file_size(music.file.size), limit=file_size(MAX_MUSIC_BYTES))
+        note = _(
+            "the video has no music: the brand kit's music %(music)s was left out because it has %(size)s; "
+            "use one of at most %(limit)s"
+        )
+    if note:
+        notes.append(note % facts)
         return ""
     return file_asset(organization.id, "brand", music.file, "mp3")
 
