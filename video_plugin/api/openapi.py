@@ -80,8 +80,8 @@ SCHEMAS: dict[str, Any] = {
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
                     "job": {
                         "type": "string",
-                        "description": "no_consent and not_a_presenter: the failed job that records the "
-                        "refusal.",
+                        "description": "no_consent, not_a_presenter and script_too_long: the failed job that "
+                        "records the refusal.",
                     },
                 },
             }
@@ -314,8 +314,9 @@ PATHS: dict[str, Any] = {
                 "404": error_response("No such page in this organization."),
                 "422": error_response(
                     "The presenter may not be animated: no consent (or licence) in force (no_consent), or "
-                    "the image is no presenter's photo (not_a_presenter). The message says why and who can "
-                    "fix it; error.job is the failed job that records the refusal."
+                    "the image is no presenter's photo (not_a_presenter); or the script is longer than its "
+                    "language allows (script_too_long). The message says why and who can fix it; error.job "
+                    "is the failed job that records the refusal."
                 ),
                 "413": error_response("The body is larger than API_MAX_BODY_BYTES (256 KiB by default)."),
                 "415": error_response("The body is not JSON."),
