@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from wagtail.models import Locale
 
 from gpu_runner.protocol import ErrorCode
@@ -57,7 +58,7 @@ def test_a_japanese_pages_1000_character_script_is_refused_by_the_job_api_naming
     error = response.json()["error"]
     assert error["code"] == ErrorCode.SCRIPT_TOO_LONG
     assert "1000 characters" in error["message"]
-    assert "a Japanese script may have at most 721" in error["message"]
+    assert "shorten it to at most 721, the limit for Japanese" in error["message"]
     job = VideoJob.objects.get(job_id=error["job"])
     assert (job.status, job.error_code) == (VideoJob.Status.FAILED, ErrorCode.SCRIPT_TOO_LONG)
     assert job.error_message == error["message"]
@@ -77,3 +78,21 @@ def test_an_english_pages_1000_character_script_is_accepted(
     assert response.status_code == 201, response.content
     assert (response.json()["status"], len(response.json()["script"])) == ("queued", 1000)
     assert len(sent_renders()) == 1
+
+
+def test_the_panel_refuses_a_japanese_pages_1000_character_script_before_queueing(world, translating, client):
+    page = japanese(world.product["acme"])
+    client.force_login(world.users[("admin", "acme")])
+    url = reverse("video_plugin:generate", args=[page.pk])
+
+    response = client.post(url, json.dumps({"script": "あ" * 1000, "voice": "espeak:ja"}), "application/json")
+
+    assert response.status_code == 400
+    assert "1000 characters; shorten it to at most 721, the limit for Japanese" in response.json()["error"]
+    assert not VideoJob.objects.exists()
+    english = reverse("video_plugin:generate", args=[world.product["acme"].pk])
+    script = ("Warm light. " * 100)[:1000]
+    response = client.post(
+        english, json.dumps({"script": script, "voice": "espeak:en-us"}), "application/json"
+    )
+    assert response.status_code == 202 and len(VideoJob.objects.get().script) == 1000

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.pages.bulk_actions.page_bulk_action import PageBulkAction
 
 from video_plugin.jobs.batch import generate_videos
@@ -13,9 +14,9 @@ from video_plugin.tenancy import can_generate, get_tenancy
 
 
 class GenerateVideosBulkAction(PageBulkAction):
-    display_name = "Generate videos"
+    display_name = _("Generate videos")
     action_type = "generate_videos"
-    aria_label = "Generate presenter videos for the selected pages"
+    aria_label = _("Generate presenter videos for the selected pages")
     template_name = "video_plugin/bulk_actions/confirm_generate_videos.html"
     action_priority = 80
 
@@ -33,19 +34,19 @@ class GenerateVideosBulkAction(PageBulkAction):
         return len(report.requested), len(report.in_flight) + len(report.failed)
 
     def get_success_message(self, num_parent_objects: int, num_child_objects: int) -> str:
-        return (
-            f"{num_parent_objects} video(s) queued at batch priority; "
-            f"{num_child_objects} page(s) were already in flight or could not start (see each page's panel)"
-        )
+        return _(
+            "%(queued)s video(s) queued at batch priority; "
+            "%(skipped)s page(s) were already in flight or could not start (see each page's panel)"
+        ) % {"queued": num_parent_objects, "skipped": num_child_objects}
 
 
 class GenerateVideosForTranslationsBulkAction(GenerateVideosBulkAction):
     """Like "Generate videos", plus every translation of each selected page: one job per locale, each with
     that locale's page's own script and voice. Translations the user may not generate for are skipped."""
 
-    display_name = "Generate videos for all translations"
+    display_name = _("Generate videos for all translations")
     action_type = "generate_videos_all_locales"
-    aria_label = "Generate presenter videos for the selected pages and all their translations"
+    aria_label = _("Generate presenter videos for the selected pages and all their translations")
     action_priority = 81
 
     @classmethod
@@ -57,8 +58,8 @@ class GenerateVideosForTranslationsBulkAction(GenerateVideosBulkAction):
         return len(report.requested), skipped
 
     def get_success_message(self, num_parent_objects: int, num_child_objects: int) -> str:
-        return (
-            f"{num_parent_objects} video(s) queued at batch priority across the pages' translations; "
-            f"{num_child_objects} translation(s) were already in flight, could not start or are not yours to "
+        return _(
+            "%(queued)s video(s) queued at batch priority across the pages' translations; "
+            "%(skipped)s translation(s) were already in flight, could not start or are not yours to "
             "generate (see each page's panel)"
-        )
+        ) % {"queued": num_parent_objects, "skipped": num_child_objects}

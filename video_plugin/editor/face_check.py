@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from gpu_runner.protocol import image_size_problem
 
 logger = logging.getLogger(__name__)
@@ -55,7 +57,10 @@ def check_face(image: Any) -> FaceCheck:
     useful, since the runner refuses it before looking.
     """
     too_large = image_size_problem(
-        f"Image '{image.title}'", size_bytes=stored_size(image), width=image.width, height=image.height
+        _("Image '%(title)s'") % {"title": image.title},
+        size_bytes=stored_size(image),
+        width=image.width,
+        height=image.height,
     )
     if too_large:
         return FaceCheck("too_large", too_large)
@@ -63,8 +68,11 @@ def check_face(image: Any) -> FaceCheck:
     if detector is None:
         return FaceCheck(
             "unavailable",
-            "Face check unavailable: OpenCV is not installed in the web process "
-            '(pip install "wagtail-ai-video[face-check]"). The runner still checks the face when it renders.',
+            _(
+                "Face check unavailable: OpenCV is not installed in the web process "
+                '(pip install "wagtail-ai-video[face-check]"). The runner still checks the face when it '
+                "renders."
+            ),
         )
     import cv2
     import numpy as np
@@ -78,7 +86,9 @@ def check_face(image: Any) -> FaceCheck:
         picture = None
     if picture is None:
         return FaceCheck(
-            "unreadable", f"Image '{image.title}' could not be read; upload it again as a JPEG or PNG."
+            "unreadable",
+            _("Image '%(title)s' could not be read; upload it again as a JPEG or PNG.")
+            % {"title": image.title},
         )
     scale = CHECK_SIZE_PX / max(picture.shape)
     if scale < 1:
@@ -89,23 +99,25 @@ def check_face(image: Any) -> FaceCheck:
     )
     large = [face for face in faces if face[2] >= shorter * MIN_FACE_SHARE]
     if len(large) == 1:
-        return FaceCheck("ok", f"One face found in '{image.title}'.", faces=1)
+        return FaceCheck("ok", _("One face found in '%(title)s'.") % {"title": image.title}, faces=1)
     if len(large) > 1:
         return FaceCheck(
             "several_faces",
-            f"{len(large)} faces found in '{image.title}'; choose a photo of one person.",
+            _("%(count)s faces found in '%(title)s'; choose a photo of one person.")
+            % {"count": len(large), "title": image.title},
             faces=len(large),
         )
     if len(faces):
         return FaceCheck(
             "too_small",
-            f"The face in '{image.title}' is too small; "
-            "choose a photo where the face fills more of the frame.",
+            _("The face in '%(title)s' is too small; choose a photo where the face fills more of the frame.")
+            % {"title": image.title},
             faces=len(faces),
         )
     return FaceCheck(
         "no_face",
-        f"No face found in '{image.title}'; choose a photo of one person facing the camera.",
+        _("No face found in '%(title)s'; choose a photo of one person facing the camera.")
+        % {"title": image.title},
     )
 
 

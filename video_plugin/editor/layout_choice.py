@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from gpu_runner.protocol import FORMATS, LAYOUTS, ProtocolError, check_formats, check_layout
 
 # How a form (rather than JSON) writes a checkbox; JSON sends true and false.
@@ -43,7 +45,7 @@ def read_formats(value: Any) -> tuple[str, ...] | None:
     if isinstance(value, str):
         value = [name.strip() for name in value.split(",") if name.strip()]
     if isinstance(value, list | tuple) and not value:
-        raise ProtocolError(f"choose at least one format: {', '.join(FORMATS)}")
+        raise ProtocolError(_("choose at least one format: %(formats)s") % {"formats": ", ".join(FORMATS)})
     return check_formats(value)
 
 
@@ -58,7 +60,7 @@ def read_burn_captions(value: Any) -> bool | None:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ProtocolError(f"burn_captions {str(value)[:20]!r} must be true or false")
+    raise ProtocolError(_("burn_captions %(value)r must be true or false") % {"value": str(value)[:20]})
 
 
 def read_layout_choice(data: Mapping[str, Any]) -> LayoutChoice:

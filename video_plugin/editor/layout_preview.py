@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
 from gpu_runner.protocol import (
     FORMATS,
-    LAYOUT_LABELS,
     MAX_PRODUCT_IMAGES,
     MAX_PRODUCT_NAME_CHARS,
     MAX_PRODUCT_PRICE_CHARS,
@@ -29,6 +29,7 @@ from gpu_runner.protocol import (
 )
 from gpu_runner.scene import SceneAssets, preview_image
 from gpu_runner.scene.disclosure import layout_label, paste_label
+from video_plugin.editor import labels
 from video_plugin.editor.layout_choice import read_burn_captions, read_formats, read_layout
 from video_plugin.jobs.composition import (
     ProductFacts,
@@ -74,7 +75,9 @@ def preview_choice(query: Mapping[str, Any], organization_id: int) -> PreviewCho
     """
     formats = read_formats(query.get("format"))
     if formats is not None and len(formats) != 1:
-        raise ProtocolError(f"a preview shows one format at a time: one of {', '.join(FORMATS)}")
+        raise ProtocolError(
+            _("a preview shows one format at a time: one of %(formats)s") % {"formats": ", ".join(FORMATS)}
+        )
     layout, formats, burn = job_choices(
         brand_kit_for(organization_id),
         read_layout(query.get("layout")),
@@ -186,8 +189,8 @@ def layout_preview(
     note = ""
     if choice.layout == "presenter_product" and not assets.product_images:
         # The job falls back the same way (video_plugin.jobs.composition.plan_composition).
-        note = (
-            f"This page has no product picture, so its video uses the {LAYOUT_LABELS['presenter']!r} layout "
-            "instead: give the page a product image."
-        )
+        note = _(
+            "This page has no product picture, so its video uses the %(layout)r layout instead: give the "
+            "page a product image."
+        ) % {"layout": labels.layout_label("presenter")}
     return LayoutPreview(jpeg=buffer.getvalue(), note=note)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from wagtail.admin.forms.pages import WagtailAdminPageForm
 from wagtail.images.models import AbstractImage
 
@@ -31,7 +32,10 @@ class VideoPageForm(WagtailAdminPageForm):
             if isinstance(value, AbstractImage) and not allowed.filter(pk=value.pk).exists():
                 self.add_error(
                     name,
-                    f"This image is not one of {organization.name}'s images. Choose an image from "
-                    f"{organization.name}'s own collection.",
+                    _(
+                        "This image is not one of %(organization)s's images. Choose an image from "
+                        "%(organization)s's own collection."
+                    )
+                    % {"organization": organization.name},
                 )
         return cleaned

@@ -8,12 +8,14 @@ from typing import Any
 from django import forms
 from django.middleware.csrf import get_token
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import Panel
 from wagtail.admin.staticfiles import versioned_static
 from wagtail.images.widgets import AdminImageChooser
 
-from gpu_runner.protocol import FORMATS, LAYOUT_LABELS, LAYOUTS
+from gpu_runner.protocol import FORMATS, LAYOUTS
 from video_plugin.conf import video_settings
+from video_plugin.editor.labels import format_label, layout_label, tone_label
 from video_plugin.editor.state import panel_state
 from video_plugin.jobs.composition import brand_kit_for, job_choices
 from video_plugin.jobs.going_live import going_live_note
@@ -35,7 +37,7 @@ class VideoPanel(Panel):
     video.
     """
 
-    def __init__(self, heading: str = "Presenter video", **kwargs: Any) -> None:
+    def __init__(self, heading: str = _("Presenter video"), **kwargs: Any) -> None:
         super().__init__(heading=heading, **kwargs)
 
     @property
@@ -75,7 +77,7 @@ class VideoPanel(Panel):
                 poll_ms=int(video_settings.STATUS_POLL_SECONDS * 1000),
                 max_script_chars=video_settings.MAX_SCRIPT_CHARS,
                 speaking_rates_json=json.dumps(speaking_rates_json()),
-                tones=[(name, tone.label) for name, tone in TONES.items()],
+                tones=[(name, tone_label(name)) for name in TONES],
                 default_tone=DEFAULT_TONE,
                 **self.voice_defaults(page, organization),
                 detached_form=DETACHED_FORM_ID,
@@ -93,8 +95,11 @@ class VideoPanel(Panel):
             layout, formats, burn_captions = job_choices(kit)
             by_layout = {name: job_choices(kit, name) for name in LAYOUTS}
             return {
-                "layouts": [(name, LAYOUT_LABELS[name]) for name in LAYOUTS],
-                "formats": list(FORMATS.values()),
+                "layouts": [(name, layout_label(name)) for name in LAYOUTS],
+                "formats": [
+                    {"name": name, "label": format_label(name), "width": each.width, "height": each.height}
+                    for name, each in FORMATS.items()
+                ],
                 "default_layout": layout,
                 "default_formats": list(formats),
                 "default_burn_captions": burn_captions,

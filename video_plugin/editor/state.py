@@ -11,9 +11,12 @@ from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.admin.utils import get_user_display_name
 
-from gpu_runner.protocol import FORMATS, LAYOUT_LABELS, ErrorCode
+from gpu_runner.protocol import FORMATS, ErrorCode
+from video_plugin.editor.labels import format_label, layout_label
 from video_plugin.jobs.capabilities import RunnerCapabilities, read_capabilities
 from video_plugin.jobs.speech_time import duration_text
 from video_plugin.models import VideoJob
@@ -22,52 +25,60 @@ from video_plugin.public.playback import Playback, playback_for
 HISTORY_LENGTH = 20
 
 STAGE_LABELS = {
-    "tts": "Voicing the script",
-    "face": "Finding the face",
-    "audio": "Reading the voice",
-    "render": "Animating the presenter",
-    "encode": "Encoding the video",
-    "compose": "Composing the formats",
-    "upload": "Uploading",
+    "tts": gettext_lazy("Voicing the script"),
+    "face": gettext_lazy("Finding the face"),
+    "audio": gettext_lazy("Reading the voice"),
+    "render": gettext_lazy("Animating the presenter"),
+    "encode": gettext_lazy("Encoding the video"),
+    "compose": gettext_lazy("Composing the formats"),
+    "upload": gettext_lazy("Uploading"),
 }
 
 # What each renderer makes, in an editor's words. The still renderer must never pass for a talking head.
 RENDERER_LABELS = {
-    "still": "Still image (no talking head)",
-    "hallo2": "Talking head",
+    "still": gettext_lazy("Still image (no talking head)"),
+    "hallo2": gettext_lazy("Talking head"),
 }
 
 # Why a job failed, for an editor; the runner's own message follows with the details.
 PLAIN_REASONS = {
-    ErrorCode.NO_IMAGE: "There is no presenter image.",
-    ErrorCode.IMAGE_NOT_ALLOWED: "The presenter image is not one of the organization's.",
-    ErrorCode.NOT_A_PRESENTER: "This photo is not a presenter.",
-    ErrorCode.NO_CONSENT: "The presenter has no valid consent.",
-    ErrorCode.IMAGE_UNREADABLE: "The presenter image could not be read.",
-    ErrorCode.IMAGE_TOO_LARGE: "The presenter image is too large.",
-    ErrorCode.NO_FACE: "No face was found in the presenter image.",
-    ErrorCode.SEVERAL_FACES: "The presenter image shows more than one face.",
-    ErrorCode.EMPTY_SCRIPT: "There was nothing to say.",
-    ErrorCode.SCRIPT_TOO_LONG: "The script is too long.",
-    ErrorCode.UNKNOWN_VOICE: "No voice is available: the chosen one, or one for this page's language.",
-    ErrorCode.TTS_FAILED: "The voice could not be generated.",
-    ErrorCode.AUDIO_TOO_LONG: "The spoken script is too long for one video.",
-    ErrorCode.RENDER_FAILED: "The video could not be rendered.",
-    ErrorCode.OUT_OF_MEMORY: "The video runner ran out of memory.",
-    ErrorCode.STORAGE_UNREACHABLE: "The video could not be stored.",
-    ErrorCode.CANCELLED: "The job was cancelled.",
-    ErrorCode.TIMED_OUT: "Rendering took too long and was stopped.",
-    ErrorCode.BAD_MESSAGE: "The runner could not read the request.",
-    ErrorCode.INTERNAL: "Something went wrong on our side.",
+    ErrorCode.NO_IMAGE: gettext_lazy("There is no presenter image."),
+    ErrorCode.IMAGE_NOT_ALLOWED: gettext_lazy("The presenter image is not one of the organization's."),
+    ErrorCode.NOT_A_PRESENTER: gettext_lazy("This photo is not a presenter."),
+    ErrorCode.NO_CONSENT: gettext_lazy("The presenter has no valid consent."),
+    ErrorCode.IMAGE_UNREADABLE: gettext_lazy("The presenter image could not be read."),
+    ErrorCode.IMAGE_TOO_LARGE: gettext_lazy("The presenter image is too large."),
+    ErrorCode.NO_FACE: gettext_lazy("No face was found in the presenter image."),
+    ErrorCode.SEVERAL_FACES: gettext_lazy("The presenter image shows more than one face."),
+    ErrorCode.EMPTY_SCRIPT: gettext_lazy("There was nothing to say."),
+    ErrorCode.SCRIPT_TOO_LONG: gettext_lazy("The script is too long."),
+    ErrorCode.UNKNOWN_VOICE: gettext_lazy(
+        "No voice is available: the chosen one, or one for this page's language."
+    ),
+    ErrorCode.TTS_FAILED: gettext_lazy("The voice could not be generated."),
+    ErrorCode.AUDIO_TOO_LONG: gettext_lazy("The spoken script is too long for one video."),
+    ErrorCode.RENDER_FAILED: gettext_lazy("The video could not be rendered."),
+    ErrorCode.OUT_OF_MEMORY: gettext_lazy("The video runner ran out of memory."),
+    ErrorCode.STORAGE_UNREACHABLE: gettext_lazy("The video could not be stored."),
+    ErrorCode.CANCELLED: gettext_lazy("The job was cancelled."),
+    ErrorCode.TIMED_OUT: gettext_lazy("Rendering took too long and was stopped."),
+    ErrorCode.BAD_MESSAGE: gettext_lazy("The runner could not read the request."),
+    ErrorCode.INTERNAL: gettext_lazy("Something went wrong on our side."),
 }
 
 
-# How each kind of job came to be asked for, completing "Asked …".
-TRIGGER_LABELS = {
-    VideoJob.Trigger.EDITOR: "in the editor",
-    VideoJob.Trigger.PUBLISH: "on publish",
-    VideoJob.Trigger.BATCH: "by a batch run",
-    VideoJob.Trigger.API: "through the API",
+# How each kind of job came to be asked for, and by whom when known: whole sentences, for translators.
+ASKED_BY = {
+    VideoJob.Trigger.EDITOR: gettext_lazy("Asked in the editor by %(who)s."),
+    VideoJob.Trigger.PUBLISH: gettext_lazy("Asked on publish by %(who)s."),
+    VideoJob.Trigger.BATCH: gettext_lazy("Asked by a batch run by %(who)s."),
+    VideoJob.Trigger.API: gettext_lazy("Asked through the API by %(who)s."),
+}
+ASKED = {
+    VideoJob.Trigger.EDITOR: gettext_lazy("Asked in the editor."),
+    VideoJob.Trigger.PUBLISH: gettext_lazy("Asked on publish."),
+    VideoJob.Trigger.BATCH: gettext_lazy("Asked by a batch run."),
+    VideoJob.Trigger.API: gettext_lazy("Asked through the API."),
 }
 
 
@@ -82,14 +93,18 @@ def queued_ahead(job: VideoJob) -> int:
 
 def renderer_label(renderer: str) -> str:
     """What the renderer made, in plain words: ``Still image (no talking head)`` for ``still``."""
-    return RENDERER_LABELS.get(renderer, f"Made by the {renderer} renderer")
+    label = RENDERER_LABELS.get(renderer)
+    return str(label) if label else _("Made by the %(renderer)s renderer") % {"renderer": renderer}
 
 
 def voice_note(job: VideoJob) -> str | None:
     """A plain sentence when the voice heard is not the one asked for (the runner fell back), else None."""
     if not job.voice_used or job.voice_used == job.voice:
         return None
-    return f"The voice {job.voice} was not available, so the offline voice {job.voice_used} speaks instead."
+    return _("The voice %(asked)s was not available, so the offline voice %(used)s speaks instead.") % {
+        "asked": job.voice,
+        "used": job.voice_used,
+    }
 
 
 def requester(job: VideoJob) -> str | None:
@@ -97,19 +112,20 @@ def requester(job: VideoJob) -> str | None:
     token that did, if known."""
     if job.requested_by_id and job.requested_by:
         return get_user_display_name(job.requested_by)
-    return f"API token {job.api_token.name!r}" if job.api_token_id and job.api_token else None
+    if job.api_token_id and job.api_token:
+        return _("API token %(name)r") % {"name": job.api_token.name}
+    return None
 
 
 def request_origin(job: VideoJob) -> dict[str, Any]:
     """What asked for ``job`` and who: ``trigger``, ``requested_by`` and a sentence ("Asked on publish by
     Ann Editor."); an automatic job's script is otherwise nowhere in the panel."""
     who = requester(job)
-    how = TRIGGER_LABELS.get(job.trigger, f"by {job.trigger}")
-    return {
-        "trigger": job.trigger,
-        "requested_by": who,
-        "requested_text": f"Asked {how} by {who}." if who else f"Asked {how}.",
-    }
+    if who:
+        sentence = ASKED_BY.get(job.trigger, gettext_lazy("Asked by %(who)s."))
+    else:
+        sentence = ASKED.get(job.trigger, gettext_lazy("Asked."))
+    return {"trigger": job.trigger, "requested_by": who, "requested_text": str(sentence) % {"who": who}}
 
 
 def playback_duration_text(playback: Playback | None) -> str | None:
@@ -137,6 +153,7 @@ def rendition_entries(job: VideoJob, playback: Playback | None) -> list[dict[str
     return [
         {
             **asdict(rendition),
+            "label": format_label(rendition.format),
             "captions_url": f"{captions}?format={rendition.format}" if playback.captions_url else None,
             "aspect": FORMATS[rendition.format].aspect,
             "duration_text": duration_text(rendition.duration_s) if rendition.duration_s else None,
@@ -149,7 +166,7 @@ def layout_facts(job: VideoJob) -> dict[str, Any]:
     """The layout, formats and captions choice a job was made with, with the layout's label."""
     return {
         "layout": job.layout,
-        "layout_label": LAYOUT_LABELS.get(job.layout, job.layout),
+        "layout_label": layout_label(job.layout),
         "formats": list(job.formats or []),
         "burn_captions": job.burn_captions,
     }
@@ -162,12 +179,14 @@ def job_state(job: VideoJob | None, runner: RunnerCapabilities) -> dict[str, Any
     state = job.as_status()
     playback = playback_for(job)
     state.update(
-        stage_label=STAGE_LABELS.get(job.stage, job.stage) if job.stage else None,
+        stage_label=str(STAGE_LABELS.get(job.stage, job.stage)) if job.stage else None,
         percent=round(job.fraction * 100) if job.fraction is not None else None,
         queue_position=queued_ahead(job) + 1 if job.status == VideoJob.Status.QUEUED else None,
         # A job cannot move while no runner is online: the panel shows it waiting, not progressing.
         waiting_for_runner=job.status in VideoJob.ACTIVE and runner.known and not runner.online,
-        reason=PLAIN_REASONS.get(job.error_code, "The video could not be made.") if job.error_code else None,
+        reason=str(PLAIN_REASONS.get(job.error_code, _("The video could not be made.")))
+        if job.error_code
+        else None,
         script=job.script,
         voice=job.voice,
         voice_used=job.voice_used or None,

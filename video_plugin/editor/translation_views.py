@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from video_plugin.editor.views import not_a_generator, organization_page
@@ -53,7 +54,7 @@ def generate_translations(request: HttpRequest, page_id: int) -> HttpResponse:
     """
     page = organization_page(page_id).specific
     if not can_generate(request.user, page):
-        return not_a_generator("generate videos")
+        return not_a_generator(_("only %(who)s can generate videos"))
     report = generate_videos(
         [page],
         user=request.user,
@@ -63,11 +64,17 @@ def generate_translations(request: HttpRequest, page_id: int) -> HttpResponse:
     if wants_json(request):
         return JsonResponse(report_json(report), status=202)
     level = messages.WARNING if report.failed or report.not_allowed else messages.SUCCESS
-    messages.add_message(request, level, f"All translations: {report.summary()}.")
+    messages.add_message(request, level, _("All translations: %(summary)s.") % {"summary": report.summary()})
     for each in report.not_allowed:
         messages.warning(
-            request, f"Skipped {page_facts(each)['locale']} {each.title!r}: not yours to generate."
+            request,
+            _("Skipped %(locale)s %(title)r: not yours to generate.")
+            % {"locale": page_facts(each)["locale"], "title": each.title},
         )
     for each, why in report.failed:
-        messages.warning(request, f"{page_facts(each)['locale']} {each.title!r} did not start: {why}")
+        messages.warning(
+            request,
+            _("%(locale)s %(title)r did not start: %(reason)s")
+            % {"locale": page_facts(each)["locale"], "title": each.title, "reason": why},
+        )
     return redirect("wagtailadmin_pages:edit", page.pk)

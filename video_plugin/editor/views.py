@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.images import get_image_model
 from wagtail.models import Page
@@ -28,9 +29,10 @@ from video_plugin.editor.voice_previews import is_servable, request_preview, sto
 from video_plugin.jobs.cancellation import cancel_job
 from video_plugin.jobs.capabilities import read_capabilities
 from video_plugin.jobs.going_live import consent_lapsed, go_live
+from video_plugin.jobs.languages import language_name
 from video_plugin.jobs.requests import VideoRequestError, request_video
 from video_plugin.jobs.scripts import TONES, ScriptError, write_script
-from video_plugin.jobs.speech_time import duration_text, estimated_speech_seconds, longest_script_chars
+from video_plugin.jobs.speech_time import duration_text, estimated_speech_seconds, script_limit
 from video_plugin.models import VideoJob
 from video_plugin.permissions import permission_policy_for
 from video_plugin.presenters.standing import photo_standing
@@ -62,14 +64,15 @@ def forbidden(reason: str) -> JsonResponse:
     return JsonResponse({"error": reason}, status=403)
 
 
-def not_a_generator(action: str) -> JsonResponse:
-    """403 for a user the tenancy does not let ``action`` (e.g. "generate videos"), naming who may."""
-    return forbidden(f"only {get_tenancy().who_may_generate} can {action}")
+def not_a_generator(sentence: str) -> JsonResponse:
+    """403 for a user the tenancy does not let do what ``sentence`` says ("only %(who)s can generate
+    videos", translated), naming who may."""
+    return forbidden(sentence % {"who": get_tenancy().who_may_generate})
 
 
-def not_a_viewer(action: str) -> JsonResponse:
-    """403 for a user the tenancy does not let see the page's videos, naming who may."""
-    return forbidden(f"only {get_tenancy().who_may_view} can {action}")
+def not_a_viewer(sentence: str) -> JsonResponse:
+    """403 for a user the tenancy does not let see the page's videos, naming who may in ``sentence``."""
+    return forbidden(sentence % {"who": get_tenancy().who_may_view})
 
 
 def bad_request(reason: str, **details: Any) -> JsonResponse:
@@ -82,9 +85,9 @@ def request_data(request: HttpRequest) -> dict[str, Any]:
         try:
             data = json.loads(request.body or b"{}")
         except ValueError as exc:
-            raise BadRequest(f"the request body is not JSON: {exc}") from None
+            raise BadRequest(_("the request body is not JSON: %(error)s") % {"error": exc}) from None
         if not isinstance(data, dict):
-            raise BadRequest("the request body must be a JSON object")
+            raise BadRequest(_("the request body must be a JSON object"))
         return data
     return request.POST.dict()
 
@@ -94,12 +97,12 @@ def chosen_image(request: HttpRequest, image_id: Any) -> Any:
     try:
         pk = int(image_id)
     except (TypeError, ValueError):
-        raise BadRequest(f"image id {image_id!r} is not a number") from None
+        raise BadRequest(_("image id %(id)r is not a number") % {"id": image_id}) from None
     policy = permission_policy_for(get_image_model())
     choosable = policy.instances_user_has_permission_for(request.user, "choose")
     image = choosable.filter(pk=pk).first()
     if image is None:
-        raise BadRequest(f"image {pk} does not exist or is not in a collection you can use")
+        raise BadRequest(_("image %(id)s does not exist or is not in a collection you can use") % {"id": pk})
     return image
 
 
@@ -108,16 +111,22 @@ def default_voice(organization: OrganizationInfo) -> str:
     return organization.default_voice or video_settings.DEFAULT_VOICE
 
 
-def checked_script(data: dict[str, Any], organization: OrganizationInfo) -> str | None:
-    """The editor's script, or ``None`` to compose one; refuses one longer than the limit."""
+def checked_script(data: dict[str, Any], organization: OrganizationInfo, language: str) -> str | None:
+    """The editor's script, or ``None`` to compose one; refuses one longer than the limit for its
+    ``language`` (the page's) and voice."""
     script = str(data.get("script") or "").strip()
-    if len(script) > video_settings.MAX_SCRIPT_CHARS:
-        # The voice is checked after the script; an unknown one only makes the estimate a rougher one.
-        voice = str(data.get("voice") or "").strip() or default_voice(organization)
-        spoken = duration_text(estimated_speech_seconds(script, voice))
+    # The voice is checked after the script; an unknown one only makes the limit and estimate rougher ones.
+    voice = str(data.get("voice") or "").strip() or default_voice(organization)
+    limit = script_limit(voice, language)
+    if len(script) > limit:
+        spoken = duration_text(estimated_speech_seconds(script, voice, language))
         raise BadRequest(
-            f"the script has {len(script)} characters; shorten it to at most "
-            f"{video_settings.MAX_SCRIPT_CHARS} (about {spoken} spoken now)"
+            # Translators: the script is in the page's language; its limit depends on that language.
+            _(
+                "the script has %(count)s characters; shorten it to at most %(limit)s, the limit for "
+                "%(language)s (about %(spoken)s spoken now)"
+            )
+            % {"count": len(script), "language": language_name(language), "limit": limit, "spoken": spoken}
         )
     return script or None
 
@@ -133,8 +142,14 @@ def checked_voice(data: dict[str, Any]) -> str | None:
         raise BadRequest(str(exc)) from None
     runner = read_capabilities()
     if runner.online and not runner.offers_voice(voice):
-        raise BadRequest(f"voice {voice!r} is not offered by any online runner; choose one from the list")
+        raise BadRequest(not_offered(voice))
     return voice
+
+
+def not_offered(voice: str) -> str:
+    return _("voice %(voice)r is not offered by any online runner; choose one from the list") % {
+        "voice": voice
+    }
 
 
 @require_POST
@@ -143,7 +158,7 @@ def generate(request: HttpRequest, page_id: int) -> JsonResponse:
     videos' ``layout``, ``formats`` and ``burn_captions`` (each the organization's default when left out)."""
     page = organization_page(page_id).specific
     if not can_generate(request.user, page):
-        return not_a_generator("generate videos")
+        return not_a_generator(_("only %(who)s can generate videos"))
     try:
         data = request_data(request)
         choice = read_layout_choice(data)
@@ -152,7 +167,7 @@ def generate(request: HttpRequest, page_id: int) -> JsonResponse:
     except BadRequest as exc:
         return bad_request(str(exc))
     try:
-        script = checked_script(data, organization_of(page))
+        script = checked_script(data, organization_of(page), page.video_language())
         voice = checked_voice(data)
         image = chosen_image(request, data["image_id"]) if data.get("image_id") else None
         job = request_video(
@@ -178,7 +193,7 @@ def layout_preview_image(request: HttpRequest, page_id: int) -> HttpResponse:
     queued. ``?burn_captions=`` adds a sample caption. Each left out takes the organization's default."""
     page = organization_page(page_id).specific
     if not can_view(request.user, page):
-        return not_a_viewer("preview this page's videos")
+        return not_a_viewer(_("only %(who)s can preview this page's videos"))
     organization = organization_of(page)
     try:
         choice = preview_choice(request.GET, organization.id)
@@ -200,7 +215,7 @@ def status(request: HttpRequest, page_id: int) -> JsonResponse:
     """The panel's state for the page (latest job, history, runners), for those who may see its videos."""
     page = organization_page(page_id)
     if not can_view(request.user, page):
-        return not_a_viewer("see this page's video jobs")
+        return not_a_viewer(_("only %(who)s can see this page's video jobs"))
     return JsonResponse(panel_state(page.pk))
 
 
@@ -210,7 +225,7 @@ def job_captions(request: HttpRequest, page_id: int, job_id: str) -> HttpRespons
     ``?format=``, those of that rendition, timed to it (after an intro card)."""
     page, job = page_job(page_id, job_id)
     if not can_view(request.user, page):
-        return not_a_viewer("see this page's videos")
+        return not_a_viewer(_("only %(who)s can see this page's videos"))
     response = captions_response(job, request.GET.get("format"))
     response["Cache-Control"] = f"private, {response['Cache-Control']}"
     return response
@@ -228,10 +243,12 @@ def cancel(request: HttpRequest, page_id: int, job_id: str) -> JsonResponse:
     """Cancel the page's queued or running job, in the database and for the runner."""
     page, job = page_job(page_id, job_id)
     if not can_generate(request.user, page):
-        return not_a_generator("cancel videos")
+        return not_a_generator(_("only %(who)s can cancel videos"))
     outcome = cancel_job(job, request.user.get_username())
     if not outcome.cancelled:
-        reason = f"the job has already {outcome.job.status}; nothing to cancel"
+        reason = _("the job has already ended (%(status)s); nothing to cancel") % {
+            "status": outcome.job.get_status_display()
+        }
         return JsonResponse({"error": reason}, status=409)
     return JsonResponse(
         {"job": job_state(outcome.job, read_capabilities()), "runner_told": outcome.runner_told}
@@ -246,17 +263,21 @@ def make_current(request: HttpRequest, page_id: int, job_id: str) -> JsonRespons
     """
     page, job = page_job(page_id, job_id)
     if not can_generate(request.user, page):
-        return not_a_generator("choose the live video")
+        return not_a_generator(_("only %(who)s can choose the live video"))
     if not page.permissions_for_user(request.user).can_publish():
         return JsonResponse(
-            {"error": "making a video live changes the live page: only people who may publish it can"},
+            {"error": _("making a video live changes the live page: only people who may publish it can")},
             status=403,
         )
     if job.status != VideoJob.Status.SUCCEEDED or job.media_id is None:
-        return JsonResponse({"error": f"job {job.job_id} has no finished video to show"}, status=409)
+        return JsonResponse(
+            {"error": _("job %(job)s has no finished video to show") % {"job": job.job_id}}, status=409
+        )
     lapsed = consent_lapsed(job)
     if lapsed:
-        return JsonResponse({"error": f"this video can no longer be shown: {lapsed}"}, status=409)
+        return JsonResponse(
+            {"error": _("this video can no longer be shown: %(reason)s") % {"reason": lapsed}}, status=409
+        )
     go_live(job)
     return JsonResponse(panel_state(page.pk))
 
@@ -269,10 +290,12 @@ def written_script(request: HttpRequest, page_id: int) -> JsonResponse:
     is a 400 that names it."""
     page = organization_page(page_id).specific
     if not can_view(request.user, page):
-        return not_a_viewer("write this page's video scripts")
+        return not_a_viewer(_("only %(who)s can write this page's video scripts"))
     tone = request.GET.get("tone") or "friendly"
     if tone not in TONES:
-        return bad_request(f"tone {tone!r} is not one of {', '.join(TONES)}")
+        return bad_request(
+            _("tone %(tone)r is not one of %(tones)s") % {"tone": tone, "tones": ", ".join(TONES)}
+        )
     # The latest revision holds the editor's unpublished (and autosaved) changes to the title and description.
     draft = page.get_latest_revision_as_object() if page.get_latest_revision() else page
     source = draft.video_script_source()
@@ -287,7 +310,7 @@ def written_script(request: HttpRequest, page_id: int) -> JsonResponse:
             "script": script,
             "language": source.language,
             "chars": len(script),
-            "limit": longest_script_chars(voice, video_settings.MAX_SCRIPT_CHARS, source.language),
+            "limit": script_limit(voice, source.language),
             "seconds": seconds,
             "spoken": duration_text(seconds),
         }
@@ -300,7 +323,7 @@ def face_check(request: HttpRequest, page_id: int) -> JsonResponse:
     photo it is."""
     page = organization_page(page_id)
     if not can_view(request.user, page):
-        return not_a_viewer("check this page's presenter images")
+        return not_a_viewer(_("only %(who)s can check this page's presenter images"))
     try:
         image = chosen_image(request, request.GET.get("image_id"))
     except BadRequest as exc:
@@ -320,7 +343,7 @@ def voice_preview(request: HttpRequest, page_id: int) -> JsonResponse:
     page = get_object_or_404(Page, pk=page_id)
     organization = organization_of(page)
     if not can_generate(request.user, page):
-        return not_a_generator("preview voices")
+        return not_a_generator(_("only %(who)s can preview voices"))
     try:
         data = request_data(request)
     except BadRequest as exc:
@@ -336,10 +359,14 @@ def voice_preview(request: HttpRequest, page_id: int) -> JsonResponse:
     runner = read_capabilities()
     if runner.known and not runner.online:
         return JsonResponse(
-            {"error": "no video runner is online to voice a preview; start one (python -m gpu_runner serve)"},
+            {
+                "error": _(
+                    "no video runner is online to voice a preview; start one (python -m gpu_runner serve)"
+                )
+            },
             status=409,
         )
     if runner.online and not runner.offers_voice(voice):
-        return bad_request(f"voice {voice!r} is not offered by any online runner; choose one from the list")
+        return bad_request(not_offered(voice))
     request_preview(voice)
     return JsonResponse({"ready": False, "voice": voice}, status=202)

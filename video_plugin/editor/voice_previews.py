@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
 
 from gpu_runner.protocol import PreviewRequest, voice_preview_info_key, voice_preview_key
 from video_plugin.jobs.brokers import shared_redis
@@ -50,10 +51,10 @@ class VoicePreview:
         """The panel's view, with the fallback said in plain words when there is one."""
         note = None
         if self.is_fallback:
-            note = (
-                f"{self.voice} is not available right now, so this is the fallback voice {self.voice_used}; "
-                f"videos asked for {self.voice} get the same fallback until it is back."
-            )
+            note = _(
+                "%(asked)s is not available right now, so this is the fallback voice %(used)s; "
+                "videos asked for %(asked)s get the same fallback until it is back."
+            ) % {"asked": self.voice, "used": self.voice_used}
         return {
             "ready": True,
             "voice": self.voice,

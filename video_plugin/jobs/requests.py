@@ -247,8 +247,8 @@ def build_job(
             # Translators: %(page)s is the quoted page title, %(language)s the name of the script's language
             # ("Japanese"), %(limit)s the most characters a script in that language may have.
             _(
-                "the script for page %(page)s has %(count)s characters; a %(language)s script may have at "
-                "most %(limit)s: shorten it"
+                "the script for page %(page)s has %(count)s characters; shorten it to at most %(limit)s, the "
+                "limit for %(language)s"
             )
             % {
                 "page": repr(page.title),

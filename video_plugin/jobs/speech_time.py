@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.utils.translation import gettext as _
+
 from gpu_runner.protocol import voice_language
 from video_plugin.conf import video_settings
 
@@ -151,4 +153,8 @@ def duration_text(seconds: float) -> str:
     """``seconds`` as an editor reads it, the fraction dropped like the player's: "8 s", "1 min 21 s"."""
     whole = max(0, math.floor(seconds))
     minutes, rest = divmod(whole, 60)
-    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+    if minutes:
+        # Translators: a length of time, e.g. "1 min 21 s".
+        return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": rest}
+    # Translators: a length of time under a minute, e.g. "8 s".
+    return _("%(seconds)s s") % {"seconds": rest}
