@@ -21,7 +21,7 @@ from video_plugin.brand.voices_by_language import voice_primary_language
 from video_plugin.conf import video_settings
 from video_plugin.jobs.capabilities import RunnerCapabilities, read_capabilities
 from video_plugin.jobs.languages import base_language
-from video_plugin.jobs.languages import language_name as english_name
+from video_plugin.jobs.languages import language_name as name_in_words
 from video_plugin.models import BrandKit
 from video_plugin.tenancy import OrganizationInfo
 
@@ -42,8 +42,9 @@ class NoVoiceForLanguage(Exception):
 
 
 def language_name(code: str) -> str:
-    """``German (de)``: a language's English name with its code, for the messages an editor reads."""
-    return f"{english_name(code)} ({code})"
+    """``German (de)``: a language's name, in the editor's language, with its code, for messages an editor
+    reads."""
+    return f"{name_in_words(code)} ({code})"
 
 
 def voice_for(
