@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
@@ -225,7 +226,7 @@ def test_a_page_without_a_product_picture_is_previewed_as_its_job_falls_back(wor
     fallback = preview(client, page, layout="presenter_product", format="landscape")
     presenter = preview(client, page, layout="presenter", format="landscape")
 
-    assert fallback[LAYOUT_NOTE_HEADER] == (
+    assert unquote(fallback[LAYOUT_NOTE_HEADER]) == (
         "This page has no product picture, so its video uses the 'Presenter' layout instead: give the page a "
         "product image."
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -206,7 +207,8 @@ def layout_preview_image(request: HttpRequest, page_id: int) -> HttpResponse:
     # Wagtail's admin marks every answer no-store, so a preview of an older brand kit is never shown again.
     response = HttpResponse(preview.jpeg, content_type="image/jpeg")
     if preview.note:
-        response[LAYOUT_NOTE_HEADER] = preview.note
+        # Percent-encoded: a header carries Latin-1 only, and the note is in the editor's language.
+        response[LAYOUT_NOTE_HEADER] = quote(preview.note)
     return response
 
 

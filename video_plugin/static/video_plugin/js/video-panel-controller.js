@@ -16,6 +16,15 @@
   // The layout preview waits for the editor to stop clicking before it asks the server to draw.
   const LAYOUT_PREVIEW_DEBOUNCE_MS = 250;
 
+  // Django's catalogue (video_plugin:javascript_catalog, loaded before this file) gives the editor's language;
+  // without it the panel still works, in English. The names stay gettext and ngettext so makemessages finds
+  // the strings.
+  const gettext = window.gettext || ((text) => text);
+  const ngettext = window.ngettext || ((singular, plural, count) => (count === 1 ? singular : plural));
+  const interpolate =
+    window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
+  const fill = (text, values) => interpolate(text, values, true);
+
   const icon = (name) => {
     const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     svg.setAttribute('class', `icon icon-${name}`);
@@ -47,16 +56,32 @@
   // the same rule for the estimate of a script being typed: whole seconds dropped down, like the player.
   const durationText = (value) => {
     const total = Math.max(0, Math.floor(value));
-    return total >= 60 ? `${Math.floor(total / 60)} min ${total % 60} s` : `${total} s`;
+    if (total >= 60) {
+      // Translators: a length of time, e.g. "1 min 21 s".
+      return fill(gettext('%(minutes)s min %(seconds)s s'), { minutes: Math.floor(total / 60), seconds: total % 60 });
+    }
+    // Translators: a length of time under a minute, e.g. "8 s".
+    return fill(gettext('%(seconds)s s'), { seconds: total });
   };
 
-  // speaking_rate() in speech_time.py: the engine's rate for the voice's language, else its default.
-  const speakingRate = (rates, voice) => {
+  // speaking_rate() in speech_time.py: the engine's rate for the script's language (the page's) when known,
+  // else the voice's language, else the engine's default.
+  const speakingRate = (rates, voice, scriptLanguage) => {
     const [engine, name] = voice.split(':');
     const engineRates = rates.engines[engine];
     if (!engineRates) return rates.default;
-    const language = (name || '').split(/[-_]/)[0].toLowerCase();
+    const language = (scriptLanguage || (name || '').split(/[-_]/)[0]).toLowerCase();
     return engineRates[language] || engineRates.default;
+  };
+
+  // characters_per_second() in speech_time.py: a word of English is about CHARACTERS_PER_WORD (6) characters.
+  const charactersPerSecond = (rate) => rate.per_second * (rate.unit === 'words' ? 6 : 1);
+
+  // longest_script_chars() in speech_time.py: as long spoken as ``limit`` characters of English by the same
+  // engine, never over ``limit``; Japanese and Chinese, which say more per character, get fewer.
+  const scriptLimit = (rates, voice, language, limit) => {
+    const ratio = charactersPerSecond(speakingRate(rates, voice, language)) / charactersPerSecond(speakingRate(rates, voice, 'en'));
+    return Math.min(limit, Math.floor(limit * ratio));
   };
 
   // SpeakingRate.seconds_for() in speech_time.py: a digit counts as several letters, being read out as words.
@@ -140,7 +165,7 @@
       }
       const response = await fetch(url, { credentials: 'same-origin', ...options, headers });
       const body = await response.json().catch(() => ({}));
-      if (!response.ok) throw new Error(body.error || `The server refused the request (${response.status}).`);
+      if (!response.ok) throw new Error(body.error || fill(gettext('The server refused the request (%(status)s).'), { status: response.status }));
       return body;
     }
 
@@ -185,20 +210,22 @@
     }
 
     renderRunner(runner, queueLength) {
-      const queued = `${queueLength} job${queueLength === 1 ? '' : 's'} queued`;
+      const queued = fill(ngettext('%(count)s job queued', '%(count)s jobs queued', queueLength), { count: queueLength });
       let content;
       if (!runner.known) {
-        content = [icon('warning'), element('span', {}, `Runner status unknown: ${runner.problem}`)];
+        content = [icon('warning'), element('span', {}, fill(gettext('Runner status unknown: %(problem)s'), { problem: runner.problem }))];
       } else if (runner.online) {
-        const busy = runner.busy ? `, ${runner.busy} busy` : '';
+        const runners = runner.busy
+          ? fill(ngettext('%(count)s runner, %(busy)s busy', '%(count)s runners, %(busy)s busy', runner.runners), { count: runner.runners, busy: runner.busy })
+          : fill(ngettext('%(count)s runner', '%(count)s runners', runner.runners), { count: runner.runners });
         content = [
-          element('span', { class: 'w-status w-status--primary' }, 'Runner online'),
-          element('span', {}, `${runner.runners} runner${runner.runners === 1 ? '' : 's'}${busy} · ${queued}`),
+          element('span', { class: 'w-status w-status--primary' }, gettext('Runner online')),
+          element('span', {}, `${runners} · ${queued}`),
         ];
       } else {
         content = [
-          element('span', { class: 'w-status' }, 'Runner offline'),
-          element('span', {}, `No video runner is online; jobs wait in the queue until one starts · ${queued}`),
+          element('span', { class: 'w-status' }, gettext('Runner offline')),
+          element('span', {}, `${gettext('No video runner is online; jobs wait in the queue until one starts')} · ${queued}`),
         ];
       }
       this.runnerTarget.replaceChildren(...content);
@@ -212,18 +239,18 @@
       const target = this.stateTarget;
       target.dataset.state = job ? job.status : 'none';
       if (!job) {
-        target.replaceChildren(element('p', { class: 'help-block help-info' }, icon('media'), ' This page has no presenter video yet.'));
+        target.replaceChildren(element('p', { class: 'help-block help-info' }, icon('media'), ` ${gettext('This page has no presenter video yet.')}`));
         return;
       }
       const parts = [];
       if (job.status === 'queued') {
-        parts.push(element('p', {}, element('span', { class: 'w-status' }, 'Queued'), ` Position ${job.queue_position} in the queue.`));
+        parts.push(element('p', {}, element('span', { class: 'w-status' }, gettext('Queued')), ` ${fill(gettext('Position %(position)s in the queue.'), { position: job.queue_position })}`));
       } else if (job.status === 'running') {
         const percent = job.percent ?? 0;
-        const eta = job.eta_text ? ` · about ${job.eta_text} left` : '';
+        const eta = job.eta_text ? ` · ${fill(gettext('about %(time)s left'), { time: job.eta_text })}` : '';
         parts.push(
-          element('p', {}, element('span', { class: 'w-status w-status--primary' }, 'Rendering'), ` ${job.stage_label || 'Starting'} · ${percent}%${eta}`),
-          element('progress', { class: 'aivideo-panel__progress', max: '100', value: String(percent), 'aria-label': 'Rendering progress' }),
+          element('p', {}, element('span', { class: 'w-status w-status--primary' }, gettext('Rendering')), ` ${job.stage_label || gettext('Starting')} · ${percent}%${eta}`),
+          element('progress', { class: 'aivideo-panel__progress', max: '100', value: String(percent), 'aria-label': gettext('Rendering progress') }),
         );
       } else if (job.status === 'succeeded') {
         parts.push(this.player(job));
@@ -233,8 +260,10 @@
             'div',
             { class: 'help-block help-warning' },
             icon('warning'),
-            element('strong', {}, ' Cancelled: '),
-            `no video was made${job.error_message ? ` (${job.error_message})` : ''}.`,
+            element('strong', {}, ` ${gettext('Cancelled:')} `),
+            job.error_message
+              ? fill(gettext('no video was made (%(reason)s).'), { reason: job.error_message })
+              : gettext('no video was made.'),
           ),
         );
       } else {
@@ -243,13 +272,13 @@
             'div',
             { class: 'help-block help-critical' },
             icon('error'),
-            element('strong', {}, ' Failed: '),
+            element('strong', {}, ` ${gettext('Failed:')} `),
             `${job.reason || ''} ${sentence(job.error_message)}`.trim(),
           ),
         );
       }
       if (job.waiting_for_runner) {
-        parts.push(element('p', { class: 'help-block help-warning' }, icon('warning'), ' Waiting for a runner: no progress is made until one is online.'));
+        parts.push(element('p', { class: 'help-block help-warning' }, icon('warning'), ` ${gettext('Waiting for a runner: no progress is made until one is online.')}`));
       }
       parts.push(this.spokenScript(job, true));
       target.replaceChildren(...parts);
@@ -262,11 +291,13 @@
       // A job from before finished videos has one main video; it is shown as its only rendition.
       const renditions = job.renditions.length
         ? job.renditions
-        : [{ url: playback.video_url, poster_url: playback.poster_url, width: playback.width, height: playback.height, label: 'Video', aspect: null, captions_burned: false }];
+        : [{ url: playback.video_url, poster_url: playback.poster_url, width: playback.width, height: playback.height, label: gettext('Video'), aspect: null, captions_burned: false }];
       field('renditions').replaceChildren(...renditions.map((rendition) => this.rendition(rendition, playback.captions_url)));
-      field('duration').textContent = job.duration_text || 'length unknown';
-      const asked = job.voice && job.voice_used && job.voice !== job.voice_used ? ` (asked for ${job.voice})` : '';
-      field('voice').textContent = `${job.voice_used || job.voice}${asked}`;
+      field('duration').textContent = job.duration_text || gettext('length unknown');
+      const fellBack = job.voice && job.voice_used && job.voice !== job.voice_used;
+      field('voice').textContent = fellBack
+        ? fill(gettext('%(used)s (asked for %(asked)s)'), { used: job.voice_used, asked: job.voice })
+        : job.voice_used || job.voice;
       field('renderer').textContent = job.renderer_used || job.renderer;
       field('kind').textContent = job.renderer_label || '';
       field('layout').textContent = job.layout_label || job.layout || '';
@@ -276,7 +307,7 @@
       }
       if (job.fallbacks.length) {
         field('fallbacks').hidden = false;
-        field('fallbacks').textContent = `Details: ${job.fallbacks.join('; ')}`;
+        field('fallbacks').textContent = fill(gettext('Details: %(details)s'), { details: job.fallbacks.join('; ') });
       }
       return figure;
     }
@@ -299,9 +330,11 @@
       }
       field('label').textContent = rendition.label;
       field('size').textContent = rendition.width ? `${rendition.width}×${rendition.height}` : '';
-      field('captionsNote').textContent = rendition.captions_burned ? 'captions burned in' : '';
+      field('captionsNote').textContent = rendition.captions_burned ? gettext('captions burned in') : '';
       field('download').href = rendition.url;
-      field('downloadLabel').textContent = rendition.aspect ? `Download ${rendition.aspect} MP4` : 'Download MP4';
+      field('downloadLabel').textContent = rendition.aspect
+        ? fill(gettext('Download %(aspect)s MP4'), { aspect: rendition.aspect })
+        : gettext('Download MP4');
       video.load();
       return figure;
     }
@@ -312,12 +345,12 @@
       const summary = element('summary', {}, job.requested_text);
       const block = element('details', { class: 'aivideo-panel__spoken', open: open ? 'open' : null }, summary);
       if (!job.script) {
-        block.append(element('p', { class: 'help-block' }, 'No script was recorded for this job.'));
+        block.append(element('p', { class: 'help-block' }, gettext('No script was recorded for this job.')));
         return block;
       }
       block.append(element('blockquote', { class: 'aivideo-panel__script' }, job.script));
       if (this.canGenerateValue) {
-        const button = element('button', { type: 'button', class: 'button button-small button-secondary' }, icon('edit'), ' Use this script');
+        const button = element('button', { type: 'button', class: 'button button-small button-secondary' }, icon('edit'), ` ${gettext('Use this script')}`);
         button.addEventListener('click', () => {
           this.scriptTarget.value = job.script;
           this.countScript();
@@ -331,13 +364,15 @@
     renderHistory(history) {
       const items = history.map((entry) => {
         const when = new Date(entry.created_at).toLocaleString();
-        const voice = entry.voice_note ? `${entry.voice_used} (fallback voice)` : entry.voice_used;
+        const voice = entry.voice_note
+          ? fill(gettext('%(voice)s (fallback voice)'), { voice: entry.voice_used })
+          : entry.voice_used;
         const facts = [
           when,
           entry.duration_text || '?',
           entry.renderer_label,
-          `renderer ${entry.renderer_used}`,
-          `voice ${voice}`,
+          fill(gettext('renderer %(renderer)s'), { renderer: entry.renderer_used }),
+          fill(gettext('voice %(voice)s'), { voice }),
         ].join(' · ');
         const item = element(
           'li',
@@ -349,19 +384,19 @@
         if (entry.renditions.length) item.append(this.historyRenditions(entry));
         item.append(this.spokenScript(entry, false));
         if (entry.is_current) {
-          item.append(element('span', { class: 'w-status w-status--primary' }, 'Live on the page'));
+          item.append(element('span', { class: 'w-status w-status--primary' }, gettext('Live on the page')));
         } else if (entry.waits_for_publish) {
-          item.append(element('span', { class: 'w-status' }, 'Goes live when the page is published'));
+          item.append(element('span', { class: 'w-status' }, gettext('Goes live when the page is published')));
         }
         // Making a video live changes the live page: it takes the right to publish the page.
         if (!entry.is_current && this.canPublishValue) {
-          const button = element('button', { type: 'button', class: 'button button-small button-secondary' }, 'Make live');
+          const button = element('button', { type: 'button', class: 'button button-small button-secondary' }, gettext('Make live'));
           button.addEventListener('click', () => this.makeCurrent(entry.job_id));
           item.append(button);
         }
         return item;
       });
-      if (!items.length) items.push(element('li', { class: 'help-block' }, 'No finished videos yet.'));
+      if (!items.length) items.push(element('li', { class: 'help-block' }, gettext('No finished videos yet.')));
       this.historyTarget.replaceChildren(...items);
     }
 
@@ -371,9 +406,9 @@
         { 'data-format': rendition.format },
         rendition.poster_url ? element('img', { src: rendition.poster_url, alt: '' }) : null,
         element('a', { href: rendition.url, target: '_blank', rel: 'noopener' }, `${rendition.label} · ${rendition.width}×${rendition.height}`),
-        element('a', { href: rendition.url, download: '', class: 'button button-small button-secondary' }, icon('download'), ` ${rendition.aspect} MP4`),
+        element('a', { href: rendition.url, download: '', class: 'button button-small button-secondary' }, icon('download'), ` ${fill(gettext('%(aspect)s MP4'), { aspect: rendition.aspect })}`),
       ));
-      return element('ul', { class: 'aivideo-panel__history-renditions', 'aria-label': `Formats of ${entry.layout_label}` }, ...links);
+      return element('ul', { class: 'aivideo-panel__history-renditions', 'aria-label': fill(gettext('Formats of %(layout)s'), { layout: entry.layout_label }) }, ...links);
     }
 
     // The runners' voices as [language, voices] groups, the page's language first, then the others as sent.
@@ -392,19 +427,19 @@
       const chosen = this.voiceTarget.value;
       const pageLanguage = this.pageLanguageValue;
       const defaultLabel = this.defaultVoiceValue
-        ? `Default for this page (${this.defaultVoiceValue})`
-        : `No default voice speaks this page's language (${pageLanguage}): choose one`;
+        ? fill(gettext('Default for this page (%(voice)s)'), { voice: this.defaultVoiceValue })
+        : fill(gettext("No default voice speaks this page's language (%(language)s): choose one"), { language: pageLanguage });
       const options = [element('option', { value: '' }, defaultLabel)];
       VideoPanelController.voiceGroups(runner.voices, pageLanguage).forEach(([language, voices]) => {
-        const label = language === pageLanguage ? `${language} (this page's language)` : language;
+        const label = language === pageLanguage ? fill(gettext("%(language)s (this page's language)"), { language }) : language;
         const group = element('optgroup', { label });
         voices.forEach((voice) => group.append(element('option', { value: voice, selected: voice === chosen ? 'selected' : null }, voice)));
         options.push(group);
       });
       this.voiceTarget.replaceChildren(...options);
       this.voiceHelpTarget.textContent = runner.online
-        ? `Only voices an online runner can speak are listed, this page's language (${pageLanguage}) first.`
-        : "No runner is online, so no voices can be offered; the page's default voice will be used.";
+        ? fill(gettext("Only voices an online runner can speak are listed, this page's language (%(language)s) first."), { language: pageLanguage })
+        : gettext("No runner is online, so no voices can be offered; the page's default voice will be used.");
     }
 
     // The voice a job would get now: the one picked, else the page's default.
@@ -413,22 +448,28 @@
     }
 
     generateLabel(job) {
-      if (this.face && !this.face.usable && !this.faceConfirmed && this.face.verdict !== 'unavailable') return 'Generate anyway';
-      if (job && job.status === 'failed') return 'Retry';
-      if (job && job.status === 'succeeded') return 'Regenerate video';
-      return 'Generate video';
+      if (this.face && !this.face.usable && !this.faceConfirmed && this.face.verdict !== 'unavailable') return gettext('Generate anyway');
+      if (job && job.status === 'failed') return gettext('Retry');
+      if (job && job.status === 'succeeded') return gettext('Regenerate video');
+      return gettext('Generate video');
     }
 
     // --- script -----------------------------------------------------------------------------------------
 
+    // The longest script the chosen voice gets in the page's language (script_limit() in speech_time.py).
+    scriptLimit() {
+      return scriptLimit(this.speakingRatesValue, this.chosenVoice(), this.pageLanguageValue, this.maxCharsValue);
+    }
+
     countScript() {
       const text = this.scriptTarget.value.trim();
-      const rate = speakingRate(this.speakingRatesValue, this.chosenVoice());
+      const rate = speakingRate(this.speakingRatesValue, this.chosenVoice(), this.pageLanguageValue);
       const spoken = durationText(spokenSeconds(text, rate, this.speakingRatesValue.digit_letters));
-      const over = text.length > this.maxCharsValue;
+      const limit = this.scriptLimit();
+      const over = text.length > limit;
       this.scriptCountTarget.textContent = over
-        ? `${text.length} / ${this.maxCharsValue} characters: too long by ${text.length - this.maxCharsValue}. Shorten the script to generate.`
-        : `${text.length} / ${this.maxCharsValue} characters · about ${spoken} spoken`;
+        ? fill(gettext('%(count)s / %(limit)s characters: too long by %(over)s. Shorten the script to generate.'), { count: text.length, limit, over: text.length - limit })
+        : fill(gettext('%(count)s / %(limit)s characters · about %(spoken)s spoken'), { count: text.length, limit, spoken });
       this.scriptCountTarget.classList.toggle('help-critical', over);
       return !over;
     }
@@ -462,7 +503,7 @@
       this.previewTarget.hidden = false;
       this.previewAudioTarget.hidden = true;
       this.previewHelpTarget.className = 'help-block';
-      this.previewHelpTarget.textContent = 'Asking a runner to voice a sample…';
+      this.previewHelpTarget.textContent = gettext('Asking a runner to voice a sample…');
       this.askForPreview(this.chosenVoice(), PREVIEW_TRIES);
     }
 
@@ -475,7 +516,7 @@
         } else if (triesLeft > 1) {
           this.previewTimer = setTimeout(() => this.askForPreview(voice, triesLeft - 1), PREVIEW_POLL_MS);
         } else {
-          this.previewFailed('No runner voiced the sample in time; the runners may be busy. Try again in a minute.');
+          this.previewFailed(gettext('No runner voiced the sample in time; the runners may be busy. Try again in a minute.'));
         }
       } catch (error) {
         this.previewFailed(error.message);
@@ -512,10 +553,10 @@
       this.faceConfirmed = false;
       const imageId = this.presenterInput && this.presenterInput.value;
       if (!imageId) {
-        this.faceCheckTarget.textContent = 'No image chosen: the organization default presenter is used.';
+        this.faceCheckTarget.textContent = gettext('No image chosen: the organization default presenter is used.');
         return;
       }
-      this.faceCheckTarget.textContent = 'Checking the face…';
+      this.faceCheckTarget.textContent = gettext('Checking the face…');
       try {
         this.face = await this.request(`${this.url('faceCheck')}?image_id=${encodeURIComponent(imageId)}`);
         this.faceCheckTarget.textContent = this.face.message;
@@ -539,12 +580,14 @@
       if (!standing) {
         target.dataset.status = 'unknown';
         target.replaceChildren(element('p', { class: 'help-block' },
-          'Whether this photo is a presenter with consent is checked when you generate.'));
+          gettext('Whether this photo is a presenter with consent is checked when you generate.')));
         return;
       }
       target.dataset.status = standing.status;
+      // "Presenter %(name)s: " with the name in bold: the sentence is translated whole, then split at the name.
+      const [before, after] = gettext('Presenter %(name)s: ').split('%(name)s');
       const name = standing.presenter_name
-        ? ['Presenter ', element('strong', { 'data-field': 'name' }, standing.presenter_name), ': ']
+        ? [before, element('strong', { 'data-field': 'name' }, standing.presenter_name), after ?? ': ']
         : [];
       if (standing.usable) {
         target.replaceChildren(element('p', { class: 'help-block help-info' }, icon('user'), ' ', ...name,
@@ -613,7 +656,7 @@
       if (!format) {
         figure.dataset.state = 'empty';
         this.layoutPreviewImageTarget.hidden = true;
-        this.layoutPreviewHelpTarget.textContent = 'Choose at least one format.';
+        this.layoutPreviewHelpTarget.textContent = gettext('Choose at least one format.');
         return;
       }
       const layout = this.chosenLayout();
@@ -624,12 +667,12 @@
       const sequence = this.layoutPreviewSequence;
       figure.dataset.state = 'loading';
       this.layoutPreviewHelpTarget.className = 'help-block';
-      this.layoutPreviewHelpTarget.textContent = 'Drawing the preview…';
+      this.layoutPreviewHelpTarget.textContent = gettext('Drawing the preview…');
       try {
         const response = await fetch(`${this.url('layoutPreview')}?${query}`, { credentials: 'same-origin' });
         if (!response.ok) {
           const body = await response.json().catch(() => ({}));
-          throw new Error(body.error || `The preview could not be drawn (${response.status}).`);
+          throw new Error(body.error || fill(gettext('The preview could not be drawn (%(status)s).'), { status: response.status }));
         }
         const picture = await response.blob();
         if (sequence !== this.layoutPreviewSequence) return;
@@ -637,14 +680,15 @@
         this.layoutPreviewUrl = URL.createObjectURL(picture);
         const image = this.layoutPreviewImageTarget;
         image.hidden = false;
-        image.alt = `Preview of the ${layout} layout in the ${format} format`;
+        image.alt = fill(gettext('Preview of the %(layout)s layout in the %(format)s format'), { layout, format });
         image.src = this.layoutPreviewUrl;
         await image.decode().catch(() => {});
         if (sequence !== this.layoutPreviewSequence) return;
         figure.dataset.state = 'ready';
         figure.dataset.shows = `${layout}/${format}`;
         // Set when the job would fall back, e.g. to the presenter layout on a page without a product picture.
-        const note = response.headers.get('X-Layout-Note') || '';
+        // Percent-encoded by the server: a header carries Latin-1 only, and the note is in the editor's language.
+        const note = decodeURIComponent(response.headers.get('X-Layout-Note') || '');
         this.layoutPreviewHelpTarget.className = note ? 'help-block help-warning' : 'help-block';
         this.layoutPreviewHelpTarget.textContent = note;
       } catch (error) {
@@ -659,24 +703,24 @@
 
     async generate() {
       if (!this.countScript()) {
-        this.showError(`The script is longer than ${this.maxCharsValue} characters; shorten it first.`);
+        this.showError(fill(gettext('The script is longer than %(limit)s characters; shorten it first.'), { limit: this.scriptLimit() }));
         return;
       }
       if (this.face && !this.face.usable && this.face.verdict !== 'unavailable' && !this.faceConfirmed) {
         this.faceConfirmed = true;
-        this.showError(`${this.face.message} Click "Generate anyway" to queue it regardless.`);
+        this.showError(`${this.face.message} ${gettext('Click "Generate anyway" to queue it regardless.')}`);
         return;
       }
       // The job would fail with this reason; say it first, and let a second click ask the server anyway (the
       // consent may have been recorded since the panel loaded).
       if (this.standing && !this.standing.usable && !this.standingConfirmed) {
         this.standingConfirmed = true;
-        this.showError(`${this.standing.label}. ${this.standing.reason} Click again to generate regardless.`);
+        this.showError(`${this.standing.label}. ${this.standing.reason} ${gettext('Click again to generate regardless.')}`);
         return;
       }
       const formats = this.chosenFormats();
       if (!formats.length) {
-        this.showError('Choose at least one format for the finished video.');
+        this.showError(gettext('Choose at least one format for the finished video.'));
         return;
       }
       this.generateTarget.disabled = true;
@@ -706,7 +750,7 @@
       this.cancelTarget.disabled = true;
       try {
         const body = await this.request(this.url('cancel', job.job_id), { method: 'POST', body: '{}' });
-        if (!body.runner_told) this.showError('Cancelled here, but the runner could not be told; it may finish the video anyway.');
+        if (!body.runner_told) this.showError(gettext('Cancelled here, but the runner could not be told; it may finish the video anyway.'));
         this.render({ ...this.state, job: body.job });
       } catch (error) {
         this.showError(error.message);
