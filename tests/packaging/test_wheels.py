@@ -98,6 +98,11 @@ def test_the_plugin_wheel_holds_the_app_with_its_migrations_templates_and_static
     assert "video_plugin/migrations/0001_initial.py" in names
     assert "video_plugin/templates/video_plugin/panels/video_panel.html" in names
     assert "video_plugin/static/video_plugin/js/video-panel-controller.js" in names
+    # The admin's catalogues, compiled: a site installing the wheel needs no gettext tools to show them.
+    for language in ("de", "fr"):
+        assert {
+            f"video_plugin/locale/{language}/LC_MESSAGES/{domain}.mo" for domain in ("django", "djangojs")
+        } <= set(names)
     checkout = {p.relative_to(REPO).as_posix() for p in (REPO / "video_plugin").rglob("*") if p.is_file()}
     assert {n for n in checkout if "__pycache__" not in n} == set(names)
 
