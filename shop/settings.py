@@ -141,7 +141,7 @@ USE_I18N = True
 # translated copy of its organization's catalogue), and each translation its own presenter video.
 WAGTAIL_I18N_ENABLED = True
 LANGUAGES = WAGTAIL_CONTENT_LANGUAGES = [("en", "English"), ("de", "German"), ("ja", "Japanese")]
-# The admin speaks the languages the plugin ships catalogues for; each editor picks one (Account → Preferences).
+# The admin speaks the languages the plugin has catalogues for; each editor picks one (Account → Preferences).
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
 # The currency of the shop's prices, written as each page's language writes it (scripts, finished videos).
 SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
