@@ -24,7 +24,6 @@ from wagtail.images import get_image_model_string
 from wagtailmedia.settings import wagtailmedia_settings
 
 from gpu_runner.protocol import (
-    DEFAULT_DISCLOSURE_TEXT,
     DEFAULT_FONT,
     DISCLOSURE_POSITIONS,
     FONTS,
@@ -465,9 +464,8 @@ class BrandKit(models.Model):
             "requires telling viewers; turn it off only where the page says so in another way."
         ),
     )
-    disclosure_text = models.CharField(
-        _("AI label wording"), max_length=MAX_DISCLOSURE_CHARS, default=DEFAULT_DISCLOSURE_TEXT
-    )
+    # Empty: each video's label is in its page's language (video_plugin.public.disclosure.LABELS).
+    disclosure_text = models.CharField(_("AI label wording"), max_length=MAX_DISCLOSURE_CHARS, blank=True)
     disclosure_position = models.CharField(
         _("AI label position"),
         max_length=16,

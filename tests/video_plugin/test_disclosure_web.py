@@ -138,7 +138,7 @@ def test_the_brand_kit_form_shows_and_saves_the_label_wording_position_and_switc
     assert positions == ["top_left", "top_right", "bottom_left", "bottom_right"]
     text = form.get_text(" ")
     assert "The EU AI Act (Article 50) requires telling viewers" in text
-    assert "in the language of your viewers" in text
+    assert "label each video in its page's language" in text
 
     saved = client.post(
         f"{BASE}/edit/{kit.pk}/",

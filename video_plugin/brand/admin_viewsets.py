@@ -27,7 +27,6 @@ from wagtail.images.widgets import AdminImageChooser
 from wagtailmedia.widgets import AdminAudioChooser
 
 from gpu_runner.protocol import (
-    DEFAULT_DISCLOSURE_TEXT,
     FORMATS,
     MAX_DISCLOSURE_CHARS,
     Disclosure,
@@ -133,8 +132,9 @@ class BrandKitForm(OrganizationForm):
             "disclosure_text": format_lazy(
                 # Translators: keep the three examples as they are; {count} is a number of characters.
                 gettext_lazy(
-                    'The words on the label, in the language of your viewers (for example "AI-generated", '
-                    '"KI-generiert" or "AI生成"); at most {count} characters, in the brand font.'
+                    "Leave empty to label each video in its page's language "
+                    '("AI-generated", "KI-generiert", "AI生成"…), or set one wording for every video; '
+                    "at most {count} characters, in the brand font."
                 ),
                 count=MAX_DISCLOSURE_CHARS,
             ),
@@ -157,7 +157,8 @@ class BrandKitForm(OrganizationForm):
             field = self.fields["organization_id"]
             field.choices = [(pk, name) for pk, name in field.choices if pk not in with_kits]
         self.add_voice_fields()
-        # Left empty, the label keeps the contract's wording and corner rather than refusing the whole form.
+        # Left empty, the label is in each page's language and in the contract's corner, rather than the whole
+        # form being refused.
         for name in ("disclosure_text", "disclosure_position"):
             if name in self.fields:
                 self.fields[name].required = False
@@ -192,7 +193,7 @@ class BrandKitForm(OrganizationForm):
 
     def clean_disclosure_text(self) -> str:
         text = " ".join(without_control_characters(self.cleaned_data.get("disclosure_text") or "").split())
-        return text or DEFAULT_DISCLOSURE_TEXT
+        return text
 
     def clean_disclosure_position(self) -> str:
         return self.cleaned_data.get("disclosure_position") or Disclosure().position

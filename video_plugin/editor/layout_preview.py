@@ -176,7 +176,7 @@ def layout_preview(
     # The visible AI label, where and as the runner draws it on every frame.
     without_picture = choice.layout == "presenter_product" and not assets.product_images
     label = layout_label(
-        disclosure_of(kit),
+        disclosure_of(kit, page.video_language()),
         FORMATS[choice.format],
         "presenter" if without_picture else choice.layout,
         composition.brand.font,

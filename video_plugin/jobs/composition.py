@@ -35,9 +35,11 @@ from gpu_runner.protocol import (
     without_control_characters,
 )
 from video_plugin.jobs.filing import file_asset
+from video_plugin.jobs.languages import language_name
 from video_plugin.jobs.presenters import may_use_image
 from video_plugin.jobs.product import ProductFacts
 from video_plugin.models import BrandKit
+from video_plugin.public.disclosure import label_in
 from video_plugin.tenancy import OrganizationInfo, get_tenancy
 
 logger = logging.getLogger(__name__)
@@ -63,10 +65,12 @@ def brand_kit_for(organization_id: int) -> BrandKit:
     return kit or BrandKit(organization_id=organization_id)
 
 
-def disclosure_of(kit: BrandKit) -> Disclosure:
-    """The visible AI label the kit asks for (on by default, like an organization without a kit)."""
+def disclosure_of(kit: BrandKit, language: str) -> Disclosure:
+    """The visible AI label the kit asks for on a video in ``language`` (on by default, like an organization
+    without a kit): the kit's own wording, else the label in that language, else the English one
+    (:func:`plan_composition` notes that)."""
     return Disclosure(
-        text=kit.disclosure_text or DEFAULT_DISCLOSURE_TEXT,
+        text=kit.disclosure_text or label_in(language) or DEFAULT_DISCLOSURE_TEXT,
         position=kit.disclosure_position,
         enabled=kit.disclosure_enabled,
     )
@@ -140,6 +144,16 @@ def plan_composition(
             % {"page": repr(page.title)}
         )
         layout = "presenter"
+    language = page.video_language()
+    if kit.disclosure_enabled and not kit.disclosure_text and label_in(language) is None:
+        notes.append(
+            # Translators: %(language)s is the name of the page's language ("Swahili").
+            _(
+                "the AI label is in English: there is no %(language)s wording for it; set the label's "
+                "wording in the brand kit"
+            )
+            % {"language": language_name(language)}
+        )
     brand = Brand(
         primary_colour=kit.primary_colour.lower(),
         secondary_colour=kit.secondary_colour.lower(),

@@ -222,7 +222,7 @@ def build_job(
         renderer=video_settings.RENDERER,
         image=image,
         presenter=presenter,
-        disclosure=disclosure_of(kit).to_dict(),
+        disclosure=disclosure_of(kit, source.language).to_dict(),
     )
     if presenter is not None:
         usable = usability(presenter)

@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 from django.utils.translation import gettext_noop
 
+from gpu_runner.protocol import DEFAULT_DISCLOSURE_TEXT
+from video_plugin.jobs.languages import base_language
 from video_plugin.models import VideoJob
 
 # The sentence next to the player, in English; ``{% ai_video_note %}`` shows it in the visitor's language
@@ -21,6 +23,32 @@ from video_plugin.models import VideoJob
 NOTE = gettext_noop(
     "This video is AI-generated: the presenter's voice and movements were made by a computer."
 )
+# The label drawn on a video whose brand kit sets no wording of its own, in the page's language: a German
+# page's video says "KI-generiert" to its German viewers. Short, in the words each language's press and
+# platforms use for it; the runner's fonts draw every script here (CJK, Arabic and Hebrew from their Noto
+# fallbacks).
+LABELS = {
+    "ar": "مُنشأ بالذكاء الاصطناعي",
+    "cs": "Vytvořeno pomocí AI",
+    "da": "AI-genereret",
+    "de": "KI-generiert",
+    "en": DEFAULT_DISCLOSURE_TEXT,
+    "es": "Generado por IA",
+    "fi": "Tekoälyn tuottama",
+    "fr": "Généré par IA",
+    "he": "נוצר באמצעות בינה מלאכותית",
+    "it": "Generato con IA",
+    "ja": "AI生成",
+    "ko": "AI 생성",
+    "nb": "KI-generert",
+    "nl": "Gegenereerd met AI",
+    "no": "KI-generert",
+    "pl": "Wygenerowane przez AI",
+    "pt": "Gerado por IA",
+    "sv": "AI-genererad",
+    "tr": "Yapay zekâ ile üretildi",
+    "zh": "AI生成",
+}
 CREDENTIALS_STANDARD = "C2PA"
 # The Content Authenticity Initiative's public verifier reads a file's credentials from its URL.
 VERIFY_URL = "https://contentcredentials.org/verify"
@@ -55,6 +83,12 @@ class VideoDisclosure:
 def verify_url(video_url: str) -> str:
     """The verifier's page for the video at ``video_url`` (absolute: the verifier fetches it)."""
     return f"{VERIFY_URL}?source={quote(video_url, safe='')}"
+
+
+def label_in(language: str) -> str | None:
+    """The default label in ``language`` (a page's language code, "pt-br"), or ``None`` for a language
+    without one, whose videos get the English label and a note saying so."""
+    return LABELS.get(base_language(language))
 
 
 def label_of(job: VideoJob) -> str | None:
