@@ -63,16 +63,21 @@ load: setup
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-# The plugin's admin catalogues (video_plugin/locale): refreshed from the sources for every language shipped, then
-# compiled. The .mo files are committed, so a wheel built anywhere carries them; tests/video_plugin/
-# test_admin_languages.py fails while a string is untranslated or a .mo is stale. Needs GNU gettext.
+# The plugin's admin catalogues (video_plugin/locale), and the example shop's (shop/locale, its tenancy's words
+# in the panel): refreshed from the sources for every language shipped, then compiled. The .mo files are
+# committed, so a wheel built anywhere carries them; tests/video_plugin/test_admin_languages.py fails while a
+# string is untranslated or a .mo is stale. Needs GNU gettext.
 ADMIN_LANGUAGES := de fr
 messages: setup
 	cd video_plugin && for domain in django djangojs; do \
 		../$(PY) ../manage.py makemessages --domain $$domain --no-obsolete --add-location file \
 			$(addprefix --locale ,$(ADMIN_LANGUAGES)) || exit 1; \
 	done
-	cd video_plugin && ../$(PY) ../manage.py compilemessages
+	cd shop && ../$(PY) ../manage.py makemessages --domain django --no-obsolete --add-location file \
+		$(addprefix --locale ,$(ADMIN_LANGUAGES))
+	for package in video_plugin shop; do \
+		(cd $$package && ../$(PY) ../manage.py compilemessages) || exit 1; \
+	done
 
 # The three wheels into dist/: wagtail-ai-video, wagtail-ai-video-protocol, wagtail-ai-video-runner.
 dist: setup

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from shop.models import Membership, Organization, ProductIndexPage, ProductPage
 from shop.roles import GENERATING_ROLES, Role
 from video_plugin.tenancy import OrganizationInfo, Tenancy
@@ -33,9 +35,14 @@ class ShopTenancy(Tenancy):
     A translated product page lives under the translated index page, which names the same organization, so
     every locale's page finds its organization the same way."""
 
-    who_may_generate = "owners and admins of the page's organization"
-    who_may_view = "members of the page's organization"
-    who_may_manage_presenters = "an owner or admin of the organization (Settings → Presenters)"
+    # Lazy, so each editor reads them in their own language (shop/locale).
+    # Translators: completes "Only … can generate videos." and similar sentences.
+    who_may_generate = _("owners and admins of the page's organization")
+    # Translators: completes "Only … can see videos." and similar sentences.
+    who_may_view = _("members of the page's organization")
+    # Translators: completes "Ask … to add it." and similar sentences; keep "Settings → Presenters" as the
+    # admin menu names it in your language.
+    who_may_manage_presenters = _("an owner or admin of the organization (Settings → Presenters)")
 
     def organization_for_page(self, page: Any) -> OrganizationInfo | None:
         index = (

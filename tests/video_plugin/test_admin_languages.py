@@ -1,6 +1,7 @@
 """The admin in the editor's language: the plugin ships German and French catalogues that cover every string
 of its sources (Python, templates and the panel's JavaScript), compiled, and the product panel renders in
-German with no English left in it.
+German with no English left in it. The example shop's catalogues (its tenancy's words in the panel) are held
+to the same rules.
 
 The catalogues are checked against what ``make messages`` would extract now, from a copy of the sources, so a
 string added without a translation fails here rather than showing English to a German editor.
@@ -29,10 +30,15 @@ from video_plugin.jobs.requests import request_video
 from video_plugin.models import Presenter, VideoJob
 
 REPO = Path(__file__).resolve().parents[2]
-LOCALE = REPO / "video_plugin" / "locale"
 LANGUAGES = ("de", "fr")
-DOMAINS = ("django", "djangojs")
-CATALOGUES = [(language, domain) for language in LANGUAGES for domain in DOMAINS]
+# package -> its catalogues' domains (the shop has no JavaScript of its own to translate)
+PACKAGES = {"video_plugin": ("django", "djangojs"), "shop": ("django",)}
+CATALOGUES = [
+    (package, language, domain)
+    for package, domains in PACKAGES.items()
+    for language in LANGUAGES
+    for domain in domains
+]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
 
 
@@ -41,30 +47,32 @@ def read_catalogue(path: Path) -> Catalog:
         return read_po(po)
 
 
-def po_path(root: Path, language: str, domain: str) -> Path:
-    return root / language / "LC_MESSAGES" / f"{domain}.po"
+def po_path(root: Path, package: str, language: str, domain: str) -> Path:
+    return root / package / "locale" / language / "LC_MESSAGES" / f"{domain}.po"
 
 
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The catalogues as ``make messages`` would write them now: extracted from a copy of the sources and
-    merged with the committed translations (new strings come out empty, changed ones fuzzy)."""
-    copy = tmp_path_factory.mktemp("sources") / "video_plugin"
-    shutil.copytree(REPO / "video_plugin", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    """The catalogues as ``make messages`` would write them now: extracted from a copy of each package's
+    sources and merged with the committed translations (new strings come out empty, changed ones fuzzy)."""
     if shutil.which("xgettext") is None:
         pytest.fail("GNU gettext is missing: `make system-packages` installs it (apt-get install gettext)")
-    for domain in DOMAINS:
-        command = [
-            sys.executable,
-            str(REPO / "manage.py"),
-            "makemessages",
-            "--domain",
-            domain,
-            "--no-obsolete",
-        ]
-        command += [arg for language in LANGUAGES for arg in ("--locale", language)]
-        subprocess.run(command, cwd=copy, check=True, capture_output=True)
-    return copy / "locale"
+    root = tmp_path_factory.mktemp("sources")
+    for package, domains in PACKAGES.items():
+        copy = root / package
+        shutil.copytree(REPO / package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        for domain in domains:
+            command = [
+                sys.executable,
+                str(REPO / "manage.py"),
+                "makemessages",
+                "--domain",
+                domain,
+                "--no-obsolete",
+            ]
+            command += [arg for language in LANGUAGES for arg in ("--locale", language)]
+            subprocess.run(command, cwd=copy, check=True, capture_output=True)
+    return root
 
 
 def forms_of(message) -> list[tuple[str, str]]:
@@ -76,32 +84,38 @@ def forms_of(message) -> list[tuple[str, str]]:
     return [(message.id, message.string)]
 
 
-@pytest.mark.parametrize(("language", "domain"), CATALOGUES)
-def test_every_string_of_the_sources_has_a_translation(extracted: Path, language: str, domain: str) -> None:
-    catalogue = read_catalogue(po_path(extracted, language, domain))
+@pytest.mark.parametrize(("package", "language", "domain"), CATALOGUES)
+def test_every_string_of_the_sources_has_a_translation(
+    extracted: Path, package: str, language: str, domain: str
+) -> None:
+    catalogue = read_catalogue(po_path(extracted, package, language, domain))
     messages = [message for message in catalogue if message.id]
-    assert messages, f"nothing extracted for {domain} in {language}"
+    assert messages, f"nothing extracted from {package} for {domain} in {language}"
     untranslated = [message.id for message in messages if not all(text for _, text in forms_of(message))]
     fuzzy = [message.id for message in messages if message.fuzzy]
     assert not untranslated, (
-        f"{language} {domain}: untranslated (run `make messages`, then translate): {untranslated}"
+        f"{package} {language} {domain}: untranslated (run `make messages`, then translate): {untranslated}"
     )
-    assert not fuzzy, f"{language} {domain}: changed in the sources, translation to check: {fuzzy}"
+    assert not fuzzy, f"{package} {language} {domain}: changed in the sources, translation to check: {fuzzy}"
 
 
-@pytest.mark.parametrize(("language", "domain"), CATALOGUES)
+@pytest.mark.parametrize(("package", "language", "domain"), CATALOGUES)
 def test_the_committed_catalogues_hold_exactly_what_the_sources_say(
-    extracted: Path, language: str, domain: str
+    extracted: Path, package: str, language: str, domain: str
 ) -> None:
-    committed = {message.id for message in read_catalogue(po_path(LOCALE, language, domain)) if message.id}
-    current = {message.id for message in read_catalogue(po_path(extracted, language, domain)) if message.id}
+    committed = {
+        message.id for message in read_catalogue(po_path(REPO, package, language, domain)) if message.id
+    }
+    current = {
+        message.id for message in read_catalogue(po_path(extracted, package, language, domain)) if message.id
+    }
     assert current - committed == set(), "strings missing from the committed catalogue: run `make messages`"
     assert committed - current == set(), "strings no longer in the sources: run `make messages`"
 
 
-@pytest.mark.parametrize(("language", "domain"), CATALOGUES)
-def test_translations_keep_every_placeholder(language: str, domain: str) -> None:
-    for message in read_catalogue(po_path(LOCALE, language, domain)):
+@pytest.mark.parametrize(("package", "language", "domain"), CATALOGUES)
+def test_translations_keep_every_placeholder(package: str, language: str, domain: str) -> None:
+    for message in read_catalogue(po_path(REPO, package, language, domain)):
         if (
             not message.id
             or "python-format" not in message.flags
@@ -114,9 +128,9 @@ def test_translations_keep_every_placeholder(language: str, domain: str) -> None
             assert translated <= names and names - translated <= {"count"}, (language, english, text)
 
 
-@pytest.mark.parametrize(("language", "domain"), CATALOGUES)
-def test_the_compiled_catalogues_match_their_sources(language: str, domain: str) -> None:
-    po = po_path(LOCALE, language, domain)
+@pytest.mark.parametrize(("package", "language", "domain"), CATALOGUES)
+def test_the_compiled_catalogues_match_their_sources(package: str, language: str, domain: str) -> None:
+    po = po_path(REPO, package, language, domain)
     with po.with_suffix(".mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
     for message in read_catalogue(po):
@@ -207,7 +221,7 @@ def test_the_panel_renders_in_german_with_no_english_left(world, client, setting
     data = {page.title, *Presenter.objects.values_list("name", flat=True)}
     same = {
         message.id
-        for message in read_catalogue(po_path(LOCALE, "de", "django"))
+        for message in read_catalogue(po_path(REPO, "video_plugin", "de", "django"))
         if message.id == message.string
     }
     left = {text for text in english & german if text not in data | same and re.search(r"[A-Za-z]{2,}", text)}
@@ -216,10 +230,24 @@ def test_the_panel_renders_in_german_with_no_english_left(world, client, setting
 
 
 @pytest.mark.django_db
+def test_an_editor_who_may_not_generate_is_told_who_may_in_german(world, client) -> None:
+    page = world.product["acme"]
+    user = world.users[("editor", "acme")]
+    client.force_login(user)
+
+    prefer(user, "de")
+    german = panel_words(client, page)
+
+    # The shop's tenancy names the people, from the shop's own catalogue, inside the plugin's sentence.
+    assert "Nur Inhaber und Administratoren der Organisation der Seite können Videos erzeugen." in german
+    assert not any("owners and admins" in text for text in german)
+
+
+@pytest.mark.django_db
 def test_the_panel_script_strings_come_in_the_editors_language(world, client) -> None:
     user = world.users[("owner", "acme")]
     client.force_login(user)
-    catalogue = read_catalogue(po_path(LOCALE, "de", "djangojs"))
+    catalogue = read_catalogue(po_path(REPO, "video_plugin", "de", "djangojs"))
     message = next(message for message in catalogue if message.id and isinstance(message.id, str))
     url = reverse("video_plugin:javascript_catalog")
 
