@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from nanoid import generate as nanoid
 from wagtail.admin.panels import FieldPanel
@@ -160,6 +161,8 @@ class Presenter(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
+        verbose_name = _("presenter")
+        verbose_name_plural = _("presenters")
         constraints = [
             # A photo is one presenter of an organization: a job's photo names its presenter unambiguously.
             models.UniqueConstraint(fields=["organization_id", "photo"], name="video_one_presenter_per_photo")
@@ -207,6 +210,8 @@ class ConsentRecord(models.Model):
 
     class Meta:
         ordering = ["-valid_from", "-pk"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
@@ -333,6 +338,8 @@ class VideoJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("video job")
+        verbose_name_plural = _("video jobs")
         permissions = [(GENERATE_PERMISSION_CODENAME, _("Can generate presenter videos"))]
         constraints = [
             models.UniqueConstraint(
@@ -476,9 +483,12 @@ class BrandKit(models.Model):
 
     class Meta:
         verbose_name = _("brand kit")
+        verbose_name_plural = _("brand kits")
 
     def __str__(self) -> str:
-        return f"brand kit of organization {self.organization_id}"
+        # Wagtail's messages name the kit ("Brand kit '…' updated"), so it reads in the editor's language.
+        # Translators: %(id)s is the organization's number.
+        return gettext("brand kit of organization %(id)s") % {"id": self.organization_id}
 
     @property
     def version(self) -> str:
@@ -529,6 +539,7 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -593,6 +604,7 @@ class WebhookEndpoint(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
 
     def __str__(self) -> str:
         return redacted_url(self.url)

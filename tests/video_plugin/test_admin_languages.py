@@ -21,7 +21,9 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
+from django.apps import apps
 from django.urls import reverse
+from django.utils import translation
 from wagtail.users.models import UserProfile
 
 from tests.factories import still_render_result
@@ -255,3 +257,14 @@ def test_the_panel_script_strings_come_in_the_editors_language(world, client) ->
     assert json.dumps(message.string)[1:-1] in client.get(url).content.decode()
     prefer(user, "en")
     assert json.dumps(message.string)[1:-1] not in client.get(url).content.decode()
+
+
+def test_the_plugins_models_are_named_in_the_editors_language() -> None:
+    """Wagtail names a model in its headings and messages ("Brand kit '…' updated"): none stays English."""
+    models = apps.get_app_config("video_plugin").get_models()
+    names = [(model._meta.verbose_name, model._meta.verbose_name_plural) for model in models]
+    with translation.override("en"):
+        english = [str(name) for pair in names for name in pair]
+    with translation.override("de"):
+        german = [str(name) for pair in names for name in pair]
+    assert [name for name, in_german in zip(english, german, strict=True) if name == in_german] == []
