@@ -1,4 +1,4 @@
-"""App configuration: connects the publish hook and registers the system checks."""
+"""App configuration: connects the publish and job-deletion hooks and registers the system checks."""
 
 from django.apps import AppConfig
 from django.core import checks
@@ -13,8 +13,9 @@ class VideoPluginConfig(AppConfig):
 
     def ready(self) -> None:
         from video_plugin import checks as video_checks
-        from video_plugin.jobs import signals
+        from video_plugin.jobs import leftovers, signals
 
         signals.connect()
+        leftovers.connect()
         for check in video_checks.CHECKS:
             checks.register(check, "video_plugin")

@@ -60,3 +60,16 @@ def raise_cancel_flag(job_id: str) -> bool:
         logger.warning("could not set the cancel flag of job %s: %s", job_id, exc)
         return False
     return True
+
+
+def cancel_flag_raised(job_id: str) -> bool:
+    """Whether ``job_id``'s cancel flag is up (for a week after it was raised). False when it cannot be read:
+    a caller deciding to delete something on its word must not do so when unsure."""
+    redis = shared_redis()
+    if redis is None:
+        return False
+    try:
+        return bool(redis.exists(cancel_key(job_id)))
+    except Exception as exc:  # noqa: BLE001 - unsure reads as "not raised"
+        logger.warning("could not read the cancel flag of job %s: %s", job_id, exc)
+        return False

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from gpu_runner.protocol import VideoEvent
 from video_plugin.jobs.attach import attach_video
+from video_plugin.jobs.cancellation import cancel_flag_raised
+from video_plugin.jobs.leftovers import discard_upload
 from video_plugin.metrics_worker import job_reached
 from video_plugin.models import VideoJob
 from video_plugin.webhooks.delivery import queue_deliveries
@@ -39,10 +41,16 @@ def apply_event(event: VideoEvent) -> bool:
         job = VideoJob.objects.select_for_update().filter(job_id=event.job_id).first()
         if job is None:
             logger.warning("video_event for unknown job %s (%s) ignored", event.job_id, event.type)
+            # Its cancel flag still up says it was deleted here while active (video_plugin.jobs.leftovers).
+            if event.result is not None and cancel_flag_raised(event.job_id):
+                discard_upload(event.job_id, event.result)  # rendered for a page deleted meanwhile
             return False
         reason = why_ignored(job, event)
         if reason:
             logger.info("video_event %s for job %s ignored: %s", event.type, job.job_id, reason)
+            late = event.result is not None and job.status == Status.CANCELLED
+            if late and event.result.key == job.output_key:
+                discard_upload(job.job_id, event.result)  # finished past the runner's last look at the flag
             return False
         now = timezone.now()
         job.attempt = event.attempt
