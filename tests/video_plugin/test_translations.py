@@ -279,3 +279,10 @@ def test_the_page_listing_offers_generate_for_all_translations(translations, wor
     client.force_login(world.users[("admin", "acme")])
     listing = client.get(reverse("wagtailadmin_explore", args=[world.index["acme"].pk]))
     assert listing.status_code == 200 and "Generate videos for all translations" in listing.text
+
+
+def test_each_translations_media_item_is_titled_in_its_language(translations):
+    german, english = give_video(translations["de"]), give_video(translations["en"])
+
+    assert german.media.title == f"{TRANSLATED_TITLES['de']} (Präsentatorvideo)"
+    assert english.media.title == f"{translations['en'].title} (presenter video)"

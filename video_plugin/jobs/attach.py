@@ -8,6 +8,8 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
 from wagtailmedia import get_media_model
 
 from gpu_runner.protocol import ProtocolError, RenderResult, organization_of_key
@@ -16,6 +18,14 @@ from video_plugin.models import VideoJob
 from video_plugin.tenancy import get_tenancy
 
 logger = logging.getLogger(__name__)
+
+
+def media_title(page: Any) -> str:
+    """The media item's title, in the page's language where the plugin has a catalogue for it (the library
+    lists it beside the editors' own uploads)."""
+    with translation.override(page.specific.video_language()):
+        # Translators: %(title)s is the page's title.
+        return gettext("%(title)s (presenter video)") % {"title": page.title}
 
 
 def attach_video(job: VideoJob, result: RenderResult) -> Any:
@@ -41,7 +51,7 @@ def attach_video(job: VideoJob, result: RenderResult) -> Any:
             media = Media.objects.filter(file=result.key).first()
         if media is None:
             media = Media(
-                title=f"{job.page.title} (presenter video)"[:255],
+                title=media_title(job.page)[:255],
                 type="video",
                 file=result.key,
                 thumbnail=result.poster_key or "",
