@@ -119,7 +119,8 @@ class ProductIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["products"] = ProductPage.objects.child_of(self).live().specific()
+        # Each price is written in its page's language, which its locale says.
+        context["products"] = ProductPage.objects.child_of(self).live().select_related("locale")
         return context
 
 
@@ -178,6 +179,12 @@ class ProductPage(VideoPageMixin, Page):
 
     def video_presenter_image(self):
         return self.presenter_image
+
+    @property
+    def price_text(self) -> str:
+        """The price as this translation's language writes it, in the shop's currency, as the video's price
+        tag shows it ("$24", "19,90 €")."""
+        return shown_price(self.price, shop_currency(), self.video_language())
 
     def video_product(self) -> ProductFacts:
         """The name, price and pictures (main image, then the gallery) a finished video shows."""
