@@ -202,12 +202,6 @@ def shop_currency() -> str:
     return getattr(settings, "SHOP_CURRENCY", "USD")
 
 
-def display_price(price: Decimal) -> str:
-    """``Decimal("19.90")`` as "$19.90", and a whole amount without its zero cents ("$24")."""
-    amount = f"{price:,.0f}" if price == price.to_integral_value() else f"{price:,.2f}"
-    return f"${amount}"
-
-
 class ProductGalleryImage(Orderable):
     """One more picture of a product, after its main image: finished videos cycle through them."""
 

@@ -19,7 +19,7 @@ from PIL import ImageChops, ImageDraw, ImageStat
 from gpu_runner.protocol import FORMATS, LAYOUTS, Brand, Composition
 from gpu_runner.scene import SceneAssets, preview_image
 from shop.demo_content import ORGANIZATIONS, astronaut_picture, product_picture
-from shop.models import display_price
+from video_plugin.jobs.product import shown_price
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "layouts"
 # Half the video's size: sharp on a documentation page, small in the repository.
@@ -50,7 +50,7 @@ def layout_picture(layout: str, format_name: str) -> PILImage.Image:
         formats=(format_name,),
         burn_captions=layout == "social",
         product_name=product.title,
-        product_price=display_price(product.price),
+        product_price=shown_price(product.price, "USD", "en"),
         brand=brand,
     )
     assets = SceneAssets(
